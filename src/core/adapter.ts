@@ -1,0 +1,64 @@
+import type { EventSink } from './catalogue.js';
+import type { ConnectionLookup } from './connection.js';
+import type { StepLogger } from './driver.js';
+import type { Manifest, ManifestStep } from './manifest.js';
+
+/** Everything an adapter needs to run a manifest; built by the host, which keeps the session. */
+export interface PreparedRun {
+  /** `run_<id>`. */
+  sessionId: string;
+  /** Absolute session directory (`logs/run_<id>`). */
+  sessionDir: string;
+  /** Project directory that relative paths resolve against. */
+  projectDir: string;
+  /** Scratch area of this run (data plane, spill files); removed after the run. */
+  workDir: string;
+  /** The compiled plan. */
+  manifest: Manifest;
+  /** Exact bytes of manifest.yaml. */
+  manifestText: string;
+  /** Exact bytes of each `cfg/<step>.json`, by step id. */
+  cfgTexts: ReadonlyMap<string, string>;
+  /** Host-side connection lookup (in memory only). */
+  connections: ConnectionLookup;
+  /** Masks secret values in any text that leaves the process. */
+  mask: (text: string) => string;
+  /** The session's event and metric sink. */
+  sink: EventSink;
+  /** The session's log. */
+  log: StepLogger;
+  /** Aborted on Ctrl-C or run timeout. */
+  signal: AbortSignal;
+  /** DuckDB memory limit for the data plane, e.g. `1GB`. */
+  memoryLimit: string;
+}
+
+/** Result of one step as the host sees it. */
+export interface StepOutcome {
+  /** Whether the step succeeded. */
+  ok: boolean;
+  /** Rows read (extractors). */
+  rowsRead: number;
+  /** Rows written (writers). */
+  rowsWritten: number;
+  /** Rows produced or consumed. */
+  rowsProcessed: number;
+  /** Files the step wrote outside the session (absolute host paths). */
+  outputFiles: string[];
+  /** Set when ok is false: stable code and masked message. */
+  error?: { code: string; message: string; type: string };
+}
+
+/** Where steps execute (DESIGN 5.7): local in-process or remote through a transport. */
+export interface ExecutionAdapter {
+  /** `local` or `remote`. */
+  readonly kind: 'local' | 'remote';
+  /** Transport name for remote adapters (`e2b`, `local`). */
+  readonly transport: string | undefined;
+  /** Set up the place where steps run (data plane, sandbox, worker, driver registration events). */
+  prepare(run: PreparedRun): Promise<void>;
+  /** Execute one step; step failures resolve with ok=false, only adapter failures reject. */
+  execute(step: ManifestStep, inputs: Record<string, string>): Promise<StepOutcome>;
+  /** Bring outputs back and release everything; called on every path, idempotent. */
+  collect(): Promise<void>;
+}

@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+
+export interface ImportRef {
+  file: string;
+  specifier: string;
+}
+
+/** Folder → folders it may import (DESIGN 4). Composition roots: cli, api, and the worker entry. */
+const ALLOWED: Record<string, readonly string[]> = {
+  core: ['core'],
+  compiler: ['core', 'compiler'],
+  connections: ['core', 'connections'],
+  session: ['core', 'session'],
+  drivers: ['core', 'drivers'],
+  report: ['core', 'report'],
+  runtime: ['core', 'session', 'runtime'],
+  remote: ['core', 'session', 'runtime', 'remote', 'drivers', 'connections'],
+  api: ['core', 'compiler', 'connections', 'session', 'runtime', 'drivers', 'remote', 'report', 'api'],
+  cli: ['core', 'compiler', 'connections', 'session', 'runtime', 'drivers', 'remote', 'report', 'api', 'cli'],
+};
+
+/** Each client library may be imported by exactly these files (one per library). */
+const CLIENT_LIBRARIES: Record<string, readonly string[]> = {
+  mysql2: ['src/drivers/mysql-client.ts'],
+  pg: ['src/drivers/postgres-client.ts'],
+  'pg-copy-streams': ['src/drivers/postgres-client.ts'],
+  '@duckdb/node-api': ['src/runtime/duckdb-data-plane.ts'],
+  e2b: ['src/remote/transports/e2b-transport.ts'],
+};
+
+export function scanImports(root: string): ImportRef[] {
+  const refs: ImportRef[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(ts|mts)$/.test(name)) {
+        const text = readFileSync(path, 'utf8');
+        for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+          refs.push({ file: path.split('\\').join('/'), specifier: (m[1] ?? m[2]) as string });
+        }
+      }
+    }
+  };
+  walk(root);
+  return refs;
+}
+
+function folderOf(file: string): string {
+  return relative('src', file).split(/[\\/]/)[0] ?? '';
+}
+
+export function findBackwardImports(refs: readonly ImportRef[]): string[] {
+  const violations: string[] = [];
+  for (const { file, specifier } of refs) {
+    const from = folderOf(file);
+    const allowed = ALLOWED[from] ?? [];
+    if (specifier.startsWith('.')) {
+      const target = folderOf(normalize(join(dirname(file), specifier)));
+      if (!allowed.includes(target)) violations.push(`${file} imports ${specifier} (${from} may import: ${allowed.join(', ')})`);
+      continue;
+    }
+    if (specifier.startsWith('node:')) continue;
+    const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? '');
+    if (from === 'core') violations.push(`${file} imports ${specifier} (core has no third-party runtime deps)`);
+    else if (CLIENT_LIBRARIES[pkg] && !CLIENT_LIBRARIES[pkg].includes(file)) {
+      violations.push(`${file} imports ${specifier} (only ${CLIENT_LIBRARIES[pkg].join(', ')} may)`);
+    }
+  }
+  return violations;
+}
