@@ -1,9 +1,36 @@
-// Bundles the CLI (and, once it exists, the sandbox worker) with esbuild. Fast (~100 ms), so tests run it first.
+// Bundles the CLI and the sandbox worker with esbuild (fast, so tests run it first) and regenerates
+// schemas/*.schema.json from the event/metric catalogue in src/core/catalogue.ts.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+
+rmSync('dist', { recursive: true, force: true });
 
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
 await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/osiris.mjs', packages: 'external' });
-if (existsSync('src/remote/worker-main.ts')) {
-  await build({ ...common, entryPoints: ['src/remote/worker-main.ts'], outfile: 'dist/worker.mjs', packages: 'external' });
+// The worker is split so drivers and DuckDB load lazily, after the sandbox's dependency check.
+// Pure-JS packages are bundled into it; only DuckDB's native addon must exist in the sandbox.
+// bundled.json lists the bundled packages so the worker's dependency check counts them as present.
+const worker = await build({
+  ...common,
+  entryPoints: ['src/remote/worker-main.ts'],
+  outdir: 'dist/worker',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: '[name]-[hash]',
+  sourcemap: false,
+  metafile: true,
+  external: ['@duckdb/node-api', 'pg-native', 'cloudflare:sockets'],
+  banner: { js: "import { createRequire as __osirisRequire } from 'node:module'; const require = __osirisRequire(import.meta.url);" },
+});
+const bundled = new Set();
+for (const input of Object.keys(worker.metafile.inputs)) {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (m) bundled.add(m[1]);
 }
+writeFileSync('dist/worker/bundled.json', `${JSON.stringify([...bundled].sort(), null, 2)}\n`);
+
+const schemas = await build({ ...common, entryPoints: ['src/core/render-schemas.ts'], write: false, sourcemap: false });
+const mod = await import(`data:text/javascript;base64,${Buffer.from(schemas.outputFiles[0].text).toString('base64')}`);
+mkdirSync('schemas', { recursive: true });
+writeFileSync('schemas/events.schema.json', `${JSON.stringify(mod.renderEventsSchema(), null, 2)}\n`);
+writeFileSync('schemas/metrics.schema.json', `${JSON.stringify(mod.renderMetricsSchema(), null, 2)}\n`);

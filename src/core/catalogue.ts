@@ -14,7 +14,7 @@ function defineEvents<T extends Record<string, EventEntry>>(events: T): T {
 }
 
 export const EVENTS = defineEvents({
-  run_start: { scope: 'run', required: ['pipeline_id', 'manifest_fp', 'adapter', 'steps_total'], doc: 'The run begins.' },
+  run_start: { scope: 'run', required: ['pipeline_id', 'manifest_fp', 'steps_total'], doc: 'The run begins.' },
   manifest_materialized: { scope: 'run', required: ['path', 'sha256'], doc: 'manifest.yaml written into the session.' },
   cfg_materialized: { scope: 'run', required: ['step_id', 'path', 'sha256'], doc: 'cfg/<step>.json written into the session.' },
   driver_registered: { scope: 'run', required: ['driver', 'status'], doc: 'A driver the manifest uses is available.' },

@@ -23,3 +23,8 @@ export function parseConnectionRef(ref: unknown): { family: string; alias: strin
   const m = /^@([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)$/.exec(ref);
   return m ? { family: m[1] as string, alias: m[2] as string } : undefined;
 }
+
+/** Key of a connection within one run: `family.alias`, or `family.*default` for the family's default. */
+export function createConnectionKey(family: string, alias: string | undefined): string {
+  return `${family}.${alias ?? '*default'}`;
+}

@@ -9,3 +9,6 @@ export * from './fingerprint.js';
 export * from './manifest.js';
 export * from './mask.js';
 export * from './adapter.js';
+export * from './session-files.js';
+export * from './version.js';
+export * from './is-secret-key.js';

@@ -1,0 +1,104 @@
+import { join, resolve } from 'node:path';
+import { loadConnections } from '../connections/index.js';
+import type { DriverTable, ExecutionAdapter, ResolvedConnection, SessionStatus } from '../core/index.js';
+import { OsirisError, createMasker } from '../core/index.js';
+import { runManifest, createLocalAdapter } from '../runtime/index.js';
+import type { SessionWriter } from '../session/index.js';
+import { createSessionDir, createSessionWriter } from '../session/index.js';
+import type { CompiledPipeline } from './compile-pipeline.js';
+import { resolveRunConnections } from './resolve-run-connections.js';
+
+export interface RunPipelineOptions {
+  /** The compiled plan to run. */
+  plan: CompiledPipeline;
+  /** Bound drivers. */
+  drivers: DriverTable;
+  /** Current directory (default logs dir, connections file, .env). */
+  cwd: string;
+  /** Environment for connections. */
+  env: Record<string, string | undefined>;
+  /** `--logs-dir` (default `<cwd>/logs`). */
+  logsDir?: string;
+  /** `--connections FILE`. */
+  connectionsFile?: string;
+  /** DuckDB memory limit (default 1GB). */
+  memoryLimit?: string;
+  /** Run timeout in ms (0 = none). */
+  timeoutMs?: number;
+  /** External abort (Ctrl-C): reason should be an OsirisError('interrupted'). */
+  signal?: AbortSignal;
+  /** Build a remote adapter instead of the local one. */
+  createAdapter?: (drivers: DriverTable, connections: ReturnType<typeof resolveRunConnections>) => ExecutionAdapter;
+  /** Called once the session writer exists (live progress). */
+  onSession?: (writer: SessionWriter) => void;
+}
+
+/** Result of a run. */
+export interface RunResult {
+  /** status.json content. */
+  status: SessionStatus;
+  /** Absolute session directory. */
+  sessionDir: string;
+}
+
+/** Run a compiled plan in a new session directory; the session is complete on every path. */
+export async function runPipeline(options: RunPipelineOptions): Promise<RunResult> {
+  const { plan, drivers } = options;
+  // A broken connections file only fails the steps that need a connection, inside a complete session.
+  let resolveConnection: (family: string, alias: string | undefined) => ResolvedConnection;
+  try {
+    const registry = loadConnections({ file: options.connectionsFile, cwd: options.cwd, env: options.env });
+    resolveConnection = (family, alias) => registry.resolve(family, alias);
+  } catch (error) {
+    resolveConnection = () => {
+      throw error;
+    };
+  }
+  const connections = resolveRunConnections(plan, drivers, resolveConnection);
+  const mask = createMasker(connections.secrets);
+
+  const startedAt = new Date();
+  const logsDir = resolve(options.cwd, options.logsDir ?? 'logs');
+  const session = createSessionDir(logsDir, startedAt.getTime());
+  const writer = createSessionWriter({ sessionId: session.id, dir: session.dir, mask });
+  options.onSession?.(writer);
+
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    options.timeoutMs && options.timeoutMs > 0
+      ? setTimeout(
+          () => controller.abort(new OsirisError('timeout', `run exceeded its timeout of ${options.timeoutMs} ms`)),
+          options.timeoutMs,
+        )
+      : undefined;
+  const adapter = options.createAdapter?.(drivers, connections) ?? createLocalAdapter(drivers);
+  try {
+    const status = await runManifest({
+      writer,
+      adapter,
+      startedAt,
+      run: {
+        sessionId: session.id,
+        sessionDir: session.dir,
+        projectDir: plan.projectDir,
+        workDir: join(session.dir, '.work'),
+        manifest: plan.manifest,
+        manifestText: plan.manifestText,
+        cfgTexts: plan.cfgTexts,
+        connections: connections.lookup,
+        mask,
+        sink: writer,
+        log: writer.log,
+        signal: controller.signal,
+        memoryLimit: options.memoryLimit ?? '1GB',
+      },
+    });
+    return { status, sessionDir: session.dir };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    writer.close();
+  }
+}

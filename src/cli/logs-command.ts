@@ -1,0 +1,106 @@
+import { rmSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { SessionStatus } from '../core/index.js';
+import { OsirisError } from '../core/index.js';
+import type { SessionSummary } from '../session/index.js';
+import { findSession, listSessions, readEvents } from '../session/index.js';
+import type { CliIo } from './cli-io.js';
+import { printJson } from './cli-io.js';
+
+/** Options shared by every `logs` subcommand. */
+export interface LogsOptions {
+  logsDir?: string;
+  json?: boolean;
+}
+
+export function resolveLogsDir(io: CliIo, opts: LogsOptions): string {
+  return resolve(io.cwd, opts.logsDir ?? 'logs');
+}
+
+function describeStatus(status: SessionStatus | undefined): string {
+  if (!status) return 'incomplete';
+  return status.ok ? 'success' : 'failed';
+}
+
+/** `logs list`. */
+export function runLogsList(io: CliIo, opts: LogsOptions): number {
+  const sessions = listSessions(resolveLogsDir(io, opts));
+  if (opts.json) {
+    printJson(io, {
+      sessions: sessions.map((s) => ({ session_id: s.id, dir: s.dir, status: describeStatus(s.status), ...s.status })),
+    });
+    return 0;
+  }
+  if (sessions.length === 0) {
+    io.stdout.write(`no sessions in ${resolveLogsDir(io, opts)}\n`);
+    return 0;
+  }
+  const rows = sessions.map((s) => [
+    s.id,
+    describeStatus(s.status),
+    s.status?.pipeline_id ?? '?',
+    s.status ? `${s.status.adapter}${s.status.transport ? `/${s.status.transport}` : ''}` : '?',
+    s.status ? `${s.status.steps_completed}/${s.status.steps_total}` : '?',
+    String(s.status?.rows_read ?? ''),
+    String(s.status?.rows_written ?? ''),
+    s.status ? `${s.status.duration_ms} ms` : '',
+    s.status?.failed_step ?? '',
+  ]);
+  const header = ['SESSION', 'STATUS', 'PIPELINE', 'ADAPTER', 'STEPS', 'READ', 'WRITTEN', 'DURATION', 'FAILED STEP'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  for (const row of [header, ...rows]) io.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+  return 0;
+}
+
+/** Per-step summary of a session, from its events. */
+export function summarizeSteps(dir: string): Array<{ step_id: string; driver: string; status: string; rows: number; duration_ms: number; error?: string }> {
+  const steps = new Map<string, { step_id: string; driver: string; status: string; rows: number; duration_ms: number; error?: string }>();
+  for (const e of readEvents(dir)) {
+    const id = typeof e.step_id === 'string' ? e.step_id : undefined;
+    if (!id) continue;
+    if (e.event === 'step_start') steps.set(id, { step_id: id, driver: String(e.driver), status: 'running', rows: 0, duration_ms: 0 });
+    const s = steps.get(id);
+    if (!s) continue;
+    if (e.event === 'step_complete') Object.assign(s, { status: 'success', rows: Number(e.rows_processed), duration_ms: Number(e.duration_ms) });
+    if (e.event === 'step_failed') Object.assign(s, { status: 'failed', duration_ms: Number(e.duration_ms), error: String(e.error) });
+  }
+  return [...steps.values()];
+}
+
+/** `logs show SESSION` and `logs last`. */
+export function runLogsShow(io: CliIo, opts: LogsOptions, ref: string | undefined): number {
+  const logsDir = resolveLogsDir(io, opts);
+  let session: SessionSummary | undefined;
+  if (ref) session = findSession(logsDir, ref);
+  else session = listSessions(logsDir)[0];
+  if (!session) throw new OsirisError('usage', `no sessions in ${logsDir}`);
+  const steps = summarizeSteps(session.dir);
+  if (opts.json) {
+    printJson(io, { session_id: session.id, dir: session.dir, status: session.status ?? null, steps });
+    return 0;
+  }
+  const st = session.status;
+  io.stdout.write(`session   ${session.id}  (${relative(io.cwd, session.dir) || session.dir})\n`);
+  io.stdout.write(`status    ${describeStatus(st)}${st?.error ? ` [${st.error.code}] ${st.error.message}` : ''}\n`);
+  if (st) {
+    io.stdout.write(`pipeline  ${st.pipeline_id}   adapter ${st.adapter}${st.transport ? `/${st.transport}` : ''}\n`);
+    io.stdout.write(`started   ${st.started_at}   duration ${st.duration_ms} ms\n`);
+    io.stdout.write(`rows      read ${st.rows_read}   written ${st.rows_written}\n`);
+  }
+  io.stdout.write('steps\n');
+  for (const s of steps) {
+    io.stdout.write(`  ${s.status.padEnd(8)} ${s.step_id.padEnd(28)} ${s.driver.padEnd(26)} ${String(s.rows).padStart(9)} rows ${String(s.duration_ms).padStart(7)} ms${s.error ? `  ${s.error}` : ''}\n`);
+  }
+  return 0;
+}
+
+/** `logs gc --keep N`: delete all but the newest N sessions. */
+export function runLogsGc(io: CliIo, opts: LogsOptions & { keep: string; dryRun?: boolean }): number {
+  const keep = Number(opts.keep);
+  if (!Number.isInteger(keep) || keep < 0) throw new OsirisError('usage', `--keep expects a whole number, got '${opts.keep}'`);
+  const doomed = listSessions(resolveLogsDir(io, opts)).slice(keep);
+  if (!opts.dryRun) for (const s of doomed) rmSync(s.dir, { recursive: true, force: true });
+  if (opts.json) printJson(io, { removed: doomed.map((s) => s.id), dry_run: Boolean(opts.dryRun) });
+  else io.stdout.write(`${opts.dryRun ? 'would remove' : 'removed'} ${doomed.length} session(s)\n`);
+  return 0;
+}

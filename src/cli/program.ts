@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { compilePipeline, createCatalog } from '../api/compile-pipeline.js';
+import { validateOml } from '../compiler/index.js';
+import { loadConnections } from '../connections/index.js';
+import type { DriverTable } from '../core/index.js';
+import { OSIRIS_VERSION, OsirisError, formatDiagnostic } from '../core/index.js';
+import type { CliIo } from './cli-io.js';
+import { collectOption, parseKeyValues, printJson, reportError } from './cli-io.js';
+import { runInitCommand } from './init-command.js';
+import { runLogsGc, runLogsList, runLogsShow } from './logs-command.js';
+import { runRunCommand } from './run-command.js';
+
+/** Build the `osiris` program; each action stores its exit code in `result.code`. */
+export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSignal): { program: Command; result: { code: number } } {
+  const result = { code: 0 };
+  const program = new Command('osiris')
+    .description('Osiris: compile and run data pipelines (OML) locally or in a sandbox, with one observable session per run')
+    .version(OSIRIS_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .showSuggestionAfterError(true);
+
+  // Every action reports its own errors so each command decides its exit code and --json shape.
+  const act =
+    <A extends unknown[]>(fn: (...args: A) => number | Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      const opts = args.find((a) => a && typeof a === 'object' && !Array.isArray(a)) as { json?: boolean } | undefined;
+      try {
+        result.code = await fn(...args);
+      } catch (error) {
+        result.code = reportError(io, error, Boolean(opts?.json));
+      }
+    };
+
+  program
+    .command('init')
+    .description('scaffold a project: osiris.yaml, osiris_connections.yaml, .env.example, pipelines/, .gitignore')
+    .argument('[dir]', 'target directory', '.')
+    .option('--force', 'overwrite existing files')
+    .option('--json', 'print one JSON object')
+    .action(act((dir: string, opts: { force?: boolean; json?: boolean }) => runInitCommand(io, dir, opts)));
+
+  program
+    .command('validate')
+    .description('check an OML file against the component specs without writing anything (exit 2 on findings)')
+    .argument('<file>', 'OML pipeline file')
+    .option('--param <k=v>', 'parameter value (repeatable)', collectOption, [])
+    .option('--json', 'print one JSON object')
+    .action(
+      act((file: string, opts: { param: string[]; json?: boolean }) => {
+        const text = readOmlFile(io, file);
+        const diagnostics = validateOml({
+          text,
+          file,
+          catalog: createCatalog(drivers),
+          cliParams: parseKeyValues(opts.param, '--param'),
+          env: io.env,
+          profile: 'default',
+          compilerVersion: OSIRIS_VERSION,
+        });
+        if (opts.json) printJson(io, { ok: diagnostics.length === 0, file, diagnostics });
+        else if (diagnostics.length === 0) io.stdout.write(`${file}: valid\n`);
+        else for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+        return diagnostics.length === 0 ? 0 : 2;
+      }),
+    );
+
+  program
+    .command('compile')
+    .description('compile OML into build/<pipeline>/<short>/{manifest.yaml,cfg/*.json} (deterministic, secret-free)')
+    .argument('<file>', 'OML pipeline file')
+    .option('--param <k=v>', 'parameter value (repeatable; beats OSIRIS_PARAM_<NAME> and defaults)', collectOption, [])
+    .option('--profile <name>', 'profile recorded in the manifest', 'default')
+    .option('--out <dir>', 'build root', 'build')
+    .option('--json', 'print one JSON object')
+    .action(
+      act((file: string, opts: { param: string[]; profile: string; out: string; json?: boolean }) => {
+        const compiled = compilePipeline({
+          file,
+          params: parseKeyValues(opts.param, '--param'),
+          profile: opts.profile,
+          outDir: opts.out,
+          cwd: io.cwd,
+          env: io.env,
+          drivers,
+        });
+        const manifestPath = relative(io.cwd, resolve(compiled.buildDir, 'manifest.yaml'));
+        const { pipeline } = compiled.manifest;
+        if (opts.json) {
+          printJson(io, { ok: true, pipeline_id: pipeline.id, manifest_path: manifestPath, steps: compiled.manifest.steps.length, fingerprints: pipeline.fingerprints });
+        } else {
+          io.stdout.write(`compiled ${pipeline.id}: ${compiled.manifest.steps.length} steps -> ${manifestPath}\n  manifest_fp ${pipeline.fingerprints.manifest_fp}\n`);
+        }
+        return 0;
+      }),
+    );
+
+  program
+    .command('run')
+    .description('run an OML file (compiled first), a manifest.yaml as is, or --last-compile')
+    .argument('[file]', 'OML pipeline or manifest.yaml')
+    .option('--last-compile', 'run the manifest of the last `osiris compile` in this directory')
+    .option('--param <k=v>', 'parameter value (repeatable)', collectOption, [])
+    .option('--profile <name>', 'profile recorded in the manifest', 'default')
+    .option('--out <dir>', 'build root when compiling', 'build')
+    .option('--logs-dir <dir>', 'where session directories go', 'logs')
+    .option('--connections <file>', 'connections file (default $OSIRIS_CONNECTIONS or ./osiris_connections.yaml)')
+    .option('--timeout <seconds>', 'abort the run after this many seconds (0 = none)', '600')
+    .option('--memory-limit <size>', 'DuckDB data-plane memory limit (spills to disk beyond it)', '1GB')
+    .option('--json', 'print status.json plus session_dir as one JSON object')
+    .option('--verbose', 'stream every event and metric line to stderr')
+    .action(act((file: string | undefined, opts) => runRunCommand(file, opts, io, drivers, signal)));
+
+  const logs = program.command('logs').description('inspect session directories');
+  const logsDirOption = () => new Option('--logs-dir <dir>', 'logs directory').default('logs');
+  logs
+    .command('list')
+    .description('list sessions, newest first (failed runs show as failed)')
+    .addOption(logsDirOption())
+    .option('--json', 'print one JSON object')
+    .action(act((opts: { logsDir: string; json?: boolean }) => runLogsList(io, opts)));
+  logs
+    .command('show')
+    .description('show one session: status and steps')
+    .argument('<session>', 'session id (run_…), its number, or a session directory')
+    .addOption(logsDirOption())
+    .option('--json', 'print one JSON object')
+    .action(act((ref: string, opts: { logsDir: string; json?: boolean }) => runLogsShow(io, opts, ref)));
+  logs
+    .command('last')
+    .description('show the newest session')
+    .addOption(logsDirOption())
+    .option('--json', 'print one JSON object')
+    .action(act((opts: { logsDir: string; json?: boolean }) => runLogsShow(io, opts, undefined)));
+  logs
+    .command('gc')
+    .description('delete all but the newest N sessions')
+    .addOption(logsDirOption())
+    .option('--keep <n>', 'sessions to keep', '20')
+    .option('--dry-run', 'only list what would be removed')
+    .option('--json', 'print one JSON object')
+    .action(act((opts: { logsDir: string; keep: string; dryRun?: boolean; json?: boolean }) => runLogsGc(io, opts)));
+
+  const connections = program.command('connections').description('inspect connections (secrets masked)');
+  connections
+    .command('list')
+    .description('list connections with secrets masked')
+    .option('--connections <file>', 'connections file')
+    .option('--json', 'print one JSON object')
+    .action(
+      act((opts: { connections?: string; json?: boolean }) => {
+        const registry = loadConnections({ file: opts.connections, cwd: io.cwd, env: io.env });
+        const list = registry.list();
+        if (opts.json) printJson(io, { file: registry.file ?? null, connections: list });
+        else if (list.length === 0) io.stdout.write(`no connections (${registry.file ?? 'no connections file found'})\n`);
+        else for (const c of list) io.stdout.write(`@${c.family}.${c.alias}${c.default ? ' (default)' : ''}  ${JSON.stringify(c.fields)}\n`);
+        return 0;
+      }),
+    );
+
+  const components = program.command('components').description('list and describe components');
+  components
+    .command('list')
+    .description('list components and their modes')
+    .option('--json', 'print one JSON object')
+    .action(
+      act((opts: { json?: boolean }) => {
+        const specs = [...drivers.values()].map((m) => m.spec).sort((a, b) => a.name.localeCompare(b.name));
+        if (opts.json) printJson(io, { components: specs.map((s) => ({ name: s.name, modes: s.modes, title: s.title })) });
+        else for (const s of specs) io.stdout.write(`${s.name.padEnd(28)} ${s.modes.join(',').padEnd(16)} ${s.title}\n`);
+        return 0;
+      }),
+    );
+  components
+    .command('show')
+    .description('show a component spec: config schema, modes, secrets, dependencies, example')
+    .argument('<name>', 'component name')
+    .option('--json', 'print one JSON object')
+    .action(
+      act((name: string, opts: { json?: boolean }) => {
+        const spec = drivers.get(name)?.spec;
+        if (!spec) throw new OsirisError('usage', `unknown component '${name}' (known: ${[...drivers.keys()].sort().join(', ')})`);
+        if (opts.json) printJson(io, spec);
+        else io.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
+        return 0;
+      }),
+    );
+  return { program, result };
+}
+
+function readOmlFile(io: CliIo, file: string): string {
+  try {
+    return readFileSync(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    throw new OsirisError('usage', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/** Run the CLI with these arguments; returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo, drivers: DriverTable, signal: AbortSignal): Promise<number> {
+  const { program, result } = createProgram(io, drivers, signal);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
+    }
+    return reportError(io, error, false);
+  }
+  return result.code;
+}
+

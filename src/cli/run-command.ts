@@ -1,0 +1,99 @@
+import { relative } from 'node:path';
+import type { CompiledPipeline } from '../api/compile-pipeline.js';
+import { compilePipeline } from '../api/compile-pipeline.js';
+import { loadLastCompile, loadManifestPlan } from '../api/load-compiled-plan.js';
+import { runPipeline } from '../api/run-pipeline.js';
+import type { DriverTable } from '../core/index.js';
+import { OsirisError } from '../core/index.js';
+import type { CliIo } from './cli-io.js';
+import { isColorAllowed, parseKeyValues, printJson, reportError } from './cli-io.js';
+import { createProgressDisplay } from './progress-display.js';
+
+export interface RunCommandOptions {
+  lastCompile?: boolean;
+  param?: string[];
+  profile: string;
+  logsDir?: string;
+  connections?: string;
+  out?: string;
+  json?: boolean;
+  verbose?: boolean;
+  timeout: string;
+  memoryLimit: string;
+}
+
+function loadPlan(file: string | undefined, opts: RunCommandOptions, io: CliIo, drivers: DriverTable): CompiledPipeline {
+  if (opts.lastCompile) {
+    if (file) throw new OsirisError('usage', 'give either FILE or --last-compile, not both');
+    return loadLastCompile(io.cwd);
+  }
+  if (!file) throw new OsirisError('usage', 'missing FILE (an OML pipeline or a manifest.yaml), or --last-compile');
+  if (/(^|[\\/])manifest\.ya?ml$/.test(file)) return loadManifestPlan(file, io.cwd);
+  return compilePipeline({
+    file,
+    params: parseKeyValues(opts.param ?? [], '--param'),
+    profile: opts.profile,
+    ...(opts.out ? { outDir: opts.out } : {}),
+    cwd: io.cwd,
+    env: io.env,
+    drivers,
+  });
+}
+
+function parseTimeoutSeconds(text: string): number {
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new OsirisError('usage', `--timeout expects seconds (>= 0), got '${text}'`);
+  return seconds;
+}
+
+/** `osiris run`: compile if needed, run, print a summary; returns the exit code. */
+export async function runRunCommand(
+  file: string | undefined,
+  opts: RunCommandOptions,
+  io: CliIo,
+  drivers: DriverTable,
+  signal: AbortSignal,
+): Promise<number> {
+  const json = Boolean(opts.json);
+  try {
+    const timeoutMs = parseTimeoutSeconds(opts.timeout) * 1000;
+    const plan = loadPlan(file, opts, io, drivers);
+    const result = await runPipeline({
+      plan,
+      drivers,
+      cwd: io.cwd,
+      env: io.env,
+      ...(opts.logsDir ? { logsDir: opts.logsDir } : {}),
+      ...(opts.connections ? { connectionsFile: opts.connections } : {}),
+      memoryLimit: opts.memoryLimit,
+      timeoutMs,
+      signal,
+      onSession: (writer) => {
+        if (json && !opts.verbose) return;
+        // progress goes to stderr so stdout carries only the summary (or the one JSON object)
+        const target = io.stderr;
+        writer.listen(
+          createProgressDisplay(
+            { write: (t) => void target.write(t), isTTY: Boolean(target.isTTY) },
+            { color: isColorAllowed(io), verbose: Boolean(opts.verbose), stepsTotal: plan.manifest.steps.length },
+          ),
+        );
+      },
+    });
+    const { status } = result;
+    const sessionPath = relative(io.cwd, result.sessionDir) || result.sessionDir;
+    if (json) printJson(io, { ...status, session_dir: sessionPath });
+    else if (status.ok) {
+      io.stdout.write(
+        `✓ ${status.pipeline_id}: ${status.steps_completed}/${status.steps_total} steps, ${status.rows_read} rows read, ${status.rows_written} rows written in ${status.duration_ms} ms\n  session ${status.session_id}: ${sessionPath}\n`,
+      );
+    } else {
+      io.stderr.write(
+        `✗ ${status.pipeline_id}: failed${status.failed_step ? ` at step ${status.failed_step}` : ''} [${status.error?.code}]: ${status.error?.message}\n  session ${status.session_id}: ${sessionPath}\n`,
+      );
+    }
+    return status.exit_code;
+  } catch (error) {
+    return reportError(io, error, json);
+  }
+}

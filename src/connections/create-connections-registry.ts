@@ -1,0 +1,231 @@
+import type { ConnectionLookup, ResolvedConnection } from '../core/connection.js';
+import { CONNECTION_FAMILIES } from '../core/connection.js';
+import type { ConnectionFamily } from '../core/connection.js';
+import { OsirisError } from '../core/errors.js';
+import { createMasker } from '../core/mask.js';
+import { DSN_SCHEMES } from './connection-fields.js';
+import { isSecretKey } from '../core/is-secret-key.js';
+import { maskConfig } from './mask-config.js';
+import { parseDsn } from './parse-dsn.js';
+import { isValidPort, type ConnectionEntry } from './read-connections-yaml.js';
+import { renderTemplate, renderTemplateLeniently } from './parse-template.js';
+
+/** One connection as `connections list` shows it. */
+export interface ListedConnection {
+  /** Family, e.g. `mysql`. */
+  family: string;
+  /** Alias within the family. */
+  alias: string;
+  /** True for the alias a step without `@family.alias` would get. */
+  default: boolean;
+  /** Fields with secrets as `***MASKED***` and unset variables as their `${VAR}` text. */
+  fields: Record<string, unknown>;
+  /** Variables the connection reads that are set neither in the environment nor in .env. */
+  missing: string[];
+}
+
+/** The connections of one file (or of none), resolved lazily at run time. */
+export interface ConnectionsRegistry {
+  /** Resolve `@family.alias`, or the family's default when alias is undefined; throws connection_error. */
+  resolve: ConnectionLookup;
+  /** Every connection, masked, never failing on unset variables. */
+  list(): ListedConnection[];
+  /** The connections file used; undefined when none exists. */
+  file: string | undefined;
+  /** The file(s) looked for, for messages such as "no connections file". */
+  lookedFor: string[];
+}
+
+type Vars = Record<string, string | undefined>;
+
+function labelOf(family: string, alias: string): string {
+  return `connection @${family}.${alias}`;
+}
+
+/** Add the parts of a DSN as fields and its password (raw and decoded) to the secrets. */
+function expandDsn(entry: ConnectionEntry, fields: Record<string, unknown>, secrets: string[]): void {
+  const label = labelOf(entry.family, entry.alias);
+  const schemes = DSN_SCHEMES[entry.family];
+  const example = `${schemes[0]}://user:password@host:port/database`;
+  const parts = parseDsn(String(fields.dsn));
+  if (parts === 'not_a_url' || (typeof parts === 'object' && !schemes.includes(parts.scheme))) {
+    throw new OsirisError(
+      'connection_error',
+      `${label}: field 'dsn' must be a connection string of the form ${example} (scheme ${schemes.join(' or ')})`,
+    );
+  }
+  if (parts === 'no_host')
+    throw new OsirisError('connection_error', `${label}: field 'dsn' has no host; expected ${example}`);
+  if (parts === 'bad_port') {
+    throw new OsirisError(
+      'connection_error',
+      `${label}: field 'dsn' has a port that is not an integer from 1 to 65535`,
+    );
+  }
+  if (parts.rawPassword) secrets.push(parts.rawPassword);
+  if (parts.password) secrets.push(parts.password);
+  fields.host = parts.host;
+  if (parts.port !== undefined) fields.port = parts.port;
+  if (parts.user !== undefined) fields.user = parts.user;
+  if (parts.password !== undefined) fields.password = parts.password;
+  if (parts.database !== undefined) fields.database = parts.database;
+}
+
+/** The password inside a URL (a DSN, or a supabase `url` that carries one), raw and decoded. */
+function collectUrlPassword(url: string, secrets: string[]): void {
+  const parts = parseDsn(url);
+  if (typeof parts === 'object' && parts.rawPassword) secrets.push(parts.rawPassword, parts.password ?? '');
+}
+
+function resolveEntry(entry: ConnectionEntry, vars: Vars): ResolvedConnection {
+  const label = labelOf(entry.family, entry.alias);
+  const fields: Record<string, unknown> = {};
+  const secrets: string[] = [];
+  for (const field of entry.fields) {
+    const rendered = renderTemplate(field.template, vars);
+    if ('missing' in rendered) {
+      throw new OsirisError(
+        'connection_error',
+        `${label}: field '${field.name}' needs environment variable ${rendered.missing}, which is not set (set it in the environment or in .env)`,
+      );
+    }
+    const value = rendered.value;
+    if (field.name === 'port') {
+      if (!isValidPort(value)) {
+        const used = field.template.flatMap((p) => (p.kind === 'var' ? [`\${${p.name}}`] : [])).join(', ');
+        throw new OsirisError(
+          'connection_error',
+          `${label}: field 'port' must be an integer from 1 to 65535 after substituting ${used}`,
+        );
+      }
+      fields.port = Number(value);
+      continue;
+    }
+    fields[field.name] = value;
+    if (isSecretKey(field.name) && value !== '') secrets.push(value);
+  }
+  if (typeof fields.dsn === 'string') expandDsn(entry, fields, secrets);
+  if (typeof fields.url === 'string') collectUrlPassword(fields.url, secrets);
+  return {
+    family: entry.family,
+    alias: entry.alias,
+    fields,
+    secrets: [...new Set(secrets)].filter((s) => s !== ''),
+  };
+}
+
+/** Which alias a step without `@family.alias` gets: `default: true`, else the alias named `default`. */
+function findDefault(ofFamily: readonly ConnectionEntry[]): ConnectionEntry | undefined {
+  return ofFamily.find((e) => e.isDefault) ?? ofFamily.find((e) => e.alias === 'default');
+}
+
+function selectDefault(entries: readonly ConnectionEntry[], family: string, file: string): ConnectionEntry {
+  const marked = findDefault(entries);
+  if (marked) return marked;
+  throw new OsirisError(
+    'connection_error',
+    `no default ${family} connection in ${file}: mark one alias with default: true or name it 'default' (aliases: ${entries.map((e) => e.alias).join(', ')}), or reference one as @${family}.<alias>`,
+  );
+}
+
+function findEntry(
+  entries: readonly ConnectionEntry[],
+  family: string,
+  alias: string | undefined,
+  file: string,
+): ConnectionEntry {
+  const ref = alias === undefined ? `a default ${family} connection` : labelOf(family, alias);
+  if (!(CONNECTION_FAMILIES as readonly string[]).includes(family)) {
+    throw new OsirisError(
+      'connection_error',
+      `unknown connection family '${family}' in ${ref}; expected one of: ${CONNECTION_FAMILIES.join(', ')}`,
+    );
+  }
+  const ofFamily = entries.filter((e) => e.family === (family as ConnectionFamily));
+  if (ofFamily.length === 0) {
+    const present = [...new Set(entries.map((e) => e.family))];
+    throw new OsirisError(
+      'connection_error',
+      `${ref} is needed but ${file} has no ${family} connections (families in the file: ${present.length ? present.join(', ') : 'none'})`,
+    );
+  }
+  if (alias === undefined) return selectDefault(ofFamily, family, file);
+  const entry = ofFamily.find((e) => e.alias === alias);
+  if (entry) return entry;
+  throw new OsirisError(
+    'connection_error',
+    `connection @${family}.${alias} not found in ${file}; ${family} aliases: ${ofFamily.map((e) => e.alias).join(', ')}`,
+  );
+}
+
+/** What list() shows for a connection that cannot resolve: set variables substituted, the rest as `${VAR}`. */
+function renderLeniently(
+  entry: ConnectionEntry,
+  vars: Vars,
+): { fields: Record<string, unknown>; secrets: string[] } {
+  const fields: Record<string, unknown> = {};
+  const secrets: string[] = [];
+  for (const field of entry.fields) {
+    const { value, missing } = renderTemplateLeniently(field.template, vars);
+    fields[field.name] =
+      field.name === 'port' && missing.length === 0 && isValidPort(value) ? Number(value) : value;
+    if (!isSecretKey(field.name)) continue;
+    // The parts that did resolve are secrets too, wherever else they might show up.
+    secrets.push(value);
+    for (const part of field.template)
+      if (part.kind === 'var' && vars[part.name]) secrets.push(vars[part.name] as string);
+  }
+  if (typeof fields.dsn === 'string') collectUrlPassword(fields.dsn, secrets);
+  if (typeof fields.url === 'string') collectUrlPassword(fields.url, secrets);
+  return { fields, secrets };
+}
+
+/** Registry over entries already read from `file`; `vars` is the environment merged over .env. */
+export function createConnectionsRegistry(
+  entries: readonly ConnectionEntry[],
+  file: string,
+  vars: Vars,
+): ConnectionsRegistry {
+  const resolve: ConnectionLookup = (family, alias) =>
+    resolveEntry(findEntry(entries, family, alias, file), vars);
+  const defaults = new Set<ConnectionEntry>();
+  for (const family of CONNECTION_FAMILIES) {
+    const chosen = findDefault(entries.filter((e) => e.family === family));
+    if (chosen) defaults.add(chosen);
+  }
+  const list = (): ListedConnection[] => {
+    const shown = entries.map((entry) => {
+      try {
+        return resolveEntry(entry, vars);
+      } catch {
+        return renderLeniently(entry, vars);
+      }
+    });
+    // One masker over every connection's secrets: a password reused in another connection's
+    // non-secret field is still masked by value.
+    const mask = createMasker(shown.flatMap((s) => s.secrets));
+    return entries.map((entry, i) => ({
+      family: entry.family,
+      alias: entry.alias,
+      default: defaults.has(entry),
+      fields: maskConfig((shown[i] as { fields: Record<string, unknown> }).fields, [], mask) as Record<
+        string,
+        unknown
+      >,
+      missing: [...new Set(entry.fields.flatMap((f) => renderTemplateLeniently(f.template, vars).missing))],
+    }));
+  };
+  return { resolve, list, file, lookedFor: [file] };
+}
+
+/** Registry when no connections file exists: listing is empty, resolving says which file was looked for. */
+export function createMissingConnectionsRegistry(lookedFor: string, hint: string): ConnectionsRegistry {
+  const resolve: ConnectionLookup = (family, alias) => {
+    const ref = alias === undefined ? `a default ${family} connection` : labelOf(family, alias);
+    throw new OsirisError(
+      'connection_error',
+      `${ref} is needed but no connections file exists: looked for ${lookedFor} (${hint})`,
+    );
+  };
+  return { resolve, list: () => [], file: undefined, lookedFor: [lookedFor] };
+}

@@ -1,0 +1,108 @@
+/** The parts of a `scheme://user:password@host:port/database?options` connection string, URL-decoded. */
+export interface DsnParts {
+  /** Scheme without `://`, lower-cased. */
+  scheme: string;
+  /** Host name or address (IPv6 without brackets). */
+  host: string;
+  /** Port, when the string has one. */
+  port?: number;
+  /** User, decoded. */
+  user?: string;
+  /** Password, decoded. */
+  password?: string;
+  /** Password as written (possibly percent-encoded): a second form to mask. */
+  rawPassword?: string;
+  /** Database, decoded. */
+  database?: string;
+}
+
+/** Why a connection string could not be parsed; never carries its text (it holds a password). */
+export type DsnProblem = 'not_a_url' | 'no_host' | 'bad_port';
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // A stray `%` in an unencoded password: keep it as written.
+    return text;
+  }
+}
+
+/** Parse `host[:port]`, `[ipv6][:port]`; undefined port text when none. */
+function splitHostPort(hostPort: string): { host: string; portText: string | undefined } {
+  if (hostPort.startsWith('[')) {
+    const end = hostPort.indexOf(']');
+    if (end < 0) return { host: '', portText: undefined };
+    const after = hostPort.slice(end + 1);
+    return { host: hostPort.slice(1, end), portText: after.startsWith(':') ? after.slice(1) : undefined };
+  }
+  const colon = hostPort.lastIndexOf(':');
+  return colon < 0
+    ? { host: hostPort, portText: undefined }
+    : { host: hostPort.slice(0, colon), portText: hostPort.slice(colon + 1) };
+}
+
+const HOST_PORT = /^(\[[^\]]*\]|[^:@[\]]*)(:[0-9]*)?$/;
+
+/** True when `after` (the text behind a userinfo `@`) reads as `host[:port][/database][?options]`. */
+function isPlausibleAfterUserinfo(after: string): boolean {
+  const hostEnd = after.search(/[/?#]/);
+  if (!HOST_PORT.test(hostEnd < 0 ? after : after.slice(0, hostEnd))) return false;
+  const path = hostEnd >= 0 && after[hostEnd] === '/' ? (after.slice(hostEnd).split(/[?#]/)[0] ?? '') : '';
+  return !path.includes('@');
+}
+
+/**
+ * Index of the `@` that ends the userinfo in the text after `scheme://` (-1: none). The standard reading
+ * (the authority's last `@`) wins when what follows it is a plausible host and path; otherwise an
+ * unencoded `/ ? # @` in the password broke it (`u:pa/ss@host/db`), and the last `@` followed by a
+ * plausible host is taken.
+ */
+export function findUserinfoEnd(rest: string): number {
+  const authorityEnd = rest.search(/[/?#]/);
+  const at = (authorityEnd < 0 ? rest : rest.slice(0, authorityEnd)).lastIndexOf('@');
+  if (isPlausibleAfterUserinfo(rest.slice(at + 1))) return at;
+  for (let i = rest.lastIndexOf('@'); i > at; i = i === 0 ? -1 : rest.lastIndexOf('@', i - 1)) {
+    if (isPlausibleAfterUserinfo(rest.slice(i + 1))) return i;
+  }
+  return at;
+}
+
+/**
+ * Parse a URL-style connection string. Special characters in the password should be percent-encoded;
+ * unencoded ones are accepted where the string stays unambiguous.
+ */
+export function parseDsn(dsn: string): DsnParts | DsnProblem {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/s.exec(dsn.trim());
+  if (!m) return 'not_a_url';
+  const scheme = (m[1] as string).toLowerCase();
+  const rest = m[2] as string;
+  const at = findUserinfoEnd(rest);
+  const parts: DsnParts = { scheme, host: '' };
+  if (at >= 0) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+    if (user) parts.user = decode(user);
+    if (colon >= 0) {
+      parts.rawPassword = userinfo.slice(colon + 1);
+      parts.password = decode(parts.rawPassword);
+    }
+  }
+  const afterUser = rest.slice(at + 1);
+  const hostEnd = afterUser.search(/[/?#]/);
+  const { host, portText } = splitHostPort(hostEnd < 0 ? afterUser : afterUser.slice(0, hostEnd));
+  if (!host) return 'no_host';
+  parts.host = decode(host);
+  if (portText !== undefined && portText !== '') {
+    if (!/^[0-9]+$/.test(portText)) return 'bad_port';
+    const port = Number(portText);
+    if (port < 1 || port > 65535) return 'bad_port';
+    parts.port = port;
+  }
+  if (hostEnd >= 0 && afterUser[hostEnd] === '/') {
+    const database = decode((afterUser.slice(hostEnd + 1).split(/[?#]/)[0] ?? '').replace(/\/+$/, ''));
+    if (database) parts.database = database;
+  }
+  return parts;
+}

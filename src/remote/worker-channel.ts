@@ -1,0 +1,117 @@
+import type { EventSink, MetricName, StepLogger } from '../core/index.js';
+import { OsirisError } from '../core/index.js';
+import type { SandboxProcess } from './transport.js';
+import type { Command, PrepareSecrets, ResultMap, WorkerLine } from './protocol.js';
+import { createLineSplitter } from './protocol.js';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+export interface WorkerChannelOptions {
+  /** Where forwarded events and metrics go (the host session). */
+  sink: EventSink;
+  /** Where forwarded worker logs go. */
+  log: StepLogger;
+  /** Declare the worker lost after this long without any line from it. */
+  lossMs: number;
+  /** Called once when the worker is lost (process gone or silent). */
+  onLost(error: OsirisError): void;
+}
+
+/** The host end of the JSON-lines protocol: requests with ids, one response each, notifications forwarded. */
+export function createWorkerChannel(options: WorkerChannelOptions) {
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let lastSeen = Date.now();
+  let failure: OsirisError | undefined;
+  let proc: SandboxProcess | undefined;
+
+  const fail = (error: OsirisError): void => {
+    if (failure) return;
+    failure = error;
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+    clearInterval(watchdog);
+    options.onLost(error);
+  };
+  const watchdog = setInterval(() => {
+    const silent = Date.now() - lastSeen;
+    if (proc && silent > options.lossMs) {
+      fail(new OsirisError('worker_lost', `the sandbox worker sent nothing (not even a heartbeat) for ${silent} ms`));
+    }
+  }, 250);
+  watchdog.unref();
+
+  const onLine = (text: string): void => {
+    lastSeen = Date.now();
+    let line: WorkerLine;
+    try {
+      line = JSON.parse(text) as WorkerLine;
+    } catch {
+      options.log.debug(`worker stdout (not JSON, ${text.length} bytes): ${text.slice(0, 200)}`);
+      return;
+    }
+    if ('id' in line) {
+      const p = pending.get(line.id);
+      pending.delete(line.id);
+      if (!p) return;
+      if (line.ok) p.resolve(line.result);
+      else p.reject(new OsirisError(line.error.code as 'internal', line.error.message));
+      return;
+    }
+    forward(line);
+  };
+  const forward = (line: Exclude<WorkerLine, { id: number }>): void => {
+    switch (line.type) {
+      case 'event': {
+        const { ts: _ts, session: _s, event, ...fields } = line.line;
+        options.sink.event(event as 'step_start', fields);
+        break;
+      }
+      case 'metric': {
+        const { metric, value, unit, step_id, tags } = line.line as { metric: MetricName; value: number; unit?: string; step_id?: string; tags?: Record<string, string> };
+        options.sink.metric(metric, value, { ...(unit ? { unit } : {}), ...(step_id ? { step_id } : {}), ...(tags ? { tags } : {}) });
+        break;
+      }
+      case 'log':
+        options.log[line.level](`worker: ${line.message}`);
+        break;
+      case 'heartbeat':
+        break;
+    }
+  };
+  const splitter = createLineSplitter(onLine);
+
+  return {
+    /** Feed stdout chunks here. */
+    push: (chunk: string) => splitter.push(chunk),
+    /** Attach the started worker; its exit without a cleanup is a lost worker. */
+    attach(started: SandboxProcess, expectExit: () => boolean) {
+      proc = started;
+      lastSeen = Date.now();
+      void started.exited.then((code) => {
+        splitter.end();
+        if (!expectExit()) fail(new OsirisError('worker_lost', `the sandbox worker exited unexpectedly (exit code ${code ?? 'none: killed or stream lost'})`));
+      });
+    },
+    /** Send a command and wait for its response. */
+    async request<C extends Command>(command: C, secrets?: PrepareSecrets): Promise<ResultMap[C['cmd']]> {
+      if (failure) throw failure;
+      if (!proc) throw new OsirisError('internal', 'worker not started');
+      const id = nextId++;
+      const result = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject }));
+      await proc.write(`${JSON.stringify({ ...command, id, ...(secrets ? { secrets } : {}) })}\n`);
+      return (await result) as ResultMap[C['cmd']];
+    },
+    /** The failure that ended the channel, if any. */
+    get failure() {
+      return failure;
+    },
+    /** Stop watching (normal end). */
+    close() {
+      clearInterval(watchdog);
+    },
+  };
+}

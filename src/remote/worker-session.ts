@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import type { ConnectionLookup, DataPlane, DriverTable, EventSink, Manifest, StepLogger } from '../core/index.js';
+import { METRICS, OsirisError, createConnectionKey, createMasker } from '../core/index.js';
+import { executeStep, registerDrivers } from '../runtime/index.js';
+import { checkDependencies } from './check-dependencies.js';
+import type { PrepareSecrets, Request, ResultMap } from './protocol.js';
+import { writeArtifactsArchive } from './artifacts-archive.js';
+
+/** How the worker reaches the outside: notifications to the host, and lazily loaded heavy parts. */
+export interface WorkerEnvironment {
+  /** Sandbox work directory (holds manifest.yaml, cfg/, artifacts/, project/). */
+  root: string;
+  /** Parse manifest.yaml (the compiler's parser, bound by the worker entry). */
+  parseManifest(text: string, file: string): Manifest;
+  /** Packages bundled into the worker (always present). */
+  bundled: ReadonlySet<string>;
+  /** Send a notification line to the host. */
+  notify(line: Record<string, unknown>): void;
+  /** Load the driver table (a separate chunk, so client libraries load only after the dependency check). */
+  loadDrivers(): Promise<DriverTable>;
+  /** Create the data plane. */
+  createDataPlane(options: { workDir: string; memoryLimit: string }): Promise<DataPlane & { close(): Promise<void> }>;
+}
+
+const run = promisify(execFile);
+
+/** Handles one request at a time; state lives between prepare and cleanup. */
+export function createWorkerSession(env: WorkerEnvironment) {
+  let manifest: Manifest | undefined;
+  let drivers: DriverTable | undefined;
+  let dataPlane: (DataPlane & { close(): Promise<void> }) | undefined;
+  let mask: (t: string) => string = (t) => t;
+  let connections: ConnectionLookup = () => {
+    throw new OsirisError('internal', 'worker not prepared');
+  };
+  const outputFiles = new Set<string>();
+  const projectDir = join(env.root, 'project');
+  const workDir = join(env.root, '.work');
+
+  const sink: EventSink = {
+    event: (name, fields = {}) => env.notify({ type: 'event', line: { ts: new Date().toISOString(), event: name, ...fields } }),
+    metric: (name, value, o = {}) =>
+      env.notify({
+        type: 'metric',
+        line: { ts: new Date().toISOString(), metric: name, value, unit: o.unit ?? METRICS[name].unit, ...(o.step_id !== undefined ? { step_id: o.step_id } : {}), ...(o.tags ? { tags: o.tags } : {}) },
+      }),
+  };
+  const log: StepLogger = {
+    info: (m) => env.notify({ type: 'log', level: 'info', message: mask(m) }),
+    warn: (m) => env.notify({ type: 'log', level: 'warn', message: mask(m) }),
+    debug: (m) => env.notify({ type: 'log', level: 'debug', message: mask(m) }),
+  };
+
+  async function prepare(req: Extract<Request, { cmd: 'prepare' }>): Promise<ResultMap['prepare']> {
+    manifest = env.parseManifest(readFileSync(join(env.root, req.manifest_path), 'utf8'), req.manifest_path);
+    const secrets = req.secrets ?? { connections: {}, connection_errors: {} };
+    mask = createMasker(Object.values(secrets.connections).flatMap((c) => c.secrets));
+    connections = createSecretLookup(secrets);
+    let report = checkDependencies(req.dependencies, env.root, env.bundled);
+    sink.event('dependency_check', { missing: report.missing, present: report.present });
+    if (report.missing.length > 0 && req.install_deps) {
+      await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', env.root, ...report.missing], { cwd: env.root });
+      sink.event('dependency_installed', { packages: report.missing });
+      report = checkDependencies(req.dependencies, env.root, env.bundled);
+    }
+    if (report.missing.length > 0) {
+      throw new OsirisError(
+        'dependency_missing',
+        `the sandbox lacks ${report.missing.join(', ')} (needed by the components of this pipeline); use a template with them installed, or run with --e2b-install-deps (OSIRIS_E2B_INSTALL_DEPS=1)`,
+      );
+    }
+    drivers = await env.loadDrivers();
+    const used = registerDrivers(manifest, drivers, sink);
+    mkdirSync(projectDir, { recursive: true });
+    dataPlane = await env.createDataPlane({ workDir, memoryLimit: req.memory_limit });
+    return { drivers: used };
+  }
+
+  async function execStep(req: Extract<Request, { cmd: 'exec_step' }>, signal: AbortSignal): Promise<ResultMap['exec_step']> {
+    const step = manifest?.steps.find((s) => s.id === req.step_id);
+    if (!manifest || !drivers || !dataPlane || !step) throw new OsirisError('internal', `exec_step ${req.step_id} before prepare or unknown step`);
+    const inputs = Object.fromEntries(Object.entries(req.inputs).map(([name, ref]) => [name, ref.from_step]));
+    const outcome = await executeStep({
+      step,
+      cfgText: readFileSync(join(env.root, req.cfg_path), 'utf8'),
+      inputs,
+      drivers,
+      connections,
+      dataPlane,
+      sink,
+      log,
+      sessionDir: env.root,
+      projectDir,
+      workDir,
+      signal,
+      mask,
+    });
+    // output files travel back relative to the project directory, landing where a local run puts them
+    const files = outcome.outputFiles.map((f) => relative(projectDir, f).split('\\').join('/'));
+    for (const f of files) outputFiles.add(f);
+    return { ...outcome, outputFiles: files };
+  }
+
+  async function cleanup(req: Extract<Request, { cmd: 'cleanup' }>): Promise<ResultMap['cleanup']> {
+    await dataPlane?.close();
+    dataPlane = undefined;
+    const stats = await writeArtifactsArchive(env.root, [...outputFiles], join(env.root, req.archive_path));
+    return { archive_path: req.archive_path, ...stats };
+  }
+
+  return { prepare, execStep, cleanup };
+}
+
+
+function createSecretLookup(secrets: PrepareSecrets): ConnectionLookup {
+  return (family, alias) => {
+    const key = createConnectionKey(family, alias);
+    const hit = secrets.connections[key];
+    if (hit) return hit;
+    const failure = secrets.connection_errors[key];
+    throw new OsirisError(
+      (failure?.code as 'connection_error' | undefined) ?? 'connection_error',
+      failure?.message ?? `connection @${family}.${alias ?? 'default'} was not sent to the sandbox`,
+    );
+  };
+}

@@ -1,0 +1,4 @@
+export * from './execute-step.js';
+export * from './local-adapter.js';
+export * from './register-drivers.js';
+export * from './run-manifest.js';

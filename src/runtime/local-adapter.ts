@@ -1,0 +1,45 @@
+import type { DriverTable, ExecutionAdapter, ManifestStep, PreparedRun, StepOutcome } from '../core/index.js';
+import { OsirisError } from '../core/index.js';
+import { createDuckDbDataPlane } from './duckdb-data-plane.js';
+import { executeStep } from './execute-step.js';
+import { registerDrivers } from './register-drivers.js';
+
+/** Runs steps in this process with a run-local DuckDB data plane. */
+export function createLocalAdapter(drivers: DriverTable): ExecutionAdapter {
+  let run: PreparedRun | undefined;
+  let dataPlane: Awaited<ReturnType<typeof createDuckDbDataPlane>> | undefined;
+  return {
+    kind: 'local',
+    transport: undefined,
+    async prepare(prepared) {
+      run = prepared;
+      registerDrivers(prepared.manifest, drivers, prepared.sink);
+      dataPlane = await createDuckDbDataPlane({ workDir: prepared.workDir, memoryLimit: prepared.memoryLimit });
+    },
+    async execute(step: ManifestStep, inputs: Record<string, string>): Promise<StepOutcome> {
+      if (!run || !dataPlane) throw new OsirisError('internal', 'local adapter used before prepare');
+      const cfgText = run.cfgTexts.get(step.id);
+      if (cfgText === undefined) throw new OsirisError('internal', `no cfg for step ${step.id}`);
+      return executeStep({
+        step,
+        cfgText,
+        inputs,
+        drivers,
+        connections: run.connections,
+        dataPlane,
+        sink: run.sink,
+        log: run.log,
+        sessionDir: run.sessionDir,
+        projectDir: run.projectDir,
+        workDir: run.workDir,
+        signal: run.signal,
+        mask: run.mask,
+      });
+    },
+    async collect() {
+      const plane = dataPlane;
+      dataPlane = undefined;
+      await plane?.close();
+    },
+  };
+}
