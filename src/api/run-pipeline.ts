@@ -6,6 +6,7 @@ import { runManifest, createLocalAdapter } from '../runtime/index.js';
 import type { SessionWriter } from '../session/index.js';
 import { createSessionDir, createSessionWriter } from '../session/index.js';
 import type { CompiledPipeline } from './compile-pipeline.js';
+import type { RunConnections } from './resolve-run-connections.js';
 import { resolveRunConnections } from './resolve-run-connections.js';
 
 export interface RunPipelineOptions {
@@ -27,8 +28,10 @@ export interface RunPipelineOptions {
   timeoutMs?: number;
   /** External abort (Ctrl-C): reason should be an OsirisError('interrupted'). */
   signal?: AbortSignal;
+  /** Secrets besides the connections' (e.g. a sandbox provider's API key), masked everywhere. */
+  extraSecrets?: string[];
   /** Build a remote adapter instead of the local one. */
-  createAdapter?: (drivers: DriverTable, connections: ReturnType<typeof resolveRunConnections>) => ExecutionAdapter;
+  createAdapter?: (drivers: DriverTable, connections: RunConnections) => ExecutionAdapter;
   /** Called once the session writer exists (live progress). */
   onSession?: (writer: SessionWriter) => void;
 }
@@ -55,7 +58,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     };
   }
   const connections = resolveRunConnections(plan, drivers, resolveConnection);
-  const mask = createMasker(connections.secrets);
+  const mask = createMasker([...connections.secrets, ...(options.extraSecrets ?? [])]);
 
   const startedAt = new Date();
   const logsDir = resolve(options.cwd, options.logsDir ?? 'logs');

@@ -109,6 +109,12 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
     .option('--connections <file>', 'connections file (default $OSIRIS_CONNECTIONS or ./osiris_connections.yaml)')
     .option('--timeout <seconds>', 'abort the run after this many seconds (0 = none)', '600')
     .option('--memory-limit <size>', 'DuckDB data-plane memory limit (spills to disk beyond it)', '1GB')
+    .option('--e2b', 'execute the steps in an E2B sandbox (needs E2B_API_KEY); same as --sandbox e2b')
+    .option('--sandbox <kind>', 'execute the steps in a sandbox: e2b | local (a child process in a fresh directory)')
+    .option('--cpu <n>', 'sandbox vCPUs', '2')
+    .option('--memory-mb <n>', 'sandbox memory in MiB', '2048')
+    .option('--e2b-template <name>', 'E2B template (one with the dependencies baked in starts fastest)')
+    .option('--e2b-install-deps', 'install missing runtime dependencies in the sandbox (or OSIRIS_E2B_INSTALL_DEPS=1)')
     .option('--json', 'print status.json plus session_dir as one JSON object')
     .option('--verbose', 'stream every event and metric line to stderr')
     .action(act((file: string | undefined, opts) => runRunCommand(file, opts, io, drivers, signal)));

@@ -8,6 +8,8 @@ import { OsirisError } from '../core/index.js';
 import type { CliIo } from './cli-io.js';
 import { isColorAllowed, parseKeyValues, printJson, reportError } from './cli-io.js';
 import { createProgressDisplay } from './progress-display.js';
+import type { RemoteRunOptions } from './select-adapter.js';
+import { createAdapterFactory, listTransportSecrets, selectExecutionTarget } from './select-adapter.js';
 
 export interface RunCommandOptions {
   lastCompile?: boolean;
@@ -21,6 +23,8 @@ export interface RunCommandOptions {
   timeout: string;
   memoryLimit: string;
 }
+
+export type RunOptions = RunCommandOptions & RemoteRunOptions;
 
 function loadPlan(file: string | undefined, opts: RunCommandOptions, io: CliIo, drivers: DriverTable): CompiledPipeline {
   if (opts.lastCompile) {
@@ -49,7 +53,7 @@ function parseTimeoutSeconds(text: string): number {
 /** `osiris run`: compile if needed, run, print a summary; returns the exit code. */
 export async function runRunCommand(
   file: string | undefined,
-  opts: RunCommandOptions,
+  opts: RunOptions,
   io: CliIo,
   drivers: DriverTable,
   signal: AbortSignal,
@@ -57,6 +61,7 @@ export async function runRunCommand(
   const json = Boolean(opts.json);
   try {
     const timeoutMs = parseTimeoutSeconds(opts.timeout) * 1000;
+    const createAdapter = createAdapterFactory(selectExecutionTarget(opts, io.env), opts, io.env, timeoutMs);
     const plan = loadPlan(file, opts, io, drivers);
     const result = await runPipeline({
       plan,
@@ -68,6 +73,8 @@ export async function runRunCommand(
       memoryLimit: opts.memoryLimit,
       timeoutMs,
       signal,
+      extraSecrets: listTransportSecrets(io.env),
+      ...(createAdapter ? { createAdapter } : {}),
       onSession: (writer) => {
         if (json && !opts.verbose) return;
         // progress goes to stderr so stdout carries only the summary (or the one JSON object)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretKey } from '../../src/connections/is-secret-key.js';
+import { isSecretKey } from '../../src/core/is-secret-key.js';
 import { maskConfig, maskConnectionStrings } from '../../src/connections/mask-config.js';
 import { createMasker, MASK } from '../../src/core/mask.js';
 

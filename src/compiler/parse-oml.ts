@@ -1,0 +1,100 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, Node } from 'yaml';
+import type { SourcePosition } from '../core/errors.js';
+import type { DiagnosticSink } from './diagnostic-sink.js';
+
+/** One step of a path into the document: a map key or a sequence index. */
+export type PathSegment = string | number;
+
+/** A parsed YAML file: plain values plus the line:col of every node. */
+export interface YamlSource {
+  /** File path for messages, as the user typed it. */
+  file: string;
+  /** The document as plain JSON-like values (null for an empty file). */
+  value: unknown;
+  /** Position of the node at `path`: its key (`key`) or its value (`value`, the key when the value is empty); the nearest existing ancestor when the path is absent. */
+  locate(path: readonly PathSegment[], target?: 'key' | 'value'): SourcePosition;
+}
+
+/** Parse YAML text with positions; YAML errors (syntax, duplicate keys, unknown tags) go to `sink` as `invalid` and return undefined. */
+export function parseYamlSource(text: string, file: string, sink: DiagnosticSink): YamlSource | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): SourcePosition => ({ file, ...lineCounter.linePos(offset) });
+  for (const problem of [...doc.errors, ...doc.warnings]) {
+    sink.invalid(
+      '',
+      describeYamlProblem(problem.code, problem.message, text, problem.pos[0]),
+      at(problem.pos[0]),
+    );
+  }
+  if (doc.errors.length > 0 || doc.warnings.length > 0) return undefined;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    sink.invalid('', `invalid YAML: ${(error as Error).message}`, at(doc.contents?.range[0] ?? 0));
+    return undefined;
+  }
+  return {
+    file,
+    value: value ?? null,
+    locate: (path, target = 'value') => at(locateOffset(doc, path, target)),
+  };
+}
+
+function describeYamlProblem(code: string, message: string, text: string, offset: number): string {
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^("[^"]*"|'[^']*'|[^\s:]+)/.exec(text.slice(offset))?.[1] ?? '?';
+    return `duplicate key ${key.startsWith('"') || key.startsWith("'") ? key : `'${key}'`} (each key may appear once in a mapping)`;
+  }
+  if (code === 'MULTIPLE_DOCS') return 'the file holds more than one YAML document (expected exactly one)';
+  return `invalid YAML: ${message}`;
+}
+
+function startOf(node: unknown): number | undefined {
+  return node && typeof node === 'object' && 'range' in node ? (node as Node).range?.[0] : undefined;
+}
+
+// `key:` with nothing after it: a null scalar with an empty source range; point at the key instead.
+function isEmptyScalar(node: unknown): boolean {
+  return isScalar(node) && node.value === null && !!node.range && node.range[0] === node.range[1];
+}
+
+// Walks the YAML AST (not the JS value) so that every answer is a real source offset.
+function locateOffset(doc: Document.Parsed, path: readonly PathSegment[], target: 'key' | 'value'): number {
+  let node: unknown = doc.contents;
+  let fallback = startOf(node) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i] as PathSegment;
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) return fallback;
+      fallback = startOf(pair.key) ?? fallback;
+      if (i === path.length - 1 && target === 'key') return fallback;
+      if (pair.value === null || isEmptyScalar(pair.value)) return fallback;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      if (item === undefined) return fallback;
+      node = item;
+      fallback = startOf(item) ?? fallback;
+    } else {
+      return fallback;
+    }
+  }
+  return startOf(node) ?? fallback;
+}
+
+/** Render a path for messages: `steps[1] (id: join)` + ['needs', 0] gives `steps[1] (id: join).needs[0]`. */
+export function formatPath(base: string, segments: readonly PathSegment[]): string {
+  let out = base;
+  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
+  return out;
+}
+
+/** Plain object test for values from YAML (maps), excluding arrays and null. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
