@@ -66,12 +66,17 @@ export function createAdapterFactory(
           ...(env.E2B_SANDBOX_URL ? { sandboxUrl: env.E2B_SANDBOX_URL } : {}),
           ...(env.E2B_DOMAIN ? { domain: env.E2B_DOMAIN } : {}),
         })
-      : createLocalTransport();
+      : createLocalTransport({ template: env.OSIRIS_LOCAL_SANDBOX_TEMPLATE ?? fileURLToPath(new URL('..', import.meta.url)) });
   const workerDir = fileURLToPath(new URL('./worker', import.meta.url));
   return (drivers, connections) =>
     createRemoteAdapter({
       transport,
-      sandbox: { cpu, memoryMb, timeoutMs: timeoutMs > 0 ? timeoutMs + 60_000 : 3_600_000, template: opts.e2bTemplate },
+      sandbox: {
+        cpu,
+        memoryMb,
+        timeoutMs: timeoutMs > 0 ? timeoutMs + 60_000 : 3_600_000,
+        template: target === 'e2b' ? opts.e2bTemplate : undefined,
+      },
       installDeps,
       workerDir,
       drivers,

@@ -139,11 +139,13 @@ function createExecCommand(step: ManifestStep, inputs: Record<string, string>): 
 
 /** commands.jsonl: ping, prepare, one exec_step per step, cleanup — file-only, never a secret. */
 function createCommands(run: PreparedRun, options: RemoteAdapterOptions): Command[] {
-  const deps: RuntimeDependency[] = [];
-  for (const step of run.manifest.steps) deps.push(...(options.drivers.get(step.driver)?.spec.runtimeDependencies ?? []));
+  const deps = new Map<string, RuntimeDependency>();
+  for (const step of run.manifest.steps) {
+    for (const dep of options.drivers.get(step.driver)?.spec.runtimeDependencies ?? []) deps.set(dep.name, dep);
+  }
   return [
     { cmd: 'ping', protocol: PROTOCOL_VERSION },
-    { cmd: 'prepare', manifest_path: 'manifest.yaml', install_deps: options.installDeps, memory_limit: run.memoryLimit, dependencies: deps },
+    { cmd: 'prepare', manifest_path: 'manifest.yaml', install_deps: options.installDeps, memory_limit: run.memoryLimit, dependencies: [...deps.values()] },
     ...run.manifest.steps.map((s) => createExecCommand(s, Object.fromEntries(s.needs.map((id) => [id, id])))),
     { cmd: 'cleanup', archive_path: ARCHIVE },
   ];

@@ -1,0 +1,312 @@
+// The `e2b` sandbox through the official SDK (the only file importing `e2b`). Facts it relies on are in
+// ../shared/E2B-NOTES.md: timeoutMs 0 + stdin true for the worker (1.3, 3.4), ordered stdin (3.4),
+// streamed uploads/downloads (1.4), errors by class (1.5).
+import {
+  AuthenticationError,
+  CommandExitError,
+  InvalidArgumentError,
+  NotEnoughSpaceError,
+  NotFoundError,
+  RateLimitError,
+  Sandbox as E2bSandbox,
+  SandboxError,
+  SandboxNotFoundError,
+  ServiceBusyError,
+  TemplateError,
+  TimeoutError,
+} from 'e2b';
+import type { CommandHandle } from 'e2b';
+import { posix } from 'node:path';
+import { OsirisError } from '../../core/errors.js';
+import type { ErrorCode } from '../../core/errors.js';
+import type {
+  ProcessOutput,
+  Sandbox,
+  SandboxProcess,
+  SandboxRequest,
+  Transport,
+  UploadFile,
+} from '../transport.js';
+import { createStdinQueue } from './stdin-queue.js';
+
+/** Options of the E2B transport; unset ones fall back to the SDK's E2B_* environment variables. */
+export interface E2bTransportOptions {
+  /** API key (default: E2B_API_KEY). Never appears in an error message. */
+  apiKey?: string;
+  /** Control-plane URL (default: https://api.<domain>); the offline tests point it at the fake. */
+  apiUrl?: string;
+  /** envd URL override (default: per-sandbox host); the offline tests point it at the fake envd. */
+  sandboxUrl?: string;
+  /** E2B domain (default: e2b.app). */
+  domain?: string;
+  /** Bound of each control-plane request and of each stream handshake (SDK default 60 s). */
+  requestTimeoutMs?: number;
+  /** Absolute work directory inside the sandbox (default /home/user/osiris). */
+  workDir?: string;
+}
+
+const DEFAULT_WORK_DIR = '/home/user/osiris';
+// Above this size a file goes up as its own octet-stream (no multipart copy, no 60 s request bound).
+const STREAM_THRESHOLD = 1 << 20;
+const STREAM_CHUNK = 256 << 10;
+const KILL_WAIT_MS = 5_000;
+
+/** A transport whose sandboxes are E2B microVMs. */
+export function createE2bTransport(options: E2bTransportOptions = {}): Transport {
+  const secret = options.apiKey ?? process.env.E2B_API_KEY;
+  // Undefined fields fall back to the SDK's defaults and E2B_* variables.
+  const { apiKey, apiUrl, sandboxUrl, domain, requestTimeoutMs } = options;
+  const connection = { apiKey, apiUrl, sandboxUrl, domain, requestTimeoutMs };
+  const workDir = options.workDir ?? DEFAULT_WORK_DIR;
+  const fail: Fail = (error, action, where, code, forced) =>
+    toOsirisError(error, action, where, code, secret, forced);
+  return {
+    name: 'e2b',
+    async create(request: SandboxRequest): Promise<Sandbox> {
+      let sbx: E2bSandbox;
+      try {
+        sbx = await E2bSandbox.create({
+          ...connection,
+          ...(request.template !== undefined && { template: request.template }),
+          timeoutMs: request.timeoutMs,
+          // E2B sizes CPU and memory per template, not per sandbox; record what was asked for.
+          metadata: {
+            ...request.metadata,
+            osiris_cpu: String(request.cpu),
+            osiris_memory_mb: String(request.memoryMb),
+          },
+        });
+      } catch (error) {
+        throw fail(error, 'creating the sandbox', 'transport e2b', 'connection_error');
+      }
+      const sandbox = wrapSandbox(sbx, workDir, fail);
+      try {
+        await sbx.files.makeDir(workDir);
+      } catch (error) {
+        await sandbox.kill().catch(() => undefined);
+        throw fail(error, `creating ${workDir}`, `e2b sandbox ${sbx.sandboxId}`, 'connection_error');
+      }
+      return sandbox;
+    },
+  };
+}
+
+/** Map an SDK error to an OsirisError with `code` as fallback (or always, when `forced`). */
+type Fail = (error: unknown, action: string, where: string, code: ErrorCode, forced?: boolean) => OsirisError;
+
+function wrapSandbox(sbx: E2bSandbox, workDir: string, fail: Fail): Sandbox {
+  const where = `e2b sandbox ${sbx.sandboxId}`;
+  let killed = false;
+  let killing: Promise<void> | undefined;
+  const assertAlive = (): void => {
+    if (killed) throw new OsirisError('worker_lost', 'the sandbox was already killed', { where });
+  };
+  const resolve = (path: string): string => resolveInside(workDir, path, where);
+  return {
+    id: sbx.sandboxId,
+    workDir,
+    async upload(files: UploadFile[]): Promise<void> {
+      assertAlive();
+      const small = files.filter((f) => byteLength(f.data) < STREAM_THRESHOLD);
+      const large = files.filter((f) => byteLength(f.data) >= STREAM_THRESHOLD);
+      try {
+        // One multipart request for all small files (each E2B round trip costs ~0.2-0.6 s).
+        if (small.length > 0) {
+          await sbx.files.write(small.map((f) => ({ path: resolve(f.path), data: toBlob(f.data) })));
+        }
+        for (const file of large) await sbx.files.write(resolve(file.path), toReadableStream(file.data));
+      } catch (error) {
+        throw fail(error, `uploading ${files.map((f) => f.path).join(', ')}`, where, 'io_error');
+      }
+    },
+    async start(
+      command: string[],
+      env: Record<string, string>,
+      output: ProcessOutput,
+    ): Promise<SandboxProcess> {
+      assertAlive();
+      if (command.length === 0) throw new OsirisError('internal', 'start needs a command', { where });
+      let handle: CommandHandle | undefined;
+      const release = (): void => releaseDeliveredOutput(handle);
+      try {
+        handle = await sbx.commands.run(`exec ${command.map(quoteShell).join(' ')}`, {
+          background: true,
+          // Without these the worker gets /dev/null as stdin and is killed after 60 s (E2B-NOTES 1.3).
+          stdin: true,
+          timeoutMs: 0,
+          cwd: workDir,
+          envs: env,
+          onStdout: (chunk) => {
+            output.onStdout(chunk);
+            release();
+          },
+          onStderr: (chunk) => {
+            output.onStderr(chunk);
+            release();
+          },
+        });
+      } catch (error) {
+        throw fail(error, `starting ${command[0]}`, where, 'worker_lost');
+      }
+      // Any stdin failure means the worker can no longer be driven (gone, exited, stream lost).
+      return wrapCommand(handle, (error, action) => fail(error, action, where, 'worker_lost', true));
+    },
+    async download(path: string): Promise<AsyncIterable<Uint8Array>> {
+      assertAlive();
+      try {
+        const stream = await sbx.files.read(resolve(path), { format: 'stream' });
+        return iterateStream(stream, (error) => fail(error, `downloading ${path}`, where, 'io_error'));
+      } catch (error) {
+        throw fail(error, `downloading ${path}`, where, 'io_error');
+      }
+    },
+    async keepAlive(timeoutMs: number): Promise<void> {
+      assertAlive();
+      try {
+        await sbx.setTimeout(timeoutMs);
+      } catch (error) {
+        throw fail(error, 'renewing the sandbox timeout', where, 'worker_lost');
+      }
+    },
+    kill(): Promise<void> {
+      if (killed) return Promise.resolve();
+      killing ??= (async () => {
+        try {
+          await sbx.kill(); // false when already gone: fine
+          killed = true;
+        } catch (error) {
+          if (error instanceof NotFoundError) killed = true;
+          else throw fail(error, 'killing the sandbox', where, 'connection_error');
+        } finally {
+          killing = undefined;
+        }
+      })();
+      return killing;
+    },
+  };
+}
+
+function wrapCommand(
+  handle: CommandHandle,
+  fail: (error: unknown, action: string) => OsirisError,
+): SandboxProcess {
+  // envd exit code -1 means "killed by a signal"; a dropped stream rejects wait(): both are null.
+  const exited = handle.wait().then(
+    (result) => result.exitCode,
+    (error: unknown) => (error instanceof CommandExitError && error.exitCode >= 0 ? error.exitCode : null),
+  );
+  const stdin = createStdinQueue({
+    send: (data) => handle.sendStdin(data),
+    close: () => handle.closeStdin(),
+    fail: (error) => fail(error, 'writing to the process stdin'),
+  });
+  return {
+    write: stdin.write,
+    closeStdin: stdin.closeStdin,
+    exited,
+    async kill() {
+      await handle.kill().catch(() => false);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, KILL_WAIT_MS)))]);
+      clearTimeout(timer);
+    },
+  };
+}
+
+// CommandHandle keeps every byte of output in memory for its `stdout`/`stderr` getters. A worker streams
+// far more than we want to hold, and we consume output through the callbacks only, so drop what was
+// delivered. Guarded: an SDK without these private fields is left untouched.
+function releaseDeliveredOutput(handle: CommandHandle | undefined): void {
+  const internals = handle as unknown as { _stdout?: unknown; _stderr?: unknown } | undefined;
+  if (typeof internals?._stdout === 'string') internals._stdout = '';
+  if (typeof internals?._stderr === 'string') internals._stderr = '';
+}
+
+async function* iterateStream(
+  stream: ReadableStream<Uint8Array>,
+  fail: (error: unknown) => OsirisError,
+): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read().catch((error: unknown) => {
+        throw fail(error);
+      });
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+function toOsirisError(
+  error: unknown,
+  action: string,
+  where: string,
+  fallback: ErrorCode,
+  secret: string | undefined,
+  forced = false,
+): OsirisError {
+  if (error instanceof OsirisError) return error;
+  const raw = error instanceof Error ? error.message : String(error);
+  const message = secret ? raw.split(secret).join('***') : raw;
+  return new OsirisError(forced ? fallback : classify(error, fallback), `${action} failed: ${message}`, {
+    where,
+    ...(message === raw && { cause: error }),
+  });
+}
+
+function classify(error: unknown, fallback: ErrorCode): ErrorCode {
+  if (error instanceof AuthenticationError || error instanceof TemplateError) return 'config_error';
+  if (error instanceof InvalidArgumentError) return 'config_error';
+  if (error instanceof TimeoutError) return 'timeout';
+  if (error instanceof SandboxNotFoundError) return 'worker_lost';
+  if (error instanceof NotFoundError || error instanceof NotEnoughSpaceError) return 'io_error';
+  if (error instanceof RateLimitError || error instanceof ServiceBusyError) return 'connection_error';
+  if (error instanceof SandboxError && error.statusCode !== undefined) {
+    // 4xx other than 401/429 (mapped above): the request itself was wrong, e.g. an unknown template.
+    return error.statusCode >= 400 && error.statusCode < 500 ? 'config_error' : 'connection_error';
+  }
+  if (error instanceof Error && /terminated|ECONNRESET|socket/i.test(error.message)) return 'worker_lost';
+  return fallback;
+}
+
+function resolveInside(workDir: string, path: string, where: string): string {
+  const target = posix.normalize(posix.join(workDir, path));
+  if (posix.isAbsolute(path) || !target.startsWith(`${workDir}/`)) {
+    throw new OsirisError('internal', `path '${path}' must be relative and stay inside ${workDir}`, {
+      where,
+    });
+  }
+  return target;
+}
+
+function byteLength(data: string | Uint8Array): number {
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+}
+
+function toBlob(data: string | Uint8Array): Blob {
+  return new Blob([data]);
+}
+
+function toReadableStream(data: string | Uint8Array): ReadableStream<Uint8Array> {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.byteLength) return controller.close();
+      controller.enqueue(bytes.subarray(offset, offset + STREAM_CHUNK));
+      offset += STREAM_CHUNK;
+    },
+  });
+}
+
+function quoteShell(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

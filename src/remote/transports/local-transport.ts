@@ -1,0 +1,249 @@
+// The `local` sandbox: a fresh temporary directory and child processes with an allowlisted environment.
+// Same contract as E2B, no isolation beyond "nothing of the host's environment leaks in" (DESIGN 5.7).
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { OsirisError } from '../../core/errors.js';
+import { createStdinQueue } from './stdin-queue.js';
+import type {
+  ProcessOutput,
+  Sandbox,
+  SandboxProcess,
+  SandboxRequest,
+  Transport,
+  UploadFile,
+} from '../transport.js';
+
+/** Options of the local transport. */
+export interface LocalTransportOptions {
+  /** Parent of the sandbox directories (default: the OS temp dir). */
+  baseDir?: string;
+  /** Host variables copied into every process when set (default: PATH, LANG, TZ). */
+  inheritEnv?: readonly string[];
+  /**
+   * Default template: a host directory whose `node_modules` is linked into each sandbox, the local
+   * stand-in for an E2B template with the dependencies baked in. A request's `template` overrides it.
+   */
+  template?: string;
+}
+
+const DEFAULT_INHERITED = ['PATH', 'LANG', 'TZ'] as const;
+const KILL_WAIT_MS = 5_000;
+const CLOSE_GRACE_MS = 1_000;
+
+/** A transport whose sandboxes are temporary directories on this machine. */
+export function createLocalTransport(options: LocalTransportOptions = {}): Transport {
+  return {
+    name: 'local',
+    async create(request: SandboxRequest): Promise<Sandbox> {
+      const base = options.baseDir ?? tmpdir();
+      let dir: string;
+      try {
+        // realpath: macOS temp dirs are symlinks, and children report the resolved cwd.
+        dir = await realpath(await mkdtemp(join(base, 'osiris-sandbox-')));
+      } catch (error) {
+        throw new OsirisError(
+          'io_error',
+          `cannot create a sandbox directory under ${base}: ${errorText(error)}`,
+          {
+            where: 'transport local',
+            cause: error,
+          },
+        );
+      }
+      const template = request.template ?? options.template;
+      if (template) await linkTemplate(template, dir);
+      return createLocalSandbox(dir, request, options.inheritEnv ?? DEFAULT_INHERITED);
+    },
+  };
+}
+
+/** Link the template's node_modules (when it has one) into the sandbox directory. */
+async function linkTemplate(template: string, dir: string): Promise<void> {
+  const modules = join(template, 'node_modules');
+  try {
+    await stat(modules);
+  } catch {
+    return; // a template without dependencies is valid: the worker's check will report what is missing
+  }
+  await symlink(modules, join(dir, 'node_modules'), 'dir');
+}
+
+function createLocalSandbox(dir: string, request: SandboxRequest, inherited: readonly string[]): Sandbox {
+  const where = `sandbox ${dir}`;
+  const children = new Map<ChildProcess, Promise<unknown>>();
+  let killed: Promise<void> | undefined;
+  let lifetime: NodeJS.Timeout | undefined;
+  // Like a provider sandbox, the directory dies at its timeout unless keepAlive renews it.
+  const arm = (timeoutMs: number): void => {
+    if (lifetime) clearTimeout(lifetime);
+    lifetime = setTimeout(() => void sandbox.kill(), timeoutMs);
+    lifetime.unref();
+  };
+  const assertAlive = (): void => {
+    if (killed) throw new OsirisError('worker_lost', 'the sandbox was already killed', { where });
+  };
+
+  const sandbox: Sandbox = {
+    id: dir,
+    workDir: dir,
+    async upload(files: UploadFile[]): Promise<void> {
+      assertAlive();
+      for (const file of files) {
+        const target = resolveInside(dir, file.path, where);
+        try {
+          await mkdir(dirname(target), { recursive: true });
+          await writeFile(target, file.data);
+        } catch (error) {
+          throw new OsirisError('io_error', `cannot write ${file.path}: ${errorText(error)}`, {
+            where,
+            cause: error,
+          });
+        }
+      }
+    },
+    async start(
+      command: string[],
+      env: Record<string, string>,
+      output: ProcessOutput,
+    ): Promise<SandboxProcess> {
+      assertAlive();
+      const [file, ...args] = command;
+      if (!file) throw new OsirisError('internal', 'start needs a command', { where });
+      const child = spawn(file, args, {
+        cwd: dir,
+        env: buildEnv(dir, inherited, env),
+        // Own process group, so kill() reaches grandchildren too.
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      // Wire output before the first tick so no chunk and no 'close' can be missed.
+      const proc = wrapChild(child, output);
+      children.set(child, proc.exited);
+      void proc.exited.then(() => children.delete(child));
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', (error) =>
+          reject(
+            new OsirisError('io_error', `cannot start '${file}': ${errorText(error)}`, {
+              where,
+              cause: error,
+            }),
+          ),
+        );
+      });
+      return proc;
+    },
+    async download(path: string): Promise<AsyncIterable<Uint8Array>> {
+      assertAlive();
+      const source = resolveInside(dir, path, where);
+      const info = await stat(source).catch(() => undefined);
+      if (!info?.isFile()) throw new OsirisError('io_error', `no file '${path}' in the sandbox`, { where });
+      return createReadStream(source);
+    },
+    async keepAlive(timeoutMs: number): Promise<void> {
+      assertAlive();
+      arm(timeoutMs);
+    },
+    kill(): Promise<void> {
+      killed ??= (async () => {
+        if (lifetime) clearTimeout(lifetime);
+        for (const child of children.keys()) killGroup(child);
+        await Promise.all([...children.values()].map((closed) => withTimeout(closed, KILL_WAIT_MS)));
+        await rm(dir, { recursive: true, force: true });
+      })();
+      return killed;
+    },
+  };
+  arm(request.timeoutMs);
+  return sandbox;
+}
+
+function wrapChild(child: ChildProcess, output: ProcessOutput): SandboxProcess {
+  const stdin = child.stdin;
+  const stdout = child.stdout;
+  const stderr = child.stderr;
+  if (!stdin || !stdout || !stderr) throw new OsirisError('internal', 'child process without piped stdio');
+  stdout.setEncoding('utf8');
+  stderr.setEncoding('utf8');
+  stdout.on('data', (chunk: string) => output.onStdout(chunk));
+  stderr.on('data', (chunk: string) => output.onStderr(chunk));
+  // A worker that died makes writes fail with EPIPE; report that on the write, never as a crash.
+  stdin.on('error', () => undefined);
+  // Resolve on 'close' so every output chunk has been delivered; but an orphaned grandchild holding the
+  // pipes would delay 'close' forever, so after 'exit' wait for it only briefly.
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('close', (code) => resolve(code));
+    child.once('exit', (code) => setTimeout(() => resolve(code), CLOSE_GRACE_MS).unref());
+    // A failed spawn emits 'error' and may never emit 'close'.
+    child.on('error', () => resolve(null));
+  });
+  const queue = createStdinQueue({
+    send: (data) =>
+      new Promise<void>((resolve, reject) => {
+        if (stdin.destroyed || stdin.writableEnded) return reject(new Error('its stdin is closed'));
+        stdin.write(data, (error) => (error ? reject(error) : resolve()));
+      }),
+    close: async () => {
+      if (!stdin.destroyed && !stdin.writableEnded) stdin.end();
+    },
+    fail: (error) => new OsirisError('worker_lost', `cannot write to the process: ${errorText(error)}`),
+  });
+  return {
+    write: queue.write,
+    closeStdin: queue.closeStdin,
+    exited,
+    async kill() {
+      killGroup(child);
+      await withTimeout(exited, KILL_WAIT_MS);
+    },
+  };
+}
+
+/** The process environment: the allowlisted host variables, HOME = the sandbox, then exactly `env`. */
+function buildEnv(
+  dir: string,
+  inherited: readonly string[],
+  env: Record<string, string>,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const name of inherited) {
+    const value = process.env[name];
+    if (value !== undefined) result[name] = value;
+  }
+  result.HOME = dir;
+  result.TMPDIR = dir;
+  return { ...result, ...env };
+}
+
+function resolveInside(dir: string, path: string, where: string): string {
+  const target = normalize(join(dir, path));
+  if (isAbsolute(path) || !target.startsWith(dir + sep)) {
+    throw new OsirisError('internal', `path '${path}' must be relative and stay inside the sandbox`, {
+      where,
+    });
+  }
+  return target;
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+async function withTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
