@@ -67,7 +67,8 @@ export function createProgressDisplay(target: ProgressTarget, options: ProgressO
         break;
       }
       case 'step_failed':
-        finish(`${paint(options.color, 31, '✗')} [${index}/${options.stepsTotal}] ${stepId}  failed [${String(line.error_code)}]: ${String(line.error)}`);
+        // the message itself is printed once, in the run summary
+        finish(`${paint(options.color, 31, '✗')} [${index}/${options.stepsTotal}] ${stepId}  failed [${String(line.error_code)}]`);
         current = undefined;
         break;
     }

@@ -98,8 +98,15 @@ async function runStepBody(x: StepExecution) {
 
   const module = x.drivers.get(step.driver);
   if (!module) throw new OsirisError('dependency_missing', `no driver registered for '${step.driver}'`, { where: `step ${step.id}` });
-  const connection = resolveStepConnection(x, config, module.spec.connectionFamilies);
-  await resolveInputs(x);
+  // every step that started gets its cleaned config, also when its connection or inputs fail
+  let connection: ResolvedConnection | undefined;
+  let failure: unknown;
+  try {
+    connection = resolveStepConnection(x, config, module.spec.connectionFamilies);
+    await resolveInputs(x);
+  } catch (error) {
+    failure = error;
+  }
 
   const cleaned = connection
     ? { ...config, resolved_connection: { family: connection.family, alias: connection.alias, ...connection.fields } }
@@ -107,6 +114,7 @@ async function runStepBody(x: StepExecution) {
   const cleanedRel = `${artifactsRel}/cleaned_config.json`;
   writeFileSync(join(x.sessionDir, cleanedRel), x.mask(writeCanonicalJson(cleaned)));
   sink.event('artifact_created', { step_id: step.id, path: cleanedRel, type: 'cleaned_config' });
+  if (failure !== undefined) throw failure;
 
   const ctx = createStepContext(x, artifactsDir);
   const result = await module.create().run({ config, connection, inputs: x.inputs, ctx });
