@@ -8,6 +8,7 @@ import type { DriverTable } from '../core/index.js';
 import { OSIRIS_VERSION, OsirisError, formatDiagnostic } from '../core/index.js';
 import type { CliIo } from './cli-io.js';
 import { collectOption, parseKeyValues, printJson, reportError } from './cli-io.js';
+import { runConnectionsDoctor } from './connections-doctor-command.js';
 import { runInitCommand } from './init-command.js';
 import { runLogsGc, runLogsList, runLogsShow } from './logs-command.js';
 import { runRunCommand } from './run-command.js';
@@ -165,6 +166,15 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
         return 0;
       }),
     );
+
+  connections
+    .command('doctor')
+    .description('connect to each connection (or one), run a trivial query, report latency or a masked error; exit 1 if any fails')
+    .argument('[connection]', 'one connection, e.g. @postgres.main')
+    .option('--connections <file>', 'connections file')
+    .option('--timeout <seconds>', 'connect timeout per connection', '10')
+    .option('--json', 'print one JSON object')
+    .action(act((ref: string | undefined, opts: { connections?: string; json?: boolean; timeout: string }) => runConnectionsDoctor(io, ref, opts)));
 
   const components = program.command('components').description('list and describe components');
   components
