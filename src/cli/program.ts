@@ -10,6 +10,7 @@ import type { CliIo } from './cli-io.js';
 import { collectOption, parseKeyValues, printJson, reportError } from './cli-io.js';
 import { runConnectionsDoctor } from './connections-doctor-command.js';
 import { runInitCommand } from './init-command.js';
+import { registerReportCommands } from './report-commands.js';
 import { runLogsGc, runLogsList, runLogsShow } from './logs-command.js';
 import { runRunCommand } from './run-command.js';
 
@@ -149,6 +150,8 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
     .option('--dry-run', 'only list what would be removed')
     .option('--json', 'print one JSON object')
     .action(act((opts: { logsDir: string; keep: string; dryRun?: boolean; json?: boolean }) => runLogsGc(io, opts)));
+
+  registerReportCommands(logs, io, act);
 
   const connections = program.command('connections').description('inspect connections (secrets masked)');
   connections

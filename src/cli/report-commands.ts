@@ -4,7 +4,13 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { EXIT_CODES, OsirisError } from '../core/index.js';
-import { compareSessions, formatComparison, renderComparisonReport, renderSessionIndex, renderSessionReport } from '../report/index.js';
+import {
+  compareSessions,
+  formatComparison,
+  renderComparisonReport,
+  renderSessionIndex,
+  renderSessionReport,
+} from '../report/index.js';
 import type { SessionIndexEntry } from '../report/index.js';
 import type { SessionSummary } from '../session/index.js';
 import { findSession, listSessions, readSessionSnapshot } from '../session/index.js';
@@ -32,18 +38,25 @@ export interface LogsCompareOptions {
 /** Default name of a session's page inside its own directory. */
 export const SESSION_REPORT_FILE = 'report.html';
 
-type Act = <A extends unknown[]>(fn: (...args: A) => number | Promise<number>) => (...args: A) => Promise<void>;
+type Act = <A extends unknown[]>(
+  fn: (...args: A) => number | Promise<number>,
+) => (...args: A) => Promise<void>;
 
 /** Add `logs html` and `logs compare` to the `logs` command. */
 export function registerReportCommands(logs: Command, io: CliIo, act: Act): void {
   const logsDirOption = (): Option => new Option('--logs-dir <dir>', 'logs directory').default('logs');
   logs
     .command('html')
-    .description('write a self-contained HTML report of a session (default: the newest), or of all sessions with --all')
+    .description(
+      'write a self-contained HTML report of a session (default: the newest), or of all sessions with --all',
+    )
     .argument('[session]', 'session id (run_…), its number, or a session directory')
     .option('--last', 'the newest session (the default when no session is given)')
     .option('--all', 'an index page of all sessions plus one page per session')
-    .option('--out <path>', 'output file (one session; default <session>/report.html) or directory (--all; default the logs directory)')
+    .option(
+      '--out <path>',
+      'output file (one session; default <session>/report.html) or directory (--all; default the logs directory)',
+    )
     .option('--open', 'open the result with xdg-open (never fails the command)')
     .addOption(logsDirOption())
     .option('--json', 'print one JSON object')
@@ -68,15 +81,28 @@ function writeHtml(path: string, html: string): void {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, html);
   } catch (error) {
-    throw new OsirisError('io_error', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)} (expected a writable file path)`);
+    throw new OsirisError(
+      'io_error',
+      `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)} (expected a writable file path)`,
+    );
   }
 }
 
 /** Best effort: a missing opener or display must not fail the command that wrote the file. */
 function openInBrowser(io: CliIo, path: string): void {
   try {
-    const child = spawn('xdg-open', [path], { detached: true, stdio: 'ignore', env: io.env as NodeJS.ProcessEnv });
-    child.on('error', () => void io.stderr.write(`note: could not open ${display(io, path)} (xdg-open unavailable); open it in a browser\n`));
+    const child = spawn('xdg-open', [path], {
+      detached: true,
+      stdio: 'ignore',
+      env: io.env as NodeJS.ProcessEnv,
+    });
+    child.on(
+      'error',
+      () =>
+        void io.stderr.write(
+          `note: could not open ${display(io, path)} (xdg-open unavailable); open it in a browser\n`,
+        ),
+    );
     child.unref();
   } catch {
     io.stderr.write(`note: could not open ${display(io, path)}; open it in a browser\n`);
@@ -84,23 +110,30 @@ function openInBrowser(io: CliIo, path: string): void {
 }
 
 function pickSession(io: CliIo, logsDir: string, ref: string | undefined): SessionSummary {
-  if (ref) return findSession(resolve(io.cwd, logsDir), ref.startsWith('.') || ref.includes('/') ? resolve(io.cwd, ref) : ref);
+  if (ref)
+    return findSession(
+      resolve(io.cwd, logsDir),
+      ref.startsWith('.') || ref.includes('/') ? resolve(io.cwd, ref) : ref,
+    );
   const newest = listSessions(logsDir)[0];
-  if (!newest) throw new OsirisError('usage', `no sessions in ${logsDir} (run a pipeline first, or pass --logs-dir)`);
+  if (!newest)
+    throw new OsirisError('usage', `no sessions in ${logsDir} (run a pipeline first, or pass --logs-dir)`);
   return newest;
 }
 
 /** `logs html [SESSION|--last] [--out FILE]` and `logs html --all [--out DIR]`. */
 export function runLogsHtml(io: CliIo, ref: string | undefined, opts: LogsHtmlOptions): number {
   const logsDir = resolveLogsDir(io, opts);
-  if (opts.all && (ref || opts.last)) throw new OsirisError('usage', '--all writes every session; do not also name a session or --last');
+  if (opts.all && (ref || opts.last))
+    throw new OsirisError('usage', '--all writes every session; do not also name a session or --last');
   if (ref && opts.last) throw new OsirisError('usage', 'name a session or pass --last, not both');
   if (opts.all) return writeAllReports(io, logsDir, opts);
   const session = pickSession(io, logsDir, ref);
   const out = opts.out ? resolve(io.cwd, opts.out) : join(session.dir, SESSION_REPORT_FILE);
   const html = renderSessionReport(readSessionSnapshot(session.dir));
   writeHtml(out, html);
-  if (opts.json) printJson(io, { ok: true, session_id: session.id, report: out, bytes: Buffer.byteLength(html) });
+  if (opts.json)
+    printJson(io, { ok: true, session_id: session.id, report: out, bytes: Buffer.byteLength(html) });
   else io.stdout.write(`wrote ${display(io, out)} (${session.id})\n`);
   if (opts.open) openInBrowser(io, out);
   return EXIT_CODES.ok;

@@ -7,6 +7,11 @@ import { createE2bTransport } from '../remote/transports/e2b-transport.js';
 import { createLocalTransport } from '../remote/transports/local-transport.js';
 import type { Transport } from '../remote/transport.js';
 
+/** Host variables a local sandbox sees (the rest of the host environment never reaches it). */
+const LOCAL_SANDBOX_ENV = ['PATH', 'LANG', 'TZ'] as const;
+/** npm settings passed to a local sandbox when it installs dependencies. */
+const NPM_SETTINGS = ['npm_config_cache', 'npm_config_registry', 'npm_config_offline', 'npm_config_prefer_offline'] as const;
+
 /** Where `osiris run` executes steps. */
 export const EXECUTION_TARGETS = ['local', 'sandbox-local', 'e2b'] as const;
 export type ExecutionTarget = (typeof EXECUTION_TARGETS)[number];
@@ -66,7 +71,12 @@ export function createAdapterFactory(
           ...(env.E2B_SANDBOX_URL ? { sandboxUrl: env.E2B_SANDBOX_URL } : {}),
           ...(env.E2B_DOMAIN ? { domain: env.E2B_DOMAIN } : {}),
         })
-      : createLocalTransport({ template: env.OSIRIS_LOCAL_SANDBOX_TEMPLATE ?? fileURLToPath(new URL('..', import.meta.url)) });
+      : createLocalTransport({
+          template: env.OSIRIS_LOCAL_SANDBOX_TEMPLATE ?? fileURLToPath(new URL('..', import.meta.url)),
+          keepAfterKill: env.OSIRIS_LOCAL_SANDBOX_KEEP === '1',
+          // npm inside the sandbox may use the host's cache and registry settings (paths and URLs, never tokens)
+          ...(installDeps ? { inheritEnv: [...LOCAL_SANDBOX_ENV, ...NPM_SETTINGS] } : {}),
+        });
   const workerDir = fileURLToPath(new URL('./worker', import.meta.url));
   return (drivers, connections) =>
     createRemoteAdapter({
