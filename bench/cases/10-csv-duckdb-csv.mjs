@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+// CSV -> DuckDB -> CSV through the real CLI (csv_extractor -> duckdb.processor -> csv_writer) on the 12-column
+// `events` data (bench/gen-events.mjs --csv), at 1M and 5M rows. Prints rows/s, MB/s and peak RSS of the osiris
+// process beside anchors measured in the same run: `wc -l` (reading the file) and DuckDB alone doing the same
+// CSV -> CSV with one streaming COPY. The transform is `SELECT * FROM input_df`, so the output must be
+// byte-identical to the input: the case checks that too.
+// Env: OSIRIS_BENCH_SIZES (default 1000000,5000000), OSIRIS_BENCH_MEMORY_LIMIT (default 256MB: DuckDB's own overhead beyond the limit is ~250 MB with 2 threads, so a
+// 512MB limit lets RSS grow from 1M to 5M rows while 256MB is already reached at 1M).
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoDir = dirname(benchDir);
+const outDir = process.env.OSIRIS_BENCH_OUT ?? join(benchDir, 'out');
+const sizes = (process.env.OSIRIS_BENCH_SIZES ?? '1000000,5000000').split(',').map(Number);
+const memoryLimit = process.env.OSIRIS_BENCH_MEMORY_LIMIT ?? '256MB';
+const project = join(outDir, 'csv-duckdb-csv');
+const rssPreload = join(benchDir, 'support', 'report-rss.mjs');
+
+const PIPELINE = `oml_version: "0.1.0"
+name: bench-csv-duckdb-csv
+params:
+  n: { default: 1000000 }
+  newline: { default: lf }
+steps:
+  - id: extract-events
+    component: filesystem.csv_extractor
+    mode: read
+    config:
+      path: "data/events-\${params.n}.csv"
+      columns:
+        - { name: id, type: BIGINT }
+        - { name: account_id, type: INTEGER }
+        - { name: event_type, type: VARCHAR }
+        - { name: message, type: VARCHAR }
+        - { name: amount, type: "DECIMAL(12,2)" }
+        - { name: score, type: DOUBLE }
+        - { name: event_date, type: DATE }
+        - { name: created_at, type: TIMESTAMP }
+        - { name: is_flagged, type: BOOLEAN }
+        - { name: country, type: VARCHAR }
+        - { name: big_counter, type: BIGINT }
+        - { name: payload, type: JSON }
+  - id: transform-events
+    component: duckdb.processor
+    mode: transform
+    config:
+      query: SELECT * FROM input_df
+  - id: write-events
+    component: filesystem.csv_writer
+    mode: write
+    config:
+      path: "output/events-\${params.n}.csv"
+      newline: "\${params.newline}"
+`;
+
+function run(command, args, options = {}) {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn(command, args, { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr, seconds: (performance.now() - t0) / 1000 }));
+  });
+}
+
+/** Run node with the RSS reporter preloaded; returns wall time and the child's peak RSS in MB. */
+async function runNode(args, label) {
+  const rssFile = join(project, `rss-${process.pid}.json`);
+  rmSync(rssFile, { force: true });
+  const result = await run(process.execPath, ['--import', rssPreload, ...args], {
+    env: { ...process.env, OSIRIS_BENCH_RSS_FILE: rssFile },
+  });
+  if (result.code !== 0)
+    throw new Error(`${label} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  const rssMb = existsSync(rssFile) ? JSON.parse(readFileSync(rssFile, 'utf8')).max_rss_kb / 1024 : NaN;
+  rmSync(rssFile, { force: true });
+  return { ...result, rssMb };
+}
+
+async function md5(path) {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+async function ensureData(n) {
+  const path = join(project, 'data', `events-${n}.csv`);
+  const marker = `${path}.ok`;
+  if (existsSync(marker) && existsSync(path) && readFileSync(marker, 'utf8') === String(statSync(path).size))
+    return path;
+  console.log(
+    `  generating ${n.toLocaleString('en-US')} rows (bench/gen-events.mjs --csv, cached for later runs)...`,
+  );
+  const gen = await run(process.execPath, [join(benchDir, 'gen-events.mjs'), String(n), path, '--csv']);
+  if (gen.code !== 0) throw new Error(`gen-events failed: ${gen.stderr}`);
+  writeFileSync(marker, String(statSync(path).size));
+  return path;
+}
+
+const fmt = (x, digits = 0) =>
+  x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const rate = (rows, s) => `${fmt(rows / s / 1000)} k rows/s`;
+
+mkdirSync(join(project, 'data'), { recursive: true });
+writeFileSync(
+  join(project, 'osiris.yaml'),
+  '# bench project (generated by bench/cases/10-csv-duckdb-csv.mjs)\nversion: 1\n',
+);
+writeFileSync(join(project, 'pipeline.yaml'), PIPELINE);
+console.log(
+  `CSV -> DuckDB -> CSV, events (12 columns), memory limit ${memoryLimit}, node ${process.version}`,
+);
+
+const results = { memory_limit: memoryLimit, sizes: [] };
+for (const n of sizes) {
+  const input = await ensureData(n);
+  const bytes = statSync(input).size;
+  const mb = bytes / 1e6;
+  console.log(`events ${fmt(n)} rows (${fmt(mb)} MB CSV)`);
+
+  const wc = await run('wc', ['-l', input]);
+  console.log(
+    `  anchor  wc -l                       ${fmt(wc.seconds, 2).padStart(6)} s  ${rate(n, wc.seconds).padStart(18)}`,
+  );
+
+  const anchorOut = join(project, 'output', `anchor-${n}.csv`);
+  mkdirSync(dirname(anchorOut), { recursive: true });
+  const duck = await runNode(
+    [join(benchDir, 'support', 'duckdb-copy-anchor.mjs'), input, anchorOut, memoryLimit],
+    'DuckDB COPY anchor',
+  );
+  rmSync(anchorOut, { force: true });
+  console.log(
+    `  anchor  DuckDB COPY alone           ${fmt(duck.seconds, 2).padStart(6)} s  ${rate(n, duck.seconds).padStart(18)}  ${fmt(mb / duck.seconds)} MB/s  peak RSS ${fmt(duck.rssMb)} MB`,
+  );
+
+  const variants = [{ name: 'engine', newline: 'lf', label: 'osiris  CSV->DuckDB->CSV          ' }];
+  if (n === sizes[0])
+    variants.push({ name: 'js', newline: 'crlf', label: 'osiris  same, JS writer (crlf)     ' });
+  const entry = {
+    rows: n,
+    input_mb: +mb.toFixed(1),
+    anchors: {
+      wc_s: +wc.seconds.toFixed(2),
+      duckdb_copy_s: +duck.seconds.toFixed(2),
+      duckdb_copy_rss_mb: Math.round(duck.rssMb),
+    },
+  };
+  for (const variant of variants) {
+    const logs = join(project, 'logs');
+    rmSync(logs, { recursive: true, force: true });
+    const osiris = await runNode(
+      [
+        join(repoDir, 'bin', 'osiris.mjs'),
+        'run',
+        'pipeline.yaml',
+        '--json',
+        '--logs-dir',
+        logs,
+        '--out',
+        join(project, 'build'),
+        '--memory-limit',
+        memoryLimit,
+        '--param',
+        `n=${n}`,
+        '--param',
+        `newline=${variant.newline}`,
+      ],
+      'osiris run',
+    );
+    const status = JSON.parse(osiris.stdout);
+    const events = readFileSync(resolve(project, status.session_dir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const steps = Object.fromEntries(
+      events.filter((e) => e.event === 'step_complete').map((e) => [e.step_id, e.duration_ms / 1000]),
+    );
+    const output = join(project, 'output', `events-${n}.csv`);
+    const identical = variant.name === 'engine' ? (await md5(output)) === (await md5(input)) : undefined;
+    rmSync(output, { force: true });
+    rmSync(logs, { recursive: true, force: true });
+    const vsDuck = duck.seconds / osiris.seconds;
+    console.log(
+      `  ${variant.label}${fmt(osiris.seconds, 2).padStart(6)} s  ${rate(n, osiris.seconds).padStart(18)}  ${fmt(mb / osiris.seconds)} MB/s  peak RSS ${fmt(osiris.rssMb)} MB  ` +
+        `(${fmt(vsDuck, 2)}x DuckDB COPY speed)${identical === undefined ? '' : `  output byte-identical: ${identical ? 'yes' : 'NO'}`}`,
+    );
+    console.log(
+      `          steps: extract ${fmt(steps['extract-events'] ?? NaN, 2)} s, transform ${fmt(steps['transform-events'] ?? NaN, 2)} s, write ${fmt(steps['write-events'] ?? NaN, 2)} s`,
+    );
+    entry[variant.name] = {
+      wall_s: +osiris.seconds.toFixed(2),
+      rows_per_s: Math.round(n / osiris.seconds),
+      mb_per_s: +(mb / osiris.seconds).toFixed(1),
+      peak_rss_mb: Math.round(osiris.rssMb),
+      ratio_vs_duckdb_copy: +vsDuck.toFixed(2),
+      steps_s: steps,
+      ...(identical === undefined ? {} : { output_identical: identical }),
+    };
+    if (identical === false) process.exitCode = 1;
+  }
+  results.sizes.push(entry);
+}
+if (results.sizes.length >= 2) {
+  const [a, b] = [results.sizes[0], results.sizes[results.sizes.length - 1]];
+  const ratio = b.engine.peak_rss_mb / a.engine.peak_rss_mb;
+  results.rss_ratio = +ratio.toFixed(2);
+  console.log(
+    `peak RSS ${fmt(b.rows)} / ${fmt(a.rows)} rows = ${fmt(ratio, 2)} (target <= 1.3: ${ratio <= 1.3 ? 'met' : 'NOT met'})`,
+  );
+}
+if (process.env.OSIRIS_BENCH_RESULT)
+  writeFileSync(process.env.OSIRIS_BENCH_RESULT, JSON.stringify(results, null, 2) + '\n');
