@@ -3,13 +3,13 @@
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
-rmSync('dist', { recursive: true, force: true });
-
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
 await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/osiris.mjs', packages: 'external' });
 // The worker is split so drivers and DuckDB load lazily, after the sandbox's dependency check.
 // Pure-JS packages are bundled into it; only DuckDB's native addon must exist in the sandbox.
 // bundled.json lists the bundled packages so the worker's dependency check counts them as present.
+// stale chunks of an earlier build would be uploaded too; esbuild writes nothing when a build fails
+rmSync('dist/worker', { recursive: true, force: true });
 const worker = await build({
   ...common,
   entryPoints: ['src/remote/worker-main.ts'],

@@ -10,7 +10,12 @@ import type { Transport } from '../remote/transport.js';
 /** Host variables a local sandbox sees (the rest of the host environment never reaches it). */
 const LOCAL_SANDBOX_ENV = ['PATH', 'LANG', 'TZ'] as const;
 /** npm settings passed to a local sandbox when it installs dependencies. */
-const NPM_SETTINGS = ['npm_config_cache', 'npm_config_registry', 'npm_config_offline', 'npm_config_prefer_offline'] as const;
+const NPM_SETTINGS = [
+  'npm_config_cache',
+  'npm_config_registry',
+  'npm_config_offline',
+  'npm_config_prefer_offline',
+] as const;
 
 /** Where `osiris run` executes steps. */
 export const EXECUTION_TARGETS = ['local', 'sandbox-local', 'e2b'] as const;
@@ -27,8 +32,12 @@ export interface RemoteRunOptions {
 }
 
 /** --e2b / --sandbox e2b|local, else OSIRIS_EXECUTION_TARGET (local | sandbox-local | e2b), else local. */
-export function selectExecutionTarget(opts: RemoteRunOptions, env: Record<string, string | undefined>): ExecutionTarget {
-  if (opts.e2b && opts.sandbox && opts.sandbox !== 'e2b') throw new OsirisError('usage', `--e2b contradicts --sandbox ${opts.sandbox}`);
+export function selectExecutionTarget(
+  opts: RemoteRunOptions,
+  env: Record<string, string | undefined>,
+): ExecutionTarget {
+  if (opts.e2b && opts.sandbox && opts.sandbox !== 'e2b')
+    throw new OsirisError('usage', `--e2b contradicts --sandbox ${opts.sandbox}`);
   if (opts.e2b) return 'e2b';
   if (opts.sandbox !== undefined) {
     if (opts.sandbox === 'e2b') return 'e2b';
@@ -38,12 +47,16 @@ export function selectExecutionTarget(opts: RemoteRunOptions, env: Record<string
   const fromEnv = env.OSIRIS_EXECUTION_TARGET;
   if (fromEnv === undefined || fromEnv === '') return 'local';
   if ((EXECUTION_TARGETS as readonly string[]).includes(fromEnv)) return fromEnv as ExecutionTarget;
-  throw new OsirisError('usage', `OSIRIS_EXECUTION_TARGET must be one of ${EXECUTION_TARGETS.join(', ')}, got '${fromEnv}'`);
+  throw new OsirisError(
+    'usage',
+    `OSIRIS_EXECUTION_TARGET must be one of ${EXECUTION_TARGETS.join(', ')}, got '${fromEnv}'`,
+  );
 }
 
 function parsePositiveInt(text: string, flag: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new OsirisError('usage', `${flag} expects a positive whole number, got '${text}'`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new OsirisError('usage', `${flag} expects a positive whole number, got '${text}'`);
   return n;
 }
 

@@ -30,8 +30,15 @@ function listFiles(dir: string, prefix: string): string[] {
  * One tar stream with `artifacts/**` and `project/<output file>`: binary-safe, streamed file by file,
  * so artifacts of any size come back in one download.
  */
-export async function writeArtifactsArchive(root: string, outputFiles: readonly string[], archivePath: string): Promise<ArchiveStats> {
-  const entries = [...listFiles(join(root, 'artifacts'), 'artifacts/'), ...outputFiles.map((f) => `project/${f}`)];
+export async function writeArtifactsArchive(
+  root: string,
+  outputFiles: readonly string[],
+  archivePath: string,
+): Promise<ArchiveStats> {
+  const entries = [
+    ...listFiles(join(root, 'artifacts'), 'artifacts/'),
+    ...outputFiles.map((f) => `project/${f}`),
+  ];
   const pack = tar.pack();
   const done = pipeline(pack, createWriteStream(archivePath));
   const stats: ArchiveStats = { files: 0, bytes: 0 };

@@ -15,7 +15,8 @@ export function findInstalledVersion(name: string, fromDir: string): string | un
   let dir = fromDir;
   for (;;) {
     const pkg = join(dir, 'node_modules', name, 'package.json');
-    if (existsSync(pkg)) return (JSON.parse(readFileSync(pkg, 'utf8')) as { version?: string }).version ?? '?';
+    if (existsSync(pkg))
+      return (JSON.parse(readFileSync(pkg, 'utf8')) as { version?: string }).version ?? '?';
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;

@@ -64,22 +64,34 @@ export type Notification =
 export type WorkerLine = Response | Notification;
 
 /** Reassembles lines from arbitrary chunks; calls onLine for each complete line. */
-export function createLineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
-  let buffer = '';
+export function createLineSplitter(onLine: (line: string) => void): {
+  push(chunk: string): void;
+  end(): void;
+} {
+  // Parts of the current line: a 1 MB line in 32 KB chunks is joined once, not rescanned per chunk.
+  let parts: string[] = [];
+  const emit = (line: string): void => {
+    if (line.trim() !== '') onLine(line);
+  };
   return {
     push(chunk) {
-      buffer += chunk;
-      let nl = buffer.indexOf('\n');
+      let start = 0;
+      let nl = chunk.indexOf('\n');
       while (nl !== -1) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.trim() !== '') onLine(line);
-        nl = buffer.indexOf('\n');
+        const tail = chunk.slice(start, nl);
+        if (parts.length > 0) {
+          parts.push(tail);
+          emit(parts.join(''));
+          parts = [];
+        } else emit(tail);
+        start = nl + 1;
+        nl = chunk.indexOf('\n', start);
       }
+      if (start < chunk.length) parts.push(chunk.slice(start));
     },
     end() {
-      if (buffer.trim() !== '') onLine(buffer);
-      buffer = '';
+      emit(parts.join(''));
+      parts = [];
     },
   };
 }

@@ -1,11 +1,19 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import type { DriverTable, ExecutionAdapter, ManifestStep, PreparedRun, RuntimeDependency, StepOutcome } from '../core/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DriverTable, ExecutionAdapter, ManifestStep, PreparedRun, StepOutcome } from '../core/index.js';
 import { OsirisError, describeError } from '../core/index.js';
-import { readArtifactsArchive } from './artifacts-archive.js';
+import { downloadArtifacts, recoverArtifacts } from './collect-artifacts.js';
 import type { Command, PrepareSecrets } from './protocol.js';
 import { HEARTBEAT_LOSS_MS, PROTOCOL_VERSION } from './protocol.js';
-import type { Sandbox, SandboxProcess, Transport, UploadFile } from './transport.js';
+import {
+  ARCHIVE_PATH,
+  checkRemotePaths,
+  createCommands,
+  createExecCommand,
+  listUploads,
+  sumUploadBytes,
+} from './remote-plan.js';
+import type { Sandbox, SandboxProcess, Transport } from './transport.js';
 import { createWorkerChannel } from './worker-channel.js';
 
 export interface RemoteAdapterOptions {
@@ -23,27 +31,57 @@ export interface RemoteAdapterOptions {
   secrets: PrepareSecrets;
   /** Override of the heartbeat-loss threshold (tests). */
   lossMs?: number;
+  /** Bound of the artifact recovery after a lost worker, a timeout or Ctrl-C (default 15 s). */
+  recoverMs?: number;
 }
 
-const ARCHIVE = 'artifacts.tar';
+type WorkerChannel = ReturnType<typeof createWorkerChannel>;
+
+/** Resolve with `promise`, or reject with the signal's reason as soon as it aborts (the promise runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function toOsirisError(reason: unknown): OsirisError {
+  if (reason instanceof OsirisError) return reason;
+  const d = describeError(reason);
+  return new OsirisError(d.code, d.message);
+}
 
 /** The transparent proxy: same contract as the local adapter; steps run in a sandbox worker. */
 export function createRemoteAdapter(options: RemoteAdapterOptions): ExecutionAdapter {
+  const transport = options.transport.name;
   let run: PreparedRun | undefined;
+  let creating: Promise<Sandbox> | undefined;
   let sandbox: Sandbox | undefined;
   let proc: SandboxProcess | undefined;
-  let channel: ReturnType<typeof createWorkerChannel> | undefined;
+  let channel: WorkerChannel | undefined;
   let keepAlive: NodeJS.Timeout | undefined;
-  let cleaningUp = false;
-  const transport = options.transport.name;
+  // set once the worker's exit is ours (cleanup done, or we kill it): not a lost worker
+  let exiting = false;
+  // project-relative output files of completed steps (what a recovery must bring back too)
+  const outputFiles = new Set<string>();
+
+  // Ctrl-C or run timeout: pending requests fail now with the reason; the worker is killed (onLost).
+  const onAbort = (): void => {
+    if (run) channel?.abort(toOsirisError(run.signal.reason));
+  };
 
   const killSandbox = async (): Promise<void> => {
     clearInterval(keepAlive);
     const box = sandbox;
     sandbox = undefined;
     if (!box) return;
-    await box.kill().catch(() => undefined);
-    run?.sink.event('remote.sandbox_killed', { transport });
+    await box
+      .kill()
+      .catch((error: unknown) => run?.log.warn(`killing sandbox ${box.id} failed: ${String(error)}`));
+    run?.sink.event('remote.sandbox_killed', { transport, sandbox_id: box.id });
+    run?.log.info(`remote: sandbox ${box.id} killed`);
   };
 
   return {
@@ -52,72 +90,167 @@ export function createRemoteAdapter(options: RemoteAdapterOptions): ExecutionAda
     async prepare(prepared) {
       run = prepared;
       const t0 = performance.now();
-      const onAbort = (): void => void killSandbox();
+      // written first, so every remote session has it, whatever fails later
+      const commands = createCommands(prepared, options.drivers, options.installDeps);
+      const commandsFile = join(prepared.sessionDir, 'commands.jsonl');
+      writeFileSync(commandsFile, commands.map((c) => `${JSON.stringify(c)}\n`).join(''));
+      checkRemotePaths(prepared, options.drivers);
       prepared.signal.addEventListener('abort', onAbort, { once: true });
-      sandbox = await options.transport.create({
+      const pending = options.transport.create({
         ...options.sandbox,
         metadata: { osiris_session: prepared.sessionId, osiris_pipeline: prepared.manifest.pipeline.id },
       });
-      prepared.sink.event('remote.sandbox_created', { transport, sandbox_id: sandbox.id });
-      keepAlive = setInterval(() => void sandbox?.keepAlive(options.sandbox.timeoutMs).catch(() => undefined), Math.max(1000, options.sandbox.timeoutMs / 3));
+      // If the run is aborted while the provider creates the sandbox, prepare fails now and collect
+      // waits for the create to finish, then kills what it made.
+      creating = pending;
+      sandbox = await untilAborted(pending, prepared.signal);
+      creating = undefined;
+      const createMs = Math.round(performance.now() - t0);
+      prepared.log.info(`remote: ${transport} sandbox ${sandbox.id} created in ${createMs} ms`);
+      prepared.sink.event('remote.sandbox_created', {
+        transport,
+        sandbox_id: sandbox.id,
+        create_ms: createMs,
+      });
+      keepAlive = setInterval(
+        () => void sandbox?.keepAlive(options.sandbox.timeoutMs).catch(() => undefined),
+        Math.max(1000, options.sandbox.timeoutMs / 3),
+      );
       keepAlive.unref();
 
-      const commands = createCommands(prepared, options);
-      writeFileSync(join(prepared.sessionDir, 'commands.jsonl'), commands.map((c) => `${JSON.stringify(c)}\n`).join(''));
-      const files = collectUploads(prepared, options);
-      await sandbox.upload(files);
-      prepared.sink.event('remote.upload_complete', { files: files.length, bytes: files.reduce((n, f) => n + (typeof f.data === 'string' ? Buffer.byteLength(f.data) : f.data.byteLength), 0) });
+      const uploads = listUploads(prepared, options.workerDir, options.drivers, commandsFile);
+      const t1 = performance.now();
+      await sandbox.upload(uploads.worker);
+      prepared.signal.throwIfAborted();
 
       const ch = createWorkerChannel({
         sink: prepared.sink,
         log: prepared.log,
         lossMs: options.lossMs ?? HEARTBEAT_LOSS_MS,
-        onLost: () => void killSandbox(),
+        onLost: (error) => {
+          exiting = true;
+          if (error.code === 'worker_lost')
+            prepared.sink.event('remote.worker_lost', { transport, error: error.message });
+          void proc?.kill().catch(() => undefined);
+        },
       });
       channel = ch;
-      proc = await sandbox.start(['node', 'worker/worker-main.mjs'], {}, { onStdout: ch.push, onStderr: (t) => prepared.log.debug(`worker stderr: ${t.trimEnd()}`) });
-      ch.attach(proc, () => cleaningUp);
+      proc = await sandbox.start(
+        ['node', 'worker/worker-main.mjs'],
+        {},
+        { onStdout: ch.push, onStderr: (t) => prepared.log.debug(`worker stderr: ${t.trimEnd()}`) },
+      );
+      ch.attach(proc, () => exiting);
+      // the worker boots and loads its modules while the run's files go up
+      await sandbox.upload(uploads.run);
+      const all = [...uploads.worker, ...uploads.run];
+      prepared.sink.event('remote.upload_complete', {
+        files: all.length,
+        bytes: sumUploadBytes(all),
+        upload_ms: Math.round(performance.now() - t1),
+      });
       prepared.sink.event('remote.worker_started', { transport });
-      prepared.signal.throwIfAborted();
-      const [ping, prepare] = [commands[0], commands[1]] as [Extract<Command, { cmd: 'ping' }>, Extract<Command, { cmd: 'prepare' }>];
+      if (prepared.signal.aborted) onAbort();
+      const [ping, prepare] = [commands[0], commands[1]] as [
+        Extract<Command, { cmd: 'ping' }>,
+        Extract<Command, { cmd: 'prepare' }>,
+      ];
       const pong = await ch.request(ping);
-      if (pong.protocol !== PROTOCOL_VERSION) throw new OsirisError('internal', `worker speaks protocol ${pong.protocol}, host ${PROTOCOL_VERSION}`);
+      if (pong.protocol !== PROTOCOL_VERSION)
+        throw new OsirisError(
+          'internal',
+          `worker speaks protocol ${pong.protocol}, host ${PROTOCOL_VERSION}`,
+        );
       await ch.request(prepare, options.secrets);
-      prepared.sink.metric('e2b_overhead_ms', Math.round(performance.now() - t0), { tags: { transport } });
+      const overhead = Math.round(performance.now() - t0);
+      prepared.sink.metric('e2b_overhead_ms', overhead, { tags: { transport } });
+      prepared.sink.event('remote.worker_ready', {
+        transport,
+        node: pong.node,
+        setup_ms: overhead - createMs,
+      });
     },
 
     async execute(step: ManifestStep, inputs: Record<string, string>): Promise<StepOutcome> {
       if (!run || !channel) throw new OsirisError('internal', 'remote adapter used before prepare');
+      // lost between two steps: an adapter failure, not this step's (it never started)
+      if (channel.failure) throw channel.failure;
       const started = performance.now();
       try {
-        return await channel.request(createExecCommand(step, inputs));
+        const outcome = await channel.request(createExecCommand(step, inputs));
+        run.sink.event('remote.step_roundtrip', {
+          step_id: step.id,
+          roundtrip_ms: Math.round(performance.now() - started),
+        });
+        if (outcome.ok) for (const f of outcome.outputFiles) outputFiles.add(f);
+        // the worker reports project-relative paths; the host's are absolute, where a local run writes them
+        return { ...outcome, outputFiles: outcome.outputFiles.map((f) => join(run?.projectDir ?? '', f)) };
       } catch (error) {
         // the worker can no longer report this step: the host records its failure
         const d = describeError(run.signal.aborted ? run.signal.reason : error);
         const message = run.mask(d.message);
-        run.sink.metric('step_duration_ms', Math.round(performance.now() - started), { step_id: step.id });
-        run.sink.event('step_failed', { step_id: step.id, error: message, error_type: d.type, error_code: d.code, duration_ms: Math.round(performance.now() - started) });
-        return { ok: false, rowsRead: 0, rowsWritten: 0, rowsProcessed: 0, outputFiles: [], error: { code: d.code, message, type: d.type } };
+        const duration = Math.round(performance.now() - started);
+        run.sink.metric('step_duration_ms', duration, { step_id: step.id });
+        run.sink.event('step_failed', {
+          step_id: step.id,
+          error: message,
+          error_type: d.type,
+          error_code: d.code,
+          duration_ms: duration,
+        });
+        return {
+          ok: false,
+          rowsRead: 0,
+          rowsWritten: 0,
+          rowsProcessed: 0,
+          outputFiles: [],
+          error: { code: d.code, message, type: d.type },
+        };
       }
     },
 
     async collect() {
       if (!run) return;
       const prepared = run;
+      prepared.signal.removeEventListener('abort', onAbort);
       try {
-        if (channel && sandbox && !channel.failure && !prepared.signal.aborted) {
-          cleaningUp = true;
-          await channel.request({ cmd: 'cleanup', archive_path: ARCHIVE });
-          const t0 = performance.now();
-          const stats = await readArtifactsArchive(await sandbox.download(ARCHIVE), { sessionDir: prepared.sessionDir, projectDir: prepared.projectDir });
-          const tags = { transport };
-          prepared.sink.metric('artifacts_copy_ms', Math.round(performance.now() - t0), { tags });
-          prepared.sink.metric('artifacts_bytes_total', stats.bytes, { tags });
-          prepared.sink.metric('artifacts_files_total', stats.files, { tags });
-          await proc?.closeStdin().catch(() => undefined);
+        if (!sandbox && creating) {
+          // aborted during create: wait for it, so the sandbox it makes is killed, not leaked
+          sandbox = await creating.catch(() => undefined);
+          creating = undefined;
+          if (sandbox)
+            prepared.sink.event('remote.sandbox_created', {
+              transport,
+              sandbox_id: sandbox.id,
+              after_abort: true,
+            });
+        }
+        if (!sandbox || !channel || !proc) return;
+        if (!channel.failure && !prepared.signal.aborted) {
+          try {
+            await channel.request({ cmd: 'cleanup', archive_path: ARCHIVE_PATH });
+            exiting = true; // from here on the worker may end: stdin closes below
+            await downloadArtifacts(sandbox, prepared, transport);
+            await proc.closeStdin().catch(() => undefined);
+          } catch (error) {
+            // lost during cleanup: still bring back what can be, then report the loss
+            if (channel.failure)
+              await recoverArtifacts(
+                sandbox,
+                prepared,
+                transport,
+                [...outputFiles],
+                options.recoverMs ?? 15_000,
+              );
+            throw error;
+          }
+        } else {
+          exiting = true;
+          await proc.kill().catch(() => undefined);
+          await recoverArtifacts(sandbox, prepared, transport, [...outputFiles], options.recoverMs ?? 15_000);
         }
       } finally {
-        cleaningUp = true;
+        exiting = true;
         channel?.close();
         await proc?.kill().catch(() => undefined);
         await killSandbox();
@@ -125,54 +258,4 @@ export function createRemoteAdapter(options: RemoteAdapterOptions): ExecutionAda
       }
     },
   };
-}
-
-function createExecCommand(step: ManifestStep, inputs: Record<string, string>): Extract<Command, { cmd: 'exec_step' }> {
-  return {
-    cmd: 'exec_step',
-    step_id: step.id,
-    driver: step.driver,
-    cfg_path: step.cfg_path,
-    inputs: Object.fromEntries(Object.entries(inputs).map(([name, from]) => [name, { from_step: from, key: 'df' }])),
-  };
-}
-
-/** commands.jsonl: ping, prepare, one exec_step per step, cleanup — file-only, never a secret. */
-function createCommands(run: PreparedRun, options: RemoteAdapterOptions): Command[] {
-  const deps = new Map<string, RuntimeDependency>();
-  for (const step of run.manifest.steps) {
-    for (const dep of options.drivers.get(step.driver)?.spec.runtimeDependencies ?? []) deps.set(dep.name, dep);
-  }
-  return [
-    { cmd: 'ping', protocol: PROTOCOL_VERSION },
-    { cmd: 'prepare', manifest_path: 'manifest.yaml', install_deps: options.installDeps, memory_limit: run.memoryLimit, dependencies: [...deps.values()] },
-    ...run.manifest.steps.map((s) => createExecCommand(s, Object.fromEntries(s.needs.map((id) => [id, id])))),
-    { cmd: 'cleanup', archive_path: ARCHIVE },
-  ];
-}
-
-/** Worker bundle, manifest, cfg (the host's exact bytes), commands.jsonl, and input files of read steps. */
-function collectUploads(run: PreparedRun, options: RemoteAdapterOptions): UploadFile[] {
-  if (!existsSync(options.workerDir)) throw new OsirisError('internal', `worker bundle missing at ${options.workerDir} (run npm run build)`);
-  const files: UploadFile[] = readdirSync(options.workerDir)
-    .filter((f) => f.endsWith('.mjs') || f === 'bundled.json')
-    .map((f) => ({ path: `worker/${f}`, data: readFileSync(join(options.workerDir, f)) }));
-  files.push({ path: 'worker/package.json', data: '{"type":"module"}\n' });
-  files.push({ path: 'manifest.yaml', data: run.manifestText });
-  files.push({ path: 'commands.jsonl', data: readFileSync(join(run.sessionDir, 'commands.jsonl')) });
-  for (const step of run.manifest.steps) {
-    const text = run.cfgTexts.get(step.id) ?? '';
-    files.push({ path: step.cfg_path, data: text });
-    const spec = options.drivers.get(step.driver)?.spec;
-    if (!spec || step.mode !== 'read') continue;
-    const cfg = JSON.parse(text) as Record<string, unknown>;
-    for (const key of spec.pathKeys) {
-      const value = cfg[key];
-      if (typeof value !== 'string') continue;
-      if (isAbsolute(value)) throw new OsirisError('config_error', `remote runs need project-relative input paths; '${value}' is absolute`, { where: `step ${step.id} config.${key}` });
-      const local = join(run.projectDir, value);
-      if (existsSync(local)) files.push({ path: `project/${value}`, data: readFileSync(local) });
-    }
-  }
-  return files;
 }

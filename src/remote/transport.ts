@@ -12,13 +12,24 @@ export interface SandboxRequest {
   metadata: Record<string, string>;
 }
 
-/** A file to put into the sandbox, relative to its work directory. */
-export interface UploadFile {
+/** A file to put into the sandbox from memory (small texts: manifest, cfg, commands). */
+export interface UploadBytes {
   /** Relative path inside the sandbox work directory. */
   path: string;
   /** Contents. */
   data: string | Uint8Array;
 }
+
+/** A host file streamed into the sandbox (worker bundle, input files of any size: never read whole). */
+export interface UploadHostFile {
+  /** Relative path inside the sandbox work directory. */
+  path: string;
+  /** Absolute path of the file on the host. */
+  source: string;
+}
+
+/** A file to put into the sandbox, relative to its work directory. */
+export type UploadFile = UploadBytes | UploadHostFile;
 
 /** A process running in the sandbox with piped stdio. */
 export interface SandboxProcess {

@@ -16,7 +16,7 @@ export interface WorkerChannelOptions {
   log: StepLogger;
   /** Declare the worker lost after this long without any line from it. */
   lossMs: number;
-  /** Called once when the worker is lost (process gone or silent). */
+  /** Called once when the channel fails: worker lost (process gone, stream dropped, silent) or aborted. */
   onLost(error: OsirisError): void;
 }
 
@@ -36,10 +36,20 @@ export function createWorkerChannel(options: WorkerChannelOptions) {
     clearInterval(watchdog);
     options.onLost(error);
   };
+  let lastTick = Date.now();
   const watchdog = setInterval(() => {
-    const silent = Date.now() - lastSeen;
+    const now = Date.now();
+    // A host that was itself blocked (sync I/O, GC) has unread lines waiting: give them a chance first.
+    if (now - lastTick > options.lossMs / 2) lastSeen = now;
+    lastTick = now;
+    const silent = now - lastSeen;
     if (proc && silent > options.lossMs) {
-      fail(new OsirisError('worker_lost', `the sandbox worker sent nothing (not even a heartbeat) for ${silent} ms`));
+      fail(
+        new OsirisError(
+          'worker_lost',
+          `the sandbox worker sent nothing (not even a heartbeat) for ${silent} ms`,
+        ),
+      );
     }
   }, 250);
   watchdog.unref();
@@ -71,8 +81,18 @@ export function createWorkerChannel(options: WorkerChannelOptions) {
         break;
       }
       case 'metric': {
-        const { metric, value, unit, step_id, tags } = line.line as { metric: MetricName; value: number; unit?: string; step_id?: string; tags?: Record<string, string> };
-        options.sink.metric(metric, value, { ...(unit ? { unit } : {}), ...(step_id ? { step_id } : {}), ...(tags ? { tags } : {}) });
+        const { metric, value, unit, step_id, tags } = line.line as {
+          metric: MetricName;
+          value: number;
+          unit?: string;
+          step_id?: string;
+          tags?: Record<string, string>;
+        };
+        options.sink.metric(metric, value, {
+          ...(unit ? { unit } : {}),
+          ...(step_id ? { step_id } : {}),
+          ...(tags ? { tags } : {}),
+        });
         break;
       }
       case 'log':
@@ -93,7 +113,13 @@ export function createWorkerChannel(options: WorkerChannelOptions) {
       lastSeen = Date.now();
       void started.exited.then((code) => {
         splitter.end();
-        if (!expectExit()) fail(new OsirisError('worker_lost', `the sandbox worker exited unexpectedly (exit code ${code ?? 'none: killed or stream lost'})`));
+        if (!expectExit())
+          fail(
+            new OsirisError(
+              'worker_lost',
+              `the sandbox worker exited unexpectedly (exit code ${code ?? 'none: killed or stream lost'})`,
+            ),
+          );
       });
     },
     /** Send a command and wait for its response. */
@@ -102,8 +128,19 @@ export function createWorkerChannel(options: WorkerChannelOptions) {
       if (!proc) throw new OsirisError('internal', 'worker not started');
       const id = nextId++;
       const result = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject }));
-      await proc.write(`${JSON.stringify({ ...command, id, ...(secrets ? { secrets } : {}) })}\n`);
+      // observed below; a failed write must not leave it to reject unobserved when the channel fails later
+      result.catch(() => undefined);
+      try {
+        await proc.write(`${JSON.stringify({ ...command, id, ...(secrets ? { secrets } : {}) })}\n`);
+      } catch (error) {
+        pending.delete(id);
+        throw error;
+      }
       return (await result) as ResultMap[C['cmd']];
+    },
+    /** End the channel now (run timeout, Ctrl-C): pending requests reject with this error. */
+    abort(error: OsirisError) {
+      fail(error);
     },
     /** The failure that ended the channel, if any. */
     get failure() {

@@ -1,72 +1,115 @@
 // Entry of the sandbox worker (bundled by esbuild into dist/worker/): JSON lines on stdin/stdout,
 // logs on stderr, a heartbeat every second. Heavy modules (drivers, DuckDB) are loaded only after
 // the dependency check, so a missing package fails with an actionable message instead of a crash.
+// `worker-main.mjs --archive <archive> [project files...]` only packs the artifacts: the host uses it to
+// recover them after the serving worker was lost, killed or timed out.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseManifest } from '../compiler/index.js';
+import type { DriverTable } from '../core/index.js';
 import { describeError } from '../core/index.js';
+import { writeArtifactsArchive } from './artifacts-archive.js';
+import { findInstalledVersion } from './check-dependencies.js';
 import { HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION, createLineSplitter } from './protocol.js';
 import type { Request, Response } from './protocol.js';
 import { createWorkerSession } from './worker-session.js';
 
 const root = process.cwd();
-const bundled = new Set(JSON.parse(readFileSync(new URL('./bundled.json', import.meta.url), 'utf8')) as string[]);
-const send = (line: unknown): void => {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-};
-const controller = new AbortController();
-const session = createWorkerSession({
-  root,
-  bundled,
-  parseManifest,
-  notify: send,
-  loadDrivers: async () => (await import('./worker-driver-table.js')).createWorkerDriverTable(),
-  createDataPlane: async (o) => (await import('../runtime/duckdb-data-plane.js')).createDuckDbDataPlane(o),
-});
-
-let seq = 0;
-const heartbeat = setInterval(() => send({ type: 'heartbeat', seq: seq++ }), HEARTBEAT_INTERVAL_MS);
-
-async function handle(req: Request): Promise<unknown> {
-  switch (req.cmd) {
-    case 'ping':
-      if (req.protocol !== PROTOCOL_VERSION) throw new Error(`protocol ${req.protocol} not supported (worker speaks ${PROTOCOL_VERSION})`);
-      return { protocol: PROTOCOL_VERSION, node: process.version };
-    case 'prepare':
-      return session.prepare(req);
-    case 'exec_step':
-      return session.execStep(req, controller.signal);
-    case 'cleanup':
-      return session.cleanup(req);
-  }
+const [mode, archivePath, ...outputFiles] = process.argv.slice(2);
+if (mode === '--archive' && archivePath) {
+  const stats = await writeArtifactsArchive(root, outputFiles, join(root, archivePath));
+  process.stdout.write(`${JSON.stringify(stats)}\n`);
+} else {
+  serveRequests();
 }
 
-// Requests run one at a time, in arrival order (the host sends the next one after the response).
-let queue = Promise.resolve();
-const splitter = createLineSplitter((text) => {
-  let req: Request;
-  try {
-    req = JSON.parse(text) as Request;
-  } catch {
-    process.stderr.write(`worker: ignoring a line that is not JSON (${text.length} bytes)\n`);
-    return;
-  }
-  queue = queue.then(async () => {
-    let response: Response;
-    try {
-      response = { id: req.id, ok: true, result: await handle(req) };
-    } catch (error) {
-      const d = describeError(error);
-      response = { id: req.id, ok: false, error: { code: d.code, message: d.message, type: d.type } };
+/** Start loading now; the error, if any, surfaces where the module is used. */
+function prefetch<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+function serveRequests(): void {
+  const bundled = new Set(
+    JSON.parse(readFileSync(new URL('./bundled.json', import.meta.url), 'utf8')) as string[],
+  );
+  // Every line is masked with the secrets `prepare` brought (the JSON-escaped forms included), so
+  // nothing a driver emits carries a secret back, even before the host masks it again.
+  let mask = (text: string): string => text;
+  const send = (line: unknown): void => {
+    process.stdout.write(`${mask(JSON.stringify(line))}\n`);
+  };
+  const controller = new AbortController();
+  const loadDriverTable = async () => (await import('./worker-driver-table.js')).createWorkerDriverTable();
+  const loadDataPlane = () => import('../runtime/duckdb-data-plane.js');
+  // Module loading overlaps the host's ping/prepare round trips. The driver table has no native parts;
+  // DuckDB is prefetched only when it is installed (a failed ESM import stays failed, even after an install).
+  let drivers: Promise<DriverTable> | undefined;
+  let plane: ReturnType<typeof loadDataPlane> | undefined;
+  setImmediate(() => {
+    drivers = prefetch(loadDriverTable());
+    if (findInstalledVersion('@duckdb/node-api', root) !== undefined) plane = prefetch(loadDataPlane());
+  });
+  const session = createWorkerSession({
+    root,
+    bundled,
+    parseManifest,
+    notify: send,
+    loadDrivers: () => drivers ?? loadDriverTable(),
+    createDataPlane: async (o) => (await (plane ?? loadDataPlane())).createDuckDbDataPlane(o),
+  });
+  mask = session.mask;
+
+  let seq = 0;
+  const heartbeat = setInterval(() => send({ type: 'heartbeat', seq: seq++ }), HEARTBEAT_INTERVAL_MS);
+
+  const handle = async (req: Request): Promise<unknown> => {
+    switch (req.cmd) {
+      case 'ping':
+        if (req.protocol !== PROTOCOL_VERSION)
+          throw new Error(`protocol ${req.protocol} not supported (worker speaks ${PROTOCOL_VERSION})`);
+        return { protocol: PROTOCOL_VERSION, node: process.version };
+      case 'prepare':
+        return session.prepare(req);
+      case 'exec_step':
+        return session.execStep(req, controller.signal);
+      case 'cleanup':
+        return session.cleanup(req);
     }
-    send(response);
+  };
+
+  // Requests run one at a time, in arrival order (the host sends the next one after the response).
+  let queue = Promise.resolve();
+  const splitter = createLineSplitter((text) => {
+    let req: Request;
+    try {
+      req = JSON.parse(text) as Request;
+    } catch {
+      process.stderr.write(`worker: ignoring a line that is not JSON (${text.length} bytes)\n`);
+      return;
+    }
+    queue = queue.then(async () => {
+      let response: Response;
+      try {
+        response = { id: req.id, ok: true, result: await handle(req) };
+      } catch (error) {
+        const d = describeError(error);
+        response = {
+          id: req.id,
+          ok: false,
+          error: { code: d.code, message: session.mask(d.message), type: d.type },
+        };
+      }
+      send(response);
+    });
   });
-});
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk: string) => splitter.push(chunk));
-process.stdin.on('end', () => {
-  splitter.end();
-  void queue.then(() => {
-    clearInterval(heartbeat);
-    controller.abort();
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => splitter.push(chunk));
+  process.stdin.on('end', () => {
+    splitter.end();
+    void queue.then(() => {
+      clearInterval(heartbeat);
+      controller.abort();
+    });
   });
-});
+}

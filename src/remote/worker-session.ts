@@ -2,9 +2,19 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import type { ConnectionLookup, DataPlane, DriverTable, EventSink, Manifest, StepLogger } from '../core/index.js';
+import type {
+  ConnectionLookup,
+  DataPlane,
+  DriverTable,
+  EventSink,
+  Manifest,
+  StepLogger,
+} from '../core/index.js';
 import { METRICS, OsirisError, createConnectionKey, createMasker } from '../core/index.js';
-import { executeStep, registerDrivers } from '../runtime/index.js';
+// not runtime/index.js: it re-exports the local adapter, whose static DuckDB import must stay out of the
+// worker's entry chunk (DuckDB loads only after the dependency check)
+import { executeStep } from '../runtime/execute-step.js';
+import { registerDrivers } from '../runtime/register-drivers.js';
 import { checkDependencies } from './check-dependencies.js';
 import type { PrepareSecrets, Request, ResultMap } from './protocol.js';
 import { writeArtifactsArchive } from './artifacts-archive.js';
@@ -22,7 +32,10 @@ export interface WorkerEnvironment {
   /** Load the driver table (a separate chunk, so client libraries load only after the dependency check). */
   loadDrivers(): Promise<DriverTable>;
   /** Create the data plane. */
-  createDataPlane(options: { workDir: string; memoryLimit: string }): Promise<DataPlane & { close(): Promise<void> }>;
+  createDataPlane(options: {
+    workDir: string;
+    memoryLimit: string;
+  }): Promise<DataPlane & { close(): Promise<void> }>;
 }
 
 const run = promisify(execFile);
@@ -41,11 +54,19 @@ export function createWorkerSession(env: WorkerEnvironment) {
   const workDir = join(env.root, '.work');
 
   const sink: EventSink = {
-    event: (name, fields = {}) => env.notify({ type: 'event', line: { ts: new Date().toISOString(), event: name, ...fields } }),
+    event: (name, fields = {}) =>
+      env.notify({ type: 'event', line: { ts: new Date().toISOString(), event: name, ...fields } }),
     metric: (name, value, o = {}) =>
       env.notify({
         type: 'metric',
-        line: { ts: new Date().toISOString(), metric: name, value, unit: o.unit ?? METRICS[name].unit, ...(o.step_id !== undefined ? { step_id: o.step_id } : {}), ...(o.tags ? { tags: o.tags } : {}) },
+        line: {
+          ts: new Date().toISOString(),
+          metric: name,
+          value,
+          unit: o.unit ?? METRICS[name].unit,
+          ...(o.step_id !== undefined ? { step_id: o.step_id } : {}),
+          ...(o.tags ? { tags: o.tags } : {}),
+        },
       }),
   };
   const log: StepLogger = {
@@ -62,9 +83,14 @@ export function createWorkerSession(env: WorkerEnvironment) {
     let report = checkDependencies(req.dependencies, env.root, env.bundled);
     sink.event('dependency_check', { missing: report.missing, present: report.present });
     if (report.missing.length > 0 && req.install_deps) {
-      await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', env.root, ...report.missing], { cwd: env.root });
-      sink.event('dependency_installed', { packages: report.missing });
+      const started = performance.now();
+      const wanted = report.missing;
+      await installPackages(env.root, wanted);
       report = checkDependencies(req.dependencies, env.root, env.bundled);
+      sink.event('dependency_installed', {
+        packages: wanted,
+        duration_ms: Math.round(performance.now() - started),
+      });
     }
     if (report.missing.length > 0) {
       throw new OsirisError(
@@ -79,9 +105,13 @@ export function createWorkerSession(env: WorkerEnvironment) {
     return { drivers: used };
   }
 
-  async function execStep(req: Extract<Request, { cmd: 'exec_step' }>, signal: AbortSignal): Promise<ResultMap['exec_step']> {
+  async function execStep(
+    req: Extract<Request, { cmd: 'exec_step' }>,
+    signal: AbortSignal,
+  ): Promise<ResultMap['exec_step']> {
     const step = manifest?.steps.find((s) => s.id === req.step_id);
-    if (!manifest || !drivers || !dataPlane || !step) throw new OsirisError('internal', `exec_step ${req.step_id} before prepare or unknown step`);
+    if (!manifest || !drivers || !dataPlane || !step)
+      throw new OsirisError('internal', `exec_step ${req.step_id} before prepare or unknown step`);
     const inputs = Object.fromEntries(Object.entries(req.inputs).map(([name, ref]) => [name, ref.from_step]));
     const outcome = await executeStep({
       step,
@@ -111,9 +141,39 @@ export function createWorkerSession(env: WorkerEnvironment) {
     return { archive_path: req.archive_path, ...stats };
   }
 
-  return { prepare, execStep, cleanup };
+  return { prepare, execStep, cleanup, mask: (text: string) => mask(text) };
 }
 
+/** npm install of exact versions into the sandbox work dir; the cache first (templates may ship one). */
+async function installPackages(root: string, specs: readonly string[]): Promise<void> {
+  const args = [
+    'install',
+    '--no-save',
+    '--no-package-lock',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    '--prefix',
+    root,
+    ...specs,
+  ];
+  try {
+    await run('npm', args, { cwd: root, maxBuffer: 16 << 20 });
+  } catch (error) {
+    const detail =
+      (error as { stderr?: string }).stderr ?? (error instanceof Error ? error.message : String(error));
+    const lines = detail
+      .trim()
+      .split('\n')
+      .filter((l) => /err/i.test(l))
+      .slice(-5)
+      .join('; ');
+    throw new OsirisError(
+      'dependency_missing',
+      `installing ${specs.join(', ')} in the sandbox failed (${lines || 'npm failed'}); use a template with them installed, or give the sandbox access to an npm registry`,
+    );
+  }
+}
 
 function createSecretLookup(secrets: PrepareSecrets): ConnectionLookup {
   return (family, alias) => {

@@ -33,7 +33,12 @@ export interface DuckDbDataPlaneOptions {
 }
 
 /** The data plane plus its lifecycle. */
-export type DuckDbDataPlane = DataPlane & { close(): Promise<void> };
+export type DuckDbDataPlane = DataPlane & {
+  /** Cancel the statement running now (Ctrl-C, timeout); it fails with an interrupt error. */
+  interrupt(): void;
+  /** Close the database and remove its files. */
+  close(): Promise<void>;
+};
 
 const DB_FILE = 'data-plane.duckdb';
 /** Rows buffered in the VARCHAR staging table before one typed INSERT (bounded memory). */
@@ -325,8 +330,12 @@ class DuckDbPlane implements DuckDbDataPlane {
     if (views.currentRowCount > 0) await this.connection.run(`DROP VIEW main.${quoteIdent(name)}`);
   }
 
+  interrupt(): void {
+    this.connection.interrupt();
+  }
+
   async close(): Promise<void> {
-    await this.queue;
+    await this.queue.catch(() => undefined);
     this.connection.disconnectSync();
     this.instance.closeSync();
     for (const name of [DB_FILE, `${DB_FILE}.wal`, 'spill']) {

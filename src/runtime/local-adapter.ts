@@ -1,5 +1,6 @@
 import type { DriverTable, ExecutionAdapter, ManifestStep, PreparedRun, StepOutcome } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
+import type { DuckDbDataPlane } from './duckdb-data-plane.js';
 import { createDuckDbDataPlane } from './duckdb-data-plane.js';
 import { executeStep } from './execute-step.js';
 import { registerDrivers } from './register-drivers.js';
@@ -7,7 +8,7 @@ import { registerDrivers } from './register-drivers.js';
 /** Runs steps in this process with a run-local DuckDB data plane. */
 export function createLocalAdapter(drivers: DriverTable): ExecutionAdapter {
   let run: PreparedRun | undefined;
-  let dataPlane: Awaited<ReturnType<typeof createDuckDbDataPlane>> | undefined;
+  let dataPlane: DuckDbDataPlane | undefined;
   return {
     kind: 'local',
     transport: undefined,
@@ -15,6 +16,8 @@ export function createLocalAdapter(drivers: DriverTable): ExecutionAdapter {
       run = prepared;
       registerDrivers(prepared.manifest, drivers, prepared.sink);
       dataPlane = await createDuckDbDataPlane({ workDir: prepared.workDir, memoryLimit: prepared.memoryLimit });
+      // a long DuckDB statement would otherwise run to its end after Ctrl-C or the run timeout
+      prepared.signal.addEventListener('abort', () => dataPlane?.interrupt(), { once: true });
     },
     async execute(step: ManifestStep, inputs: Record<string, string>): Promise<StepOutcome> {
       if (!run || !dataPlane) throw new OsirisError('internal', 'local adapter used before prepare');

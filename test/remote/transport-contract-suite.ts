@@ -1,6 +1,9 @@
 // The transport contract (src/remote/transport.ts), as one suite run against every transport:
 // `local`, `e2b` through the offline fake, and `e2b` live when E2B_API_KEY is set.
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OsirisError } from '../../src/core/errors.js';
 import type { Sandbox, SandboxProcess, SandboxRequest, Transport } from '../../src/remote/transport.js';
@@ -118,6 +121,13 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
     const text = 'héllo wörld\nline 2 ✓\n';
     const allBytes = Buffer.from(Array.from({ length: 1024 }, (_, i) => i % 256));
     const big = randomBytes(8 * 1024 * 1024 + 123);
+    // host files streamed by `source`: one above the transports' streaming threshold, one below it
+    const hostDir = mkdtempSync(join(tmpdir(), 'osiris-upload-'));
+    const hostBig = join(hostDir, 'host-big.bin');
+    const hostSmall = join(hostDir, 'host-small.txt');
+    const hostBigBytes = randomBytes(12 * 1024 * 1024 + 7);
+    writeFileSync(hostBig, hostBigBytes);
+    writeFileSync(hostSmall, text);
 
     beforeAll(async () => {
       process.env[CANARY_NAME] = CANARY_VALUE;
@@ -127,6 +137,7 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
     afterAll(async () => {
       await sandbox?.kill().catch(() => undefined);
       await harness?.close?.();
+      rmSync(hostDir, { recursive: true, force: true });
       delete process.env[CANARY_NAME];
     });
 
@@ -150,6 +161,23 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
       expect((await readAll(await sbx.download('data/all-bytes.bin'))).equals(allBytes)).toBe(true);
       expect(sha256(await readAll(await sbx.download('data/big.bin')))).toBe(sha256(big));
       expect((await readAll(await sbx.download('empty.txt'))).length).toBe(0);
+    });
+
+    it('streams host files (source) of any size into the sandbox, byte-exact', async () => {
+      const sbx = sandbox as Sandbox;
+      await sbx.upload([
+        { path: 'host/big.bin', source: hostBig },
+        { path: 'host/small.txt', source: hostSmall },
+        { path: 'host/inline.txt', data: 'inline' },
+      ]);
+      expect(sha256(await readAll(await sbx.download('host/big.bin')))).toBe(sha256(hostBigBytes));
+      expect((await readAll(await sbx.download('host/small.txt'))).toString('utf8')).toBe(text);
+      expect((await readAll(await sbx.download('host/inline.txt'))).toString('utf8')).toBe('inline');
+      const missing = await sbx
+        .upload([{ path: 'host/none.bin', source: join(hostDir, 'does-not-exist') }])
+        .catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(OsirisError);
+      expect((missing as OsirisError).code).toBe('io_error');
     });
 
     it('rejects a path outside the work directory and a missing download', async () => {

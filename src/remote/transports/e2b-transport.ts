@@ -27,6 +27,7 @@ import type {
   Transport,
   UploadFile,
 } from '../transport.js';
+import { iterateStream, sizeOf, toBlob, toReadableStream } from './e2b-streams.js';
 import { createStdinQueue } from './stdin-queue.js';
 
 /** Options of the E2B transport; unset ones fall back to the SDK's E2B_* environment variables. */
@@ -48,7 +49,6 @@ export interface E2bTransportOptions {
 const DEFAULT_WORK_DIR = '/home/user/osiris';
 // Above this size a file goes up as its own octet-stream (no multipart copy, no 60 s request bound).
 const STREAM_THRESHOLD = 1 << 20;
-const STREAM_CHUNK = 256 << 10;
 const KILL_WAIT_MS = 5_000;
 
 /** A transport whose sandboxes are E2B microVMs. */
@@ -107,14 +107,19 @@ function wrapSandbox(sbx: E2bSandbox, workDir: string, fail: Fail): Sandbox {
     workDir,
     async upload(files: UploadFile[]): Promise<void> {
       assertAlive();
-      const small = files.filter((f) => byteLength(f.data) < STREAM_THRESHOLD);
-      const large = files.filter((f) => byteLength(f.data) >= STREAM_THRESHOLD);
       try {
+        const sized = await Promise.all(files.map(async (f) => ({ file: f, size: await sizeOf(f) })));
+        const small = sized.filter((f) => f.size < STREAM_THRESHOLD);
+        const large = sized.filter((f) => f.size >= STREAM_THRESHOLD);
         // One multipart request for all small files (each E2B round trip costs ~0.2-0.6 s).
         if (small.length > 0) {
-          await sbx.files.write(small.map((f) => ({ path: resolve(f.path), data: toBlob(f.data) })));
+          const entries = await Promise.all(
+            small.map(async ({ file }) => ({ path: resolve(file.path), data: await toBlob(file) })),
+          );
+          await sbx.files.write(entries);
         }
-        for (const file of large) await sbx.files.write(resolve(file.path), toReadableStream(file.data));
+        // Large ones go up one by one as streams: never whole in memory, not bound by the request timeout.
+        for (const { file } of large) await sbx.files.write(resolve(file.path), toReadableStream(file));
       } catch (error) {
         throw fail(error, `uploading ${files.map((f) => f.path).join(', ')}`, where, 'io_error');
       }
@@ -222,29 +227,6 @@ function releaseDeliveredOutput(handle: CommandHandle | undefined): void {
   if (typeof internals?._stderr === 'string') internals._stderr = '';
 }
 
-async function* iterateStream(
-  stream: ReadableStream<Uint8Array>,
-  fail: (error: unknown) => OsirisError,
-): AsyncIterable<Uint8Array> {
-  const reader = stream.getReader();
-  let done = false;
-  try {
-    for (;;) {
-      const next = await reader.read().catch((error: unknown) => {
-        throw fail(error);
-      });
-      if (next.done) {
-        done = true;
-        return;
-      }
-      yield next.value;
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
-}
-
 function toOsirisError(
   error: unknown,
   action: string,
@@ -285,26 +267,6 @@ function resolveInside(workDir: string, path: string, where: string): string {
     });
   }
   return target;
-}
-
-function byteLength(data: string | Uint8Array): number {
-  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
-}
-
-function toBlob(data: string | Uint8Array): Blob {
-  return new Blob([data]);
-}
-
-function toReadableStream(data: string | Uint8Array): ReadableStream<Uint8Array> {
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-  let offset = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (offset >= bytes.byteLength) return controller.close();
-      controller.enqueue(bytes.subarray(offset, offset + STREAM_CHUNK));
-      offset += STREAM_CHUNK;
-    },
-  });
 }
 
 function quoteShell(arg: string): string {

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { OsirisError } from '../../core/errors.js';
@@ -19,6 +19,8 @@ import type {
 
 /** Options of the local transport. */
 export interface LocalTransportOptions {
+  /** Leave each sandbox directory in place after kill (debugging, secret scans); processes still die. */
+  keepAfterKill?: boolean;
   /** Parent of the sandbox directories (default: the OS temp dir). */
   baseDir?: string;
   /** Host variables copied into every process when set (default: PATH, LANG, TZ). */
@@ -56,7 +58,12 @@ export function createLocalTransport(options: LocalTransportOptions = {}): Trans
       }
       const template = request.template ?? options.template;
       if (template) await linkTemplate(template, dir);
-      return createLocalSandbox(dir, request, options.inheritEnv ?? DEFAULT_INHERITED);
+      return createLocalSandbox(
+        dir,
+        request,
+        options.inheritEnv ?? DEFAULT_INHERITED,
+        options.keepAfterKill ?? false,
+      );
     },
   };
 }
@@ -72,7 +79,12 @@ async function linkTemplate(template: string, dir: string): Promise<void> {
   await symlink(modules, join(dir, 'node_modules'), 'dir');
 }
 
-function createLocalSandbox(dir: string, request: SandboxRequest, inherited: readonly string[]): Sandbox {
+function createLocalSandbox(
+  dir: string,
+  request: SandboxRequest,
+  inherited: readonly string[],
+  keep: boolean,
+): Sandbox {
   const where = `sandbox ${dir}`;
   const children = new Map<ChildProcess, Promise<unknown>>();
   let killed: Promise<void> | undefined;
@@ -96,7 +108,9 @@ function createLocalSandbox(dir: string, request: SandboxRequest, inherited: rea
         const target = resolveInside(dir, file.path, where);
         try {
           await mkdir(dirname(target), { recursive: true });
-          await writeFile(target, file.data);
+          // a host file is copied by the kernel (copy_file_range), never read into memory
+          if ('source' in file) await copyFile(file.source, target);
+          else await writeFile(target, file.data);
         } catch (error) {
           throw new OsirisError('io_error', `cannot write ${file.path}: ${errorText(error)}`, {
             where,
@@ -153,7 +167,7 @@ function createLocalSandbox(dir: string, request: SandboxRequest, inherited: rea
         if (lifetime) clearTimeout(lifetime);
         for (const child of children.keys()) killGroup(child);
         await Promise.all([...children.values()].map((closed) => withTimeout(closed, KILL_WAIT_MS)));
-        await rm(dir, { recursive: true, force: true });
+        if (!keep) await rm(dir, { recursive: true, force: true });
       })();
       return killed;
     },

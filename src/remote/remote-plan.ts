@@ -1,0 +1,139 @@
+// What a remote run sends: commands.jsonl (file-only, never a secret) and the files uploaded to the sandbox.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, normalize, sep } from 'node:path';
+import type { DriverTable, ManifestStep, PreparedRun, RuntimeDependency } from '../core/index.js';
+import { OsirisError } from '../core/index.js';
+import type { Command } from './protocol.js';
+import { PROTOCOL_VERSION } from './protocol.js';
+import type { UploadFile } from './transport.js';
+
+/** Name of the artifacts archive inside the sandbox work directory. */
+export const ARCHIVE_PATH = 'artifacts.tar';
+
+/** The exec_step command of a step: cfg by path, inputs by upstream step id and key. */
+export function createExecCommand(
+  step: ManifestStep,
+  inputs: Record<string, string>,
+): Extract<Command, { cmd: 'exec_step' }> {
+  return {
+    cmd: 'exec_step',
+    step_id: step.id,
+    driver: step.driver,
+    cfg_path: step.cfg_path,
+    inputs: Object.fromEntries(
+      Object.entries(inputs).map(([name, from]) => [name, { from_step: from, key: 'df' }]),
+    ),
+  };
+}
+
+/** Runtime dependencies of the components this manifest uses (not of every component), once each. */
+export function listManifestDependencies(run: PreparedRun, drivers: DriverTable): RuntimeDependency[] {
+  const deps = new Map<string, RuntimeDependency>();
+  for (const step of run.manifest.steps) {
+    for (const dep of drivers.get(step.driver)?.spec.runtimeDependencies ?? []) deps.set(dep.name, dep);
+  }
+  return [...deps.values()];
+}
+
+/** commands.jsonl: ping, prepare, one exec_step per step, cleanup. */
+export function createCommands(run: PreparedRun, drivers: DriverTable, installDeps: boolean): Command[] {
+  return [
+    { cmd: 'ping', protocol: PROTOCOL_VERSION },
+    {
+      cmd: 'prepare',
+      manifest_path: 'manifest.yaml',
+      install_deps: installDeps,
+      memory_limit: run.memoryLimit,
+      dependencies: listManifestDependencies(run, drivers),
+    },
+    ...run.manifest.steps.map((s) => createExecCommand(s, Object.fromEntries(s.needs.map((id) => [id, id])))),
+    { cmd: 'cleanup', archive_path: ARCHIVE_PATH },
+  ];
+}
+
+/**
+ * A step's file paths (the spec's pathKeys) as project-relative paths. A remote run mirrors the project
+ * under `project/` in the sandbox, so a path must stay inside it: absolute or `..` paths are refused
+ * before anything is created.
+ */
+function listStepPaths(run: PreparedRun, step: ManifestStep, drivers: DriverTable): string[] {
+  const spec = drivers.get(step.driver)?.spec;
+  if (!spec || spec.pathKeys.length === 0) return [];
+  const cfg = JSON.parse(run.cfgTexts.get(step.id) ?? '{}') as Record<string, unknown>;
+  const paths: string[] = [];
+  for (const key of spec.pathKeys) {
+    const value = cfg[key];
+    if (typeof value !== 'string') continue;
+    const clean = normalize(value);
+    if (isAbsolute(value) || clean === '..' || clean.startsWith(`..${sep}`)) {
+      throw new OsirisError(
+        'config_error',
+        `remote runs need paths inside the project directory; '${value}' is ${isAbsolute(value) ? 'absolute' : 'outside it'} (use a path relative to the project)`,
+        { where: `step ${step.id} config.${key}` },
+      );
+    }
+    paths.push(clean.split(sep).join('/'));
+  }
+  return paths;
+}
+
+/** Check every step's paths up front (config_error before a sandbox exists). */
+export function checkRemotePaths(run: PreparedRun, drivers: DriverTable): void {
+  for (const step of run.manifest.steps) listStepPaths(run, step, drivers);
+}
+
+/** What goes up before the worker starts (its bundle), and what goes up while it boots. */
+export interface UploadPlan {
+  /** worker/: the bundle, its chunks, bundled.json, package.json. */
+  worker: UploadFile[];
+  /** manifest.yaml, cfg/ (the host's exact bytes), commands.jsonl, and the input files of read steps. */
+  run: UploadFile[];
+}
+
+/** The uploads of a run; host files are streamed (`source`), never read whole. */
+export function listUploads(
+  run: PreparedRun,
+  workerDir: string,
+  drivers: DriverTable,
+  commandsFile: string,
+): UploadPlan {
+  if (!existsSync(join(workerDir, 'worker-main.mjs'))) {
+    throw new OsirisError('internal', `worker bundle missing at ${workerDir} (run npm run build)`);
+  }
+  const worker: UploadFile[] = readdirSync(workerDir)
+    .filter((f) => f.endsWith('.mjs') || f === 'bundled.json')
+    .sort()
+    .map((f) => ({ path: `worker/${f}`, source: join(workerDir, f) }));
+  worker.push({ path: 'worker/package.json', data: '{"type":"module"}\n' });
+  const files: UploadFile[] = [
+    { path: 'manifest.yaml', data: run.manifestText },
+    { path: 'commands.jsonl', source: commandsFile },
+  ];
+  const inputs = new Set<string>();
+  for (const step of run.manifest.steps) {
+    files.push({ path: step.cfg_path, data: run.cfgTexts.get(step.id) ?? '' });
+    if (step.mode !== 'read') continue;
+    for (const rel of listStepPaths(run, step, drivers)) {
+      const local = join(run.projectDir, rel);
+      // a missing input is the extractor's error to report, in the step, exactly as in a local run
+      if (!inputs.has(rel) && existsSync(local) && statSync(local).isFile())
+        files.push({ path: `project/${rel}`, source: local });
+      inputs.add(rel);
+    }
+  }
+  return { worker, run: files };
+}
+
+/** Bytes of an upload list (for the remote.upload_complete event). */
+export function sumUploadBytes(files: readonly UploadFile[]): number {
+  return files.reduce(
+    (n, f) =>
+      n +
+      ('source' in f
+        ? statSync(f.source).size
+        : typeof f.data === 'string'
+          ? Buffer.byteLength(f.data)
+          : f.data.byteLength),
+    0,
+  );
+}
