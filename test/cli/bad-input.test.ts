@@ -2,7 +2,7 @@
 // also leave a complete session with status.json ok:false and the failing step named.
 // Runs against real files and the real DuckDB data plane; database steps fail before any server is
 // contacted (connection resolution) or against a closed port, so no server is needed here.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MUST_EXIST_FILES } from '../../src/core/index.js';
@@ -36,7 +36,7 @@ const COMPILE_CASES: Case[] = [
   { name: 'wrong oml_version', oml: 'oml_version: "9.9"\nname: x\nsteps:\n' + READ_A, code: 2, stderr: `error [oml_invalid]: p.yaml:1:14: oml_version: unsupported oml_version '9.9' (expected the string "0.1.0")` },
   { name: 'missing name', oml: 'oml_version: "0.1.0"\nsteps:\n' + READ_A, code: 2, stderr: `error [oml_invalid]: p.yaml:1:1: name: missing required key 'name' (a non-empty string naming the pipeline)` },
   { name: 'empty steps', oml: HEAD.replace('steps:\n', 'steps: []\n'), code: 2, stderr: `error [oml_invalid]: p.yaml:3:8: steps: steps must not be empty (expected at least one step)` },
-  { name: 'unknown component', oml: HEAD + step('a', 'filesystem.csv_extracter', 'read', '{ path: data/a.csv }'), code: 2, stderr: `error [compile_error]: p.yaml:5:16: steps[0] (id: a).component: unknown component 'filesystem.csv_extracter' (known components: duckdb.processor, filesystem.csv_extractor, filesystem.csv_writer, mysql.extractor, postgres.extractor, postgres.writer, supabase.extractor); did you mean 'filesystem.csv_extractor'?` },
+  { name: 'unknown component', oml: HEAD + step('a', 'filesystem.csv_extracter', 'read', '{ path: data/a.csv }'), code: 2, stderr: `error [compile_error]: p.yaml:5:16: steps[0] (id: a).component: unknown component 'filesystem.csv_extracter' (known components: duckdb.processor, filesystem.csv_extractor, filesystem.csv_writer, mysql.extractor, mysql.writer, postgres.extractor, postgres.writer, supabase.extractor, supabase.writer); did you mean 'filesystem.csv_extractor'?` },
   { name: 'mode not allowed', oml: HEAD + step('a', 'filesystem.csv_extractor', 'write', '{ path: data/a.csv }'), code: 2, stderr: `error [compile_error]: p.yaml:6:11: steps[0] (id: a).mode: mode 'write' is not allowed for component 'filesystem.csv_extractor' (allowed: read)
 p.yaml:6:11: steps[0] (id: a).mode: a write step needs an input, but it is the first step and has no needs (add needs: [<step id>] or move it after the step it reads)` },
   { name: 'duplicate id', oml: HEAD + READ_A + READ_A, code: 2, stderr: `error [compile_error]: p.yaml:8:9: steps[1] (id: a).id: duplicate step id 'a' (already used by steps[0] at line 4)` },
@@ -64,7 +64,7 @@ const RUN_CASES: Case[] = [
   { name: 'bad connections file', oml: HEAD + step('a', 'postgres.extractor', 'read', '{ connection: "@postgres.main", table: t }'), args: ['--connections', 'conn-bad.yaml'], code: 1, stderr: 'failed at step a [config_error]: <project>/conn-bad.yaml:4:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]', failed: { step: 'a', code: 'config_error' } },
   { name: 'missing env var', oml: HEAD + step('a', 'postgres.extractor', 'read', '{ connection: "@postgres.main", table: t }'), args: ['--connections', 'conn.yaml'], code: 1, stderr: `failed at step a [connection_error]: connection @postgres.main: field 'password' needs environment variable PG_PASSWORD, which is not set (set it in the environment or in .env)`, failed: { step: 'a', code: 'connection_error' } },
   { name: 'unknown alias', oml: HEAD + step('a', 'postgres.extractor', 'read', '{ connection: "@postgres.nope", table: t }'), args: ['--connections', 'conn.yaml'], env: { PG_PASSWORD: 'Canary-Pw-4242' }, code: 1, stderr: 'failed at step a [connection_error]: connection @postgres.nope not found in <project>/conn.yaml; postgres aliases: main', failed: { step: 'a', code: 'connection_error' } },
-  { name: 'unreachable database (masked)', oml: HEAD + step('a', 'postgres.extractor', 'read', '{ connection: "@postgres.main", table: t }'), args: ['--connections', 'conn.yaml'], env: { PG_PASSWORD: 'Canary-Pw-4242' }, code: 1, stderr: 'failed at step a [connection_error]: step a: connecting on @postgres.main (127.0.0.1:1/d) failed: connect ECONNREFUSED 127.0.0.1:1 [ECONNREFUSED]', failed: { step: 'a', code: 'connection_error' } },
+  { name: 'unreachable database (masked)', oml: HEAD + step('a', 'postgres.extractor', 'read', '{ connection: "@postgres.main", table: t }'), args: ['--connections', 'conn.yaml'], env: { PG_PASSWORD: 'Canary-Pw-4242' }, code: 1, stderr: 'failed at step a [connection_error]: step a: connecting to @postgres.main (127.0.0.1:1/d) failed: connect ECONNREFUSED 127.0.0.1:1 [ECONNREFUSED]; check the host and port, and that the server is running and reachable', failed: { step: 'a', code: 'connection_error' } },
   { name: 'unreadable CSV', oml: HEAD + step('a', 'filesystem.csv_extractor', 'read', '{ path: data/missing.csv }'), code: 1, stderr: `failed at step a [io_error]: a: cannot read CSV file <project>/data/missing.csv (config.path "data/missing.csv"): ENOENT: no such file or directory, access '<project>/data/missing.csv'`, failed: { step: 'a', code: 'io_error' } },
   { name: 'SQL error in a transform', oml: HEAD + READ_A + step('b', 'duckdb.processor', 'transform', '{ query: "SELECT nme FROM input_df" }'), code: 1, stderr: 'failed at step b [sql_error]: b: Binder Error: Referenced column "nme" not found in FROM clause!\nCandidate bindings: "name"\n\nLINE 1: SELECT nme FROM input_df\n               ^', failed: { step: 'b', code: 'sql_error' } },
   { name: 'output path not writable', oml: HEAD + READ_A + step('b', 'filesystem.csv_writer', 'write', '{ path: data/a.csv/out.csv }'), code: 1, stderr: `failed at step b [io_error]: b: cannot create directory <project>/data/a.csv for <project>/data/a.csv/out.csv: EEXIST: file already exists, mkdir '<project>/data/a.csv'`, failed: { step: 'b', code: 'io_error' } },
@@ -81,7 +81,6 @@ async function runCase(c: Case) {
 describe('bad input: compile and usage errors (exit 2, nothing run)', () => {
   it.each(COMPILE_CASES)('$name', async (c) => {
     const { project, result, stderr } = await runCase(c);
-    if (process.env.DUMP_CASES) appendFileSync(process.env.DUMP_CASES, `${JSON.stringify({ name: c.name, stderr })}\n`);
     expect(stderr).toBe(c.stderr);
     expect(result.code).toBe(c.code);
     expect(existsSync(join(project, 'logs'))).toBe(false);
@@ -92,7 +91,6 @@ describe('bad input: run-time failures (exit 1, complete session)', () => {
   const validators = createLineValidators();
   it.each(RUN_CASES)('$name', async (c) => {
     const { project, result, stderr } = await runCase(c);
-    if (process.env.DUMP_CASES) appendFileSync(process.env.DUMP_CASES, `${JSON.stringify({ name: c.name, stderr })}\n`);
     expect(stderr).toContain(c.stderr);
     expect(result.code).toBe(1);
     const session = findOnlySession(join(project, 'logs'));
