@@ -1,0 +1,404 @@
+#!/usr/bin/env node
+// Databases through the real CLI on the 12-column `events` table, each path beside its anchor measured in
+// the same run (the database's own dump/load tool):
+//   MariaDB -> CSV         mysql.extractor -> filesystem.csv_writer            vs `mariadb --batch --quick`  (target >= 0.4x)
+//   PostgreSQL -> CSV      postgres.extractor -> filesystem.csv_writer         vs `psql \copy (...) TO`      (target >= 0.8x)
+//   CSV -> PostgreSQL      filesystem.csv_extractor -> postgres.writer append  vs `psql \copy ... FROM`      (target >= 0.8x)
+//   MariaDB -> PostgreSQL  mysql.extractor -> postgres.writer append, rows/s
+// and the peak RSS of every osiris process (target <= 400 MB; at the largest size within 1.3x of the smallest).
+// Starts its own ephemeral MariaDB and PostgreSQL (test/support/start-*.sh) under bench/out/databases/ and
+// destroys them at the end; the generated data (bench/gen-events.mjs) is cached between runs.
+// Env: OSIRIS_BENCH_SIZES (default 1000000,5000000), OSIRIS_BENCH_MEMORY_LIMIT (default 256MB, as case 10).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoDir = dirname(benchDir);
+const outDir = process.env.OSIRIS_BENCH_OUT ?? join(benchDir, 'out');
+const sizes = (process.env.OSIRIS_BENCH_SIZES ?? '1000000,5000000').split(',').map(Number);
+const memoryLimit = process.env.OSIRIS_BENCH_MEMORY_LIMIT ?? '256MB';
+const root = join(outDir, 'databases');
+const project = join(root, 'project');
+const dataDir = join(root, 'data');
+const rssPreload = join(benchDir, 'support', 'report-rss.mjs');
+const MYSQL_PASSWORD = 'bench-Maria-pw';
+const POSTGRES_PASSWORD = 'bench-Pg-pw';
+const COLUMNS = [
+  ['id', 'BIGINT'],
+  ['account_id', 'INTEGER'],
+  ['event_type', 'VARCHAR'],
+  ['message', 'VARCHAR'],
+  ['amount', 'DECIMAL(12,2)'],
+  ['score', 'DOUBLE'],
+  ['event_date', 'DATE'],
+  ['created_at', 'TIMESTAMP'],
+  ['is_flagged', 'BOOLEAN'],
+  ['country', 'VARCHAR'],
+  ['big_counter', 'BIGINT'],
+  ['payload', 'JSON'],
+];
+
+function run(command, args, options = {}) {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn(command, args, { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr, seconds: (performance.now() - t0) / 1000 }));
+  });
+}
+
+async function mustRun(label, command, args, options) {
+  const result = await run(command, args, options);
+  if (result.code !== 0)
+    throw new Error(`${label} failed (exit ${result.code}):\n${result.stderr.slice(-3000)}`);
+  return result;
+}
+
+/** Run a shell command line under GNU time: wall seconds and peak RSS (MB) of the tool itself. */
+async function runAnchor(label, script, env) {
+  const result = await mustRun(label, '/usr/bin/time', ['-f', 'MAXRSS_KB=%M', 'bash', '-c', script], {
+    env: { ...process.env, ...env },
+  });
+  const m = /MAXRSS_KB=(\d+)/.exec(result.stderr);
+  return { ...result, rssMb: m ? Number(m[1]) / 1024 : NaN };
+}
+
+/** Run `osiris run` with the RSS reporter preloaded; returns status, step durations, wall time and peak RSS. */
+async function runOsiris(pipeline, params, env) {
+  const rssFile = join(project, `rss-${process.pid}.json`);
+  const logs = join(project, 'logs');
+  rmSync(rssFile, { force: true });
+  rmSync(logs, { recursive: true, force: true });
+  const args = [
+    '--import',
+    rssPreload,
+    join(repoDir, 'bin', 'osiris.mjs'),
+    'run',
+    pipeline,
+    '--json',
+    '--logs-dir',
+    logs,
+    '--out',
+    join(project, 'build'),
+    '--memory-limit',
+    memoryLimit,
+    ...params.flatMap((p) => ['--param', p]),
+  ];
+  const result = await run(process.execPath, args, {
+    env: { ...process.env, ...env, OSIRIS_BENCH_RSS_FILE: rssFile },
+  });
+  let status;
+  try {
+    status = JSON.parse(result.stdout);
+  } catch {
+    throw new Error(
+      `osiris run ${pipeline} printed no status (exit ${result.code}):\n${result.stderr.slice(-3000)}`,
+    );
+  }
+  if (status.status !== 'success')
+    throw new Error(`osiris run ${pipeline} failed: ${JSON.stringify(status.error)}`);
+  const events = readFileSync(resolve(project, status.session_dir, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const steps = Object.fromEntries(
+    events
+      .filter((e) => e.event === 'step_complete')
+      .map((e) => [e.step_id, +(e.duration_ms / 1000).toFixed(2)]),
+  );
+  const rssMb = existsSync(rssFile) ? JSON.parse(readFileSync(rssFile, 'utf8')).max_rss_kb / 1024 : NaN;
+  rmSync(logs, { recursive: true, force: true });
+  return { status, steps, seconds: result.seconds, rssMb };
+}
+
+function freePort() {
+  return new Promise((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+function parseEnvLines(text) {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+function findPostgresBin() {
+  const base = '/usr/lib/postgresql';
+  const versions = existsSync(base)
+    ? readdirSync(base)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  return versions.length ? join(base, versions[0], 'bin') : '/usr/bin';
+}
+
+const fmt = (x, digits = 0) =>
+  x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const rate = (rows, s) => `${fmt(rows / s / 1000)} k rows/s`;
+
+async function startServers() {
+  // The postgres OS user must be able to enter every parent directory of its data dir.
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+  const [mysqlPort, pgPort] = [await freePort(), await freePort()];
+  const [m, p] = await Promise.all([
+    mustRun(
+      'start-mariadb.sh',
+      'bash',
+      [join(repoDir, 'test/support/start-mariadb.sh'), 'fresh', join(root, 'mariadb'), String(mysqlPort)],
+      {
+        env: {
+          ...process.env,
+          MARIADB_PASSWORD: MYSQL_PASSWORD,
+          MARIADB_DATABASE: 'bench',
+          MARIADB_BUFFER_POOL: '1G',
+        },
+      },
+    ),
+    mustRun(
+      'start-postgres.sh',
+      'bash',
+      [join(repoDir, 'test/support/start-postgres.sh'), 'fresh', join(root, 'postgres'), String(pgPort)],
+      {
+        env: { ...process.env, POSTGRES_PASSWORD, POSTGRES_DATABASE: 'bench' },
+      },
+    ),
+  ]);
+  const mysql = parseEnvLines(m.stdout);
+  const pg = parseEnvLines(p.stdout);
+  return {
+    mysqlPort: Number(mysql.MYSQL_PORT),
+    mysqlSocket: mysql.MYSQL_SOCKET,
+    pgPort: Number(pg.PGPORT),
+    pgSocket: pg.PG_SOCKET_DIR,
+  };
+}
+
+async function stopServers() {
+  await Promise.allSettled([
+    run('bash', [join(repoDir, 'test/support/start-mariadb.sh'), 'destroy', join(root, 'mariadb')]),
+    run('bash', [join(repoDir, 'test/support/start-postgres.sh'), 'destroy', join(root, 'postgres')]),
+  ]);
+}
+
+async function ensureData(n, format) {
+  const path = join(dataDir, `events-${n}.${format}`);
+  const marker = `${path}.ok`;
+  if (existsSync(marker) && existsSync(path) && readFileSync(marker, 'utf8') === String(statSync(path).size))
+    return path;
+  console.log(`  generating ${fmt(n)} rows as ${format} (bench/gen-events.mjs, cached for later runs)...`);
+  await mustRun('gen-events', process.execPath, [
+    join(benchDir, 'gen-events.mjs'),
+    String(n),
+    path,
+    ...(format === 'csv' ? ['--csv'] : []),
+  ]);
+  writeFileSync(marker, String(statSync(path).size));
+  return path;
+}
+
+function renderPipelines() {
+  const columns = COLUMNS.map(([name, type]) => `        - { name: ${name}, type: "${type}" }`).join('\n');
+  const head = (name) => `oml_version: "0.1.0"\nname: ${name}\nparams:\n  n: { default: 1000000 }\nsteps:\n`;
+  const mysqlRead = `  - id: extract\n    component: mysql.extractor\n    mode: read\n    config:\n      connection: "@mysql.bench"\n      table: "events_\${params.n}"\n`;
+  const pgRead = `  - id: extract\n    component: postgres.extractor\n    mode: read\n    config:\n      connection: "@postgres.bench"\n      table: "events_\${params.n}"\n`;
+  const csvRead = `  - id: extract\n    component: filesystem.csv_extractor\n    mode: read\n    config:\n      path: "${dataDir}/events-\${params.n}.csv"\n      columns:\n${columns}\n`;
+  const csvWrite = `  - id: write\n    component: filesystem.csv_writer\n    mode: write\n    config:\n      path: "output/events-\${params.n}.csv"\n`;
+  const pgWrite = (table) =>
+    `  - id: write\n    component: postgres.writer\n    mode: write\n    config:\n      connection: "@postgres.bench"\n      table: "${table}_\${params.n}"\n      write_mode: append\n      batch_size: 50000\n`;
+  writeFileSync(join(project, 'mysql-to-csv.yaml'), head('bench-mysql-to-csv') + mysqlRead + csvWrite);
+  writeFileSync(join(project, 'postgres-to-csv.yaml'), head('bench-postgres-to-csv') + pgRead + csvWrite);
+  writeFileSync(
+    join(project, 'csv-to-postgres.yaml'),
+    head('bench-csv-to-postgres') + csvRead + pgWrite('loaded_osiris'),
+  );
+  writeFileSync(
+    join(project, 'mysql-to-postgres.yaml'),
+    head('bench-mysql-to-postgres') + mysqlRead + pgWrite('moved'),
+  );
+  writeFileSync(
+    join(project, 'osiris.yaml'),
+    '# bench project (generated by bench/cases/20-databases.mjs)\nversion: 1\n',
+  );
+}
+
+async function main() {
+  mkdirSync(project, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(join(project, 'output'), { recursive: true });
+  console.log(`databases: events (12 columns), memory limit ${memoryLimit}, node ${process.version}`);
+  console.log('  starting MariaDB and PostgreSQL (test/support/start-*.sh)...');
+  const s = await startServers();
+  const pgbin = findPostgresBin();
+  const mysqlEnv = { MYSQL_PWD: MYSQL_PASSWORD };
+  const mysqlCli = `mariadb --no-defaults --local-infile=1 --default-character-set=utf8mb4 --socket='${s.mysqlSocket}' -uroot bench`;
+  const psql = `'${pgbin}/psql' -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p ${s.pgPort} -U postgres -d bench`;
+  const pgEnv = { PGPASSWORD: POSTGRES_PASSWORD, PGOPTIONS: '--client-min-messages=warning' };
+  writeFileSync(
+    join(project, 'osiris_connections.yaml'),
+    `connections:\n  mysql:\n    bench:\n      host: 127.0.0.1\n      port: ${s.mysqlPort}\n      user: root\n      password: \${BENCH_MYSQL_PASSWORD}\n      database: bench\n` +
+      `  postgres:\n    bench:\n      host: 127.0.0.1\n      port: ${s.pgPort}\n      user: postgres\n      password: \${BENCH_POSTGRES_PASSWORD}\n      database: bench\n`,
+  );
+  renderPipelines();
+  const osirisEnv = { BENCH_MYSQL_PASSWORD: MYSQL_PASSWORD, BENCH_POSTGRES_PASSWORD: POSTGRES_PASSWORD };
+  const mysqlDdl = readFileSync(join(repoDir, 'test/fixtures/events/events.mysql.sql'), 'utf8').replace(
+    /--.*$/gm,
+    '',
+  );
+  const pgDdl = readFileSync(join(repoDir, 'test/fixtures/events/events.postgres.sql'), 'utf8').replace(
+    /--.*$/gm,
+    '',
+  );
+  const ddlFor = (ddl, table) => ddl.replaceAll('events', table);
+
+  const results = { memory_limit: memoryLimit, sizes: [] };
+  for (const n of sizes) {
+    const tsv = await ensureData(n, 'tsv');
+    const csv = await ensureData(n, 'csv');
+    const mb = statSync(csv).size / 1e6;
+    console.log(`events ${fmt(n)} rows (${fmt(mb)} MB CSV): loading the servers...`);
+    writeFileSync(join(root, 'ddl.sql'), ddlFor(mysqlDdl, `events_${n}`));
+    await mustRun(
+      'MariaDB load',
+      'bash',
+      [
+        '-c',
+        `${mysqlCli} < '${join(root, 'ddl.sql')}' && ${mysqlCli} -e "LOAD DATA LOCAL INFILE '${tsv}' INTO TABLE events_${n} CHARACTER SET utf8mb4"`,
+      ],
+      { env: { ...process.env, ...mysqlEnv } },
+    );
+    const pgTables = [`events_${n}`, `loaded_anchor_${n}`, `loaded_osiris_${n}`, `moved_${n}`]
+      .map((t) => ddlFor(pgDdl, t))
+      .join('\n');
+    writeFileSync(join(root, 'ddl.sql'), pgTables);
+    await mustRun(
+      'PostgreSQL load',
+      'bash',
+      [
+        '-c',
+        `${psql} -f '${join(root, 'ddl.sql')}' && ${psql} -c "\\copy events_${n} FROM '${tsv}'" && ${psql} -c "VACUUM ANALYZE events_${n}"`,
+      ],
+      { env: { ...process.env, ...pgEnv } },
+    );
+
+    const entry = { rows: n, csv_mb: +mb.toFixed(1) };
+    // ratio: anchor / whole `osiris run` (process start to exit); step_ratio: anchor / the one step that
+    // does what the anchor does (the database side of the pipeline), from its step_complete duration.
+    const report = (key, label, anchor, osiris, step, rows = n) => {
+      const ratio = anchor ? anchor.seconds / osiris.seconds : undefined;
+      const stepRatio = anchor && osiris.steps[step] ? anchor.seconds / osiris.steps[step] : undefined;
+      console.log(
+        `  ${label.padEnd(22)} anchor ${anchor ? `${fmt(anchor.seconds, 2).padStart(6)} s` : '     -  '}  osiris ${fmt(osiris.seconds, 2).padStart(6)} s  ${rate(rows, osiris.seconds).padStart(16)}` +
+          `${ratio === undefined ? '' : `  ratio ${fmt(ratio, 2)}x (${step} step ${fmt(stepRatio, 2)}x)`}  peak RSS ${fmt(osiris.rssMb)} MB  steps ${JSON.stringify(osiris.steps)}`,
+      );
+      entry[key] = {
+        anchor_s: anchor ? +anchor.seconds.toFixed(2) : undefined,
+        anchor_rss_mb: anchor ? Math.round(anchor.rssMb) : undefined,
+        osiris_s: +osiris.seconds.toFixed(2),
+        rows_per_s: Math.round(rows / osiris.seconds),
+        ratio: ratio === undefined ? undefined : +ratio.toFixed(2),
+        step_ratio: stepRatio === undefined ? undefined : +stepRatio.toFixed(2),
+        peak_rss_mb: Math.round(osiris.rssMb),
+        steps_s: osiris.steps,
+        rows_written: osiris.status.rows_written,
+      };
+      if (osiris.status.rows_written !== rows) {
+        console.log(`  !! ${label}: rows_written ${osiris.status.rows_written}, expected ${rows}`);
+        process.exitCode = 1;
+      }
+    };
+    const anchorOut = join(project, 'output', 'anchor.out');
+
+    const myAnchor = await runAnchor(
+      'mariadb --batch --quick',
+      `${mysqlCli} --batch --quick -e 'SELECT * FROM events_${n}' > '${anchorOut}'`,
+      mysqlEnv,
+    );
+    report(
+      'mysql_to_csv',
+      'MariaDB -> CSV',
+      myAnchor,
+      await runOsiris('mysql-to-csv.yaml', [`n=${n}`], osirisEnv),
+      'extract',
+    );
+
+    const pgAnchor = await runAnchor(
+      'psql \\copy TO',
+      `${psql} -c "\\copy (SELECT * FROM events_${n}) TO '${anchorOut}' CSV"`,
+      pgEnv,
+    );
+    report(
+      'postgres_to_csv',
+      'PostgreSQL -> CSV',
+      pgAnchor,
+      await runOsiris('postgres-to-csv.yaml', [`n=${n}`], osirisEnv),
+      'extract',
+    );
+    rmSync(anchorOut, { force: true });
+    rmSync(join(project, 'output', `events-${n}.csv`), { force: true });
+
+    const loadAnchor = await runAnchor(
+      'psql \\copy FROM',
+      `${psql} -c "\\copy loaded_anchor_${n} FROM '${csv}' CSV HEADER"`,
+      pgEnv,
+    );
+    report(
+      'csv_to_postgres',
+      'CSV -> PostgreSQL',
+      loadAnchor,
+      await runOsiris('csv-to-postgres.yaml', [`n=${n}`], osirisEnv),
+      'write',
+    );
+
+    report(
+      'mysql_to_postgres',
+      'MariaDB -> PostgreSQL',
+      undefined,
+      await runOsiris('mysql-to-postgres.yaml', [`n=${n}`], osirisEnv),
+      'write',
+    );
+    await mustRun(
+      'cleanup',
+      'bash',
+      [
+        '-c',
+        `${psql} -c "DROP TABLE loaded_anchor_${n}, loaded_osiris_${n}, moved_${n}, events_${n}" && ${mysqlCli} -e 'DROP TABLE events_${n}'`,
+      ],
+      { env: { ...process.env, ...mysqlEnv, ...pgEnv } },
+    );
+    results.sizes.push(entry);
+  }
+  if (results.sizes.length >= 2) {
+    const [a, b] = [results.sizes[0], results.sizes[results.sizes.length - 1]];
+    results.rss_ratio = {};
+    for (const key of ['mysql_to_csv', 'postgres_to_csv', 'csv_to_postgres', 'mysql_to_postgres']) {
+      const ratio = b[key].peak_rss_mb / a[key].peak_rss_mb;
+      results.rss_ratio[key] = +ratio.toFixed(2);
+      console.log(
+        `  peak RSS ${key} ${fmt(b.rows)} / ${fmt(a.rows)} rows = ${fmt(ratio, 2)} (target <= 1.3: ${ratio <= 1.3 ? 'met' : 'NOT met'})`,
+      );
+    }
+  }
+  if (process.env.OSIRIS_BENCH_RESULT)
+    writeFileSync(process.env.OSIRIS_BENCH_RESULT, JSON.stringify(results, null, 2) + '\n');
+}
+
+try {
+  await main();
+} finally {
+  await stopServers();
+}

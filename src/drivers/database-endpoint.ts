@@ -1,0 +1,130 @@
+import type { Masker, ResolvedConnection } from '../core/index.js';
+import { OsirisError, createMasker } from '../core/index.js';
+
+/** Where a database connection goes, read from a resolved `mysql` / `postgres` / `supabase` connection. */
+export interface DatabaseEndpoint {
+  /** `@family.alias`, for messages. */
+  label: string;
+  /** Connection family. */
+  family: string;
+  /** Host name or address (from the fields, the DSN or a supabase project URL). */
+  host: string | undefined;
+  /** Port when given. */
+  port: number | undefined;
+  /** User when given. */
+  user: string | undefined;
+  /** Password when given (never printed). */
+  password: string | undefined;
+  /** Database when given. */
+  database: string | undefined;
+  /** Connection string when the connection has one (the client parses it: it may carry options). */
+  dsn: string | undefined;
+  /** Masks every form of every secret of this connection. */
+  mask: Masker;
+}
+
+function readText(fields: Record<string, unknown>, key: string): string | undefined {
+  const value = fields[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  return String(value);
+}
+
+function readPort(fields: Record<string, unknown>, label: string): number | undefined {
+  const value = fields.port;
+  if (value === undefined || value === null || value === '') return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new OsirisError('connection_error', `${label}: field 'port' must be an integer from 1 to 65535`);
+  }
+  return port;
+}
+
+/** Passwords inside a URL, raw (as written) and decoded: both are forms to mask. */
+function listUrlPasswords(url: string | undefined): string[] {
+  if (!url) return [];
+  const start = url.indexOf('://');
+  const at = url.lastIndexOf('@');
+  if (start < 0 || at < start) return [];
+  // Masking too much is harmless: the registry's own DSN parser already listed the exact password.
+  const userinfo = url.slice(start + 3, at);
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return [];
+  const raw = userinfo.slice(colon + 1);
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // an unencoded `%` in the password: keep it as written
+  }
+  return [raw, decoded].filter((p) => p !== '');
+}
+
+/** `https://<ref>.supabase.co` → `db.<ref>.supabase.co`: the project's direct Postgres host. */
+function deriveSupabaseHost(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const m = /^https?:\/\/([a-z0-9-]+)\.supabase\.(co|com|net)(\/|$)/i.exec(url);
+  return m ? `db.${m[1]}.supabase.${m[2]}` : undefined;
+}
+
+/** Read the endpoint of a database connection; throws `connection_error` when none was given. */
+export function readDatabaseEndpoint(
+  connection: ResolvedConnection | undefined,
+  where: string,
+): DatabaseEndpoint {
+  if (!connection) {
+    throw new OsirisError(
+      'connection_error',
+      'this component needs a connection (`connection: "@family.alias"`)',
+      { where },
+    );
+  }
+  const label = `@${connection.family}.${connection.alias}`;
+  const f = connection.fields;
+  const dsn = readText(f, 'dsn');
+  const password = readText(f, 'password');
+  const serviceKey = readText(f, 'service_role_key');
+  const secrets = [
+    ...connection.secrets,
+    ...(password ? [password] : []),
+    ...(serviceKey ? [serviceKey] : []),
+    ...listUrlPasswords(dsn),
+    ...listUrlPasswords(readText(f, 'url')),
+  ];
+  const host =
+    readText(f, 'host') ??
+    (connection.family === 'supabase' ? deriveSupabaseHost(readText(f, 'url')) : undefined);
+  if (!host && !dsn) {
+    throw new OsirisError('connection_error', `connection ${label} has neither 'host' nor 'dsn'`, { where });
+  }
+  return {
+    label,
+    family: connection.family,
+    host,
+    port: readPort(f, `connection ${label}`),
+    user: readText(f, 'user'),
+    password,
+    database: readText(f, 'database'),
+    dsn,
+    mask: createMasker(secrets),
+  };
+}
+
+/** `@family.alias (host:port/database)` without credentials, for messages. */
+export function describeEndpoint(endpoint: DatabaseEndpoint, defaultPort: number): string {
+  let host = endpoint.host;
+  let port = endpoint.port;
+  let database = endpoint.database;
+  if (endpoint.dsn && !host) {
+    try {
+      const url = new URL(endpoint.dsn);
+      host = url.hostname;
+      port = url.port ? Number(url.port) : undefined;
+      database = decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined;
+    } catch {
+      host = '?';
+    }
+  }
+  return endpoint.mask(
+    `${endpoint.label} (${host ?? '?'}:${port ?? defaultPort}${database ? `/${database}` : ''})`,
+  );
+}

@@ -1,0 +1,47 @@
+import type { ErrorCode } from '../core/index.js';
+import { OsirisError } from '../core/index.js';
+
+/** Whether retrying the same work may succeed. */
+export const FAILURE_KINDS = ['transient', 'deterministic'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** A database error already masked and classified by a client file; the message never holds a secret. */
+export class DatabaseFailure extends OsirisError {
+  /** transient: connection reset, deadlock, serialization failure, too many connections, admin shutdown. */
+  readonly kind: FailureKind;
+  /** Server error code (SQLSTATE for PostgreSQL, errno name for MySQL), when there was one. */
+  readonly serverCode: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    kind: FailureKind,
+    serverCode: string | undefined,
+    where?: string,
+  ) {
+    super(code, message, where === undefined ? {} : { where });
+    this.kind = kind;
+    this.serverCode = serverCode;
+  }
+}
+
+/** True for a failure that a retry of the whole unit of work may cure. */
+export function isTransientFailure(error: unknown): boolean {
+  return error instanceof DatabaseFailure && error.kind === 'transient';
+}
+
+/** The same failure with `context` (e.g. `replace into wm.t`) in front of its message; other errors pass unchanged. */
+export function addFailureContext(error: unknown, context: string): unknown {
+  if (!(error instanceof DatabaseFailure)) return error;
+  const prefix = error.where === undefined ? '' : `${error.where}: `;
+  const bare = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return new DatabaseFailure(error.code, `${context}: ${bare}`, error.kind, error.serverCode, error.where);
+}
+
+/** What to check for a connection failure, keyed by what went wrong; undefined for other failures. */
+export function suggestConnectionFix(kind: 'auth' | 'network' | 'database' | undefined): string | undefined {
+  if (kind === 'auth') return 'check the user and password of the connection';
+  if (kind === 'network') return 'check the host and port, and that the server is running and reachable';
+  if (kind === 'database') return 'check the database name of the connection';
+  return undefined;
+}

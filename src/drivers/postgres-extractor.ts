@@ -1,0 +1,75 @@
+import type { ComponentSpec, DriverModule } from '../core/index.js';
+import type { ExtractSource } from './database-config.js';
+import { createExtractorSchema, readExtractorConfig } from './database-config.js';
+import { readDatabaseEndpoint } from './database-endpoint.js';
+import { POSTGRES_RUNTIME_DEPENDENCIES, openPostgresSession } from './postgres-client.js';
+import { mapPostgresField } from './postgres-column-types.js';
+import { runExtraction } from './run-extraction.js';
+import { quoteIdentifier, quoteTableRef } from './sql-ddl.js';
+
+/** The SELECT an extractor runs for its source. */
+export function buildPostgresSelect(source: ExtractSource): string {
+  if (source.kind === 'query') return source.sql;
+  const columns = source.columns ? source.columns.map((c) => quoteIdentifier('postgres', c)).join(', ') : '*';
+  return `SELECT ${columns} FROM ${quoteTableRef('postgres', source.ref)}`;
+}
+
+function createSpec(family: 'postgres' | 'supabase'): ComponentSpec {
+  const label = family === 'postgres' ? 'PostgreSQL' : 'Supabase (PostgreSQL protocol)';
+  return {
+    name: `${family}.extractor`,
+    version: '1.0.0',
+    title: `Read a ${label} query or table into the data plane (COPY TO STDOUT, exact types)`,
+    modes: ['read'],
+    configSchema: createExtractorSchema(family),
+    secrets: [],
+    connectionFamilies: [family],
+    pathKeys: [],
+    runtimeDependencies: POSTGRES_RUNTIME_DEPENDENCIES,
+    example: {
+      connection: `@${family}.main`,
+      table: 'movies',
+      schema: 'public',
+      columns: ['id', 'title', 'budget_usd'],
+    },
+  };
+}
+
+/** A PostgreSQL-protocol extractor for a connection family (`postgres`, or `supabase` which is PostgreSQL). */
+export function createPostgresExtractorModule(family: 'postgres' | 'supabase'): DriverModule {
+  return {
+    spec: createSpec(family),
+    create: () => ({
+      async run({ config, connection, ctx }) {
+        const where = `step ${ctx.stepId}`;
+        const cfg = readExtractorConfig(config, where);
+        const endpoint = readDatabaseEndpoint(connection, where);
+        const sql = buildPostgresSelect(cfg.source);
+        return runExtraction(ctx, where, cfg.retry, async () => {
+          const session = await openPostgresSession(endpoint, {
+            connectTimeoutMs: cfg.connectTimeoutMs,
+            where,
+            statementTimeoutMs: cfg.statementTimeoutMs,
+          });
+          try {
+            // LIMIT 0: the planner describes the result without reading a row.
+            const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
+            return {
+              columns: described.fields.map(mapPostgresField),
+              method: 'COPY TO STDOUT (FORMAT csv)',
+              produce: (sink) => session.copyOut(`COPY (${sql}) TO STDOUT (FORMAT csv)`, sink),
+              close: () => session.close(),
+              destroy: () => session.destroy(),
+            };
+          } catch (error) {
+            await session.close();
+            throw error;
+          }
+        });
+      },
+    }),
+  };
+}
+
+/** `postgres.extractor`. */
+export const postgresExtractorModule: DriverModule = createPostgresExtractorModule('postgres');

@@ -1,0 +1,93 @@
+import type { DriverRequest, DriverResult, StepContext, TableInfo } from '../core/index.js';
+import { OsirisError } from '../core/index.js';
+import type { WriterConfig } from './database-config.js';
+import { readSingleInput, readWriterConfig } from './database-config.js';
+import { addFailureContext, isTransientFailure } from './database-failure.js';
+import { runWithRetry } from './retry-transient.js';
+
+/** One attempt of a load: a whole unit of work that either commits every row or leaves the target as it was. */
+export type LoadAttempt = (input: TableInfo, attempt: number) => Promise<number>;
+
+/** What a dialect's writer hands to the shared flow. */
+export interface DatabaseWrite {
+  /** `schema.table` as shown in events and messages. */
+  target: string;
+  /** Runs one attempt; returns the rows the database confirmed. */
+  load: LoadAttempt;
+}
+
+/** Check that the key columns exist in the input before anything touches the database. */
+function checkKeyColumns(cfg: WriterConfig, input: TableInfo, where: string): void {
+  const names = new Set(input.columns.map((c) => c.name));
+  const missing = cfg.primaryKey.filter((k) => !names.has(k));
+  if (missing.length > 0) {
+    throw new OsirisError(
+      'config_error',
+      `primary_key column(s) ${missing.join(', ')} are not in the input (columns: ${[...names].join(', ')})`,
+      { where },
+    );
+  }
+}
+
+/** Input names that the target lacks, as a config error (a typo must not become a silent NULL column). */
+export function checkTargetColumns(
+  input: TableInfo,
+  targetColumns: readonly string[],
+  target: string,
+  where: string,
+): void {
+  const have = new Set(targetColumns);
+  const missing = input.columns.map((c) => c.name).filter((n) => !have.has(n));
+  if (missing.length > 0) {
+    throw new OsirisError(
+      'config_error',
+      `input column(s) ${missing.join(', ')} do not exist in table ${target} (it has: ${targetColumns.join(', ')})`,
+      { where },
+    );
+  }
+}
+
+/**
+ * The writer flow shared by the dialects: validate, describe the input, run the load with retries on
+ * transient failures (each attempt a fresh transaction, so no row is ever written twice), then emit
+ * `write.complete`.
+ */
+export async function runDatabaseWrite(
+  request: DriverRequest,
+  prepare: (cfg: WriterConfig, where: string, inputStep: string) => DatabaseWrite,
+): Promise<DriverResult> {
+  const { ctx } = request;
+  const where = `step ${ctx.stepId}`;
+  const cfg = readWriterConfig(request.config, where);
+  const inputStep = readSingleInput(request.inputs, where);
+  const input = await ctx.dataPlane.describe(inputStep);
+  checkKeyColumns(cfg, input, where);
+  const write = prepare(cfg, where, inputStep);
+  const started = performance.now();
+  const rowsWritten = await runWithRetry((attempt) => write.load(input, attempt), {
+    policy: cfg.retry,
+    isTransient: isTransientFailure,
+    signal: ctx.signal,
+    onRetry: (error, attempt, delay) =>
+      ctx.log.warn(
+        `${where}: attempt ${attempt} failed (${(error as Error).message}); retrying the whole load in ${delay} ms`,
+      ),
+  }).catch((error: unknown) => {
+    if (ctx.signal.aborted)
+      throw new OsirisError('interrupted', `write to ${write.target} interrupted`, { where });
+    throw addFailureContext(error, `${cfg.mode} into ${write.target}`);
+  });
+  ctx.emit('write.complete', { rows_written: rowsWritten, target: write.target });
+  const seconds = (performance.now() - started) / 1000;
+  ctx.log.info(
+    `${where}: ${cfg.mode} of ${rowsWritten} rows into ${write.target} in ${seconds.toFixed(2)} s`,
+  );
+  return { rowsWritten, rowsProcessed: rowsWritten, producesTable: false };
+}
+
+/** Destroy a session when the step is aborted; returns the function that stops listening. */
+export function destroyOnAbort(ctx: StepContext, destroy: () => void): () => void {
+  const onAbort = (): void => destroy();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  return () => ctx.signal.removeEventListener('abort', onAbort);
+}
