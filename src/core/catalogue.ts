@@ -81,6 +81,12 @@ export const REMOTE_ONLY_METRICS: readonly string[] = Object.entries(METRICS)
   .filter(([, m]) => m.remoteOnly)
   .map(([name]) => name);
 
+/**
+ * Events whose number depends on elapsed time (write.progress: at most one a second), so two runs of
+ * the same manifest may have a different count; parity comparison leaves them out.
+ */
+export const TIMING_EVENTS: readonly string[] = ['write.progress'];
+
 /** Prefix of free-form remote-only events (`remote.sandbox_created`, ...). */
 export const REMOTE_EVENT_PREFIX = 'remote.';
 

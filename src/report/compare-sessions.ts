@@ -1,6 +1,6 @@
 import type { SessionSnapshot } from '../core/index.js';
 import type { NormalizedEvent, NormalizedMetric } from './normalize-session.js';
-import { isRemoteOnlyEvent, normalizeSession } from './normalize-session.js';
+import { isIgnoredByParity, normalizeSession } from './normalize-session.js';
 
 /** Which side a compared session is, and what kind of run it was. */
 export interface ComparedSession {
@@ -131,7 +131,7 @@ function compareEvents(a: readonly NormalizedEvent[], b: readonly NormalizedEven
 function countEvents(a: SessionSnapshot, b: SessionSnapshot): EventCount[] {
   const counts = new Map<string, EventCount>();
   const bump = (name: string, side: 'a' | 'b'): void => {
-    const entry = counts.get(name) ?? { event: name, a: 0, b: 0, ignored: isRemoteOnlyEvent(name) };
+    const entry = counts.get(name) ?? { event: name, a: 0, b: 0, ignored: isIgnoredByParity(name) };
     entry[side]++;
     counts.set(name, entry);
   };

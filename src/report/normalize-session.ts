@@ -1,5 +1,5 @@
 import type { EventRecord, MetricRecord, SessionSnapshot } from '../core/index.js';
-import { REMOTE_EVENT_PREFIX, REMOTE_ONLY_EVENTS, REMOTE_ONLY_METRICS, sortKeys } from '../core/index.js';
+import { REMOTE_EVENT_PREFIX, REMOTE_ONLY_EVENTS, REMOTE_ONLY_METRICS, TIMING_EVENTS, sortKeys } from '../core/index.js';
 
 /** Stands in for a value that may differ between runs (durations). */
 export const DROPPED_VALUE = '<dropped>';
@@ -49,9 +49,9 @@ export function isDurationName(name: string): boolean {
   return name.endsWith('_ms') || name.includes('duration');
 }
 
-/** Events and metrics only a remote run may have (DESIGN 5.5). */
-export function isRemoteOnlyEvent(name: string): boolean {
-  return name.startsWith(REMOTE_EVENT_PREFIX) || REMOTE_ONLY_EVENTS.includes(name);
+/** Events parity ignores: remote-only ones (DESIGN 5.5) and timing-paced ones (write.progress). */
+export function isIgnoredByParity(name: string): boolean {
+  return name.startsWith(REMOTE_EVENT_PREFIX) || REMOTE_ONLY_EVENTS.includes(name) || TIMING_EVENTS.includes(name);
 }
 
 /** Metrics only a remote run may have. */
@@ -136,7 +136,7 @@ export function normalizeSession(snapshot: SessionSnapshot): NormalizedSession {
   const text = createTextNormalizer(snapshot);
   const events: NormalizedEvent[] = [];
   snapshot.events.forEach((record, i) => {
-    if (!isRemoteOnlyEvent(String(record.event))) events.push(normalizeEvent(record, i + 1, text));
+    if (!isIgnoredByParity(String(record.event))) events.push(normalizeEvent(record, i + 1, text));
   });
   const metrics = snapshot.metrics
     .filter((m) => !isRemoteOnlyMetric(String(m.metric)))

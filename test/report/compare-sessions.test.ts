@@ -116,6 +116,16 @@ describe('compareSessions (DESIGN 5.9)', () => {
     expect(c.sessions.b.remoteOnlyDropped).toBe(4 + 1 + 4); // remote.* ×4, dependency_check, 4 metrics
   });
 
+  it('ignores write.progress, whose count is paced by the clock, but not write.complete', () => {
+    const a = local();
+    const b = local();
+    const at = b.events.findIndex((e) => e.event === 'cleanup_start');
+    b.events.splice(at, 0, { ts: '', session: b.id, event: 'write.progress', step_id: 'adults', rows_written: 1000 });
+    expect(compareSessions(a, b).equal).toBe(true);
+    b.events.splice(at, 0, { ts: '', session: b.id, event: 'write.complete', step_id: 'adults', rows_written: 1000, target: 't' });
+    expect(compareSessions(a, b).equal).toBe(false);
+  });
+
   it('reports the first differing event with the differing fields', () => {
     const b = local();
     const i = b.events.findIndex((e) => e.event === 'step_complete' && e.step_id === 'adults');
