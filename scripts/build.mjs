@@ -3,8 +3,20 @@
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
-const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/osiris.mjs', packages: 'external' });
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+};
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/osiris.mjs',
+  packages: 'external',
+});
 // The worker is split so drivers and DuckDB load lazily, after the sandbox's dependency check.
 // Pure-JS packages are bundled into it; only DuckDB's native addon must exist in the sandbox.
 // bundled.json lists the bundled packages so the worker's dependency check counts them as present.
@@ -20,7 +32,9 @@ const worker = await build({
   sourcemap: false,
   metafile: true,
   external: ['@duckdb/node-api', 'pg-native', 'cloudflare:sockets'],
-  banner: { js: "import { createRequire as __osirisRequire } from 'node:module'; const require = __osirisRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __osirisRequire } from 'node:module'; const require = __osirisRequire(import.meta.url);",
+  },
 });
 const bundled = new Set();
 for (const input of Object.keys(worker.metafile.inputs)) {
@@ -29,8 +43,15 @@ for (const input of Object.keys(worker.metafile.inputs)) {
 }
 writeFileSync('dist/worker/bundled.json', `${JSON.stringify([...bundled].sort(), null, 2)}\n`);
 
-const schemas = await build({ ...common, entryPoints: ['src/core/render-schemas.ts'], write: false, sourcemap: false });
-const mod = await import(`data:text/javascript;base64,${Buffer.from(schemas.outputFiles[0].text).toString('base64')}`);
+const schemas = await build({
+  ...common,
+  entryPoints: ['src/core/render-schemas.ts'],
+  write: false,
+  sourcemap: false,
+});
+const mod = await import(
+  `data:text/javascript;base64,${Buffer.from(schemas.outputFiles[0].text).toString('base64')}`
+);
 mkdirSync('schemas', { recursive: true });
 writeFileSync('schemas/events.schema.json', `${JSON.stringify(mod.renderEventsSchema(), null, 2)}\n`);
 writeFileSync('schemas/metrics.schema.json', `${JSON.stringify(mod.renderMetricsSchema(), null, 2)}\n`);

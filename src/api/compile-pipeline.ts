@@ -60,7 +60,10 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new OsirisError('usage', `cannot read pipeline file ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new OsirisError(
+      'usage',
+      `cannot read pipeline file ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   const out = compileOml({
     text,

@@ -18,7 +18,10 @@ export function loadManifestPlan(manifestFile: string, cwd: string): CompiledPip
   try {
     manifestText = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new OsirisError('usage', `cannot read manifest ${manifestFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new OsirisError(
+      'usage',
+      `cannot read manifest ${manifestFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   const manifest = parseManifest(manifestText, manifestFile);
   const buildDir = dirname(path);
@@ -26,13 +29,17 @@ export function loadManifestPlan(manifestFile: string, cwd: string): CompiledPip
   for (const step of manifest.steps) {
     const cfgPath = join(buildDir, step.cfg_path);
     if (!existsSync(cfgPath)) {
-      throw new OsirisError('usage', `manifest ${manifestFile}: step ${step.id} needs ${step.cfg_path}, which does not exist`);
+      throw new OsirisError(
+        'usage',
+        `manifest ${manifestFile}: step ${step.id} needs ${step.cfg_path}, which does not exist`,
+      );
     }
     cfgTexts.set(step.id, readFileSync(cfgPath, 'utf8'));
   }
   const last = readLastCompile(cwd);
   const projectDir =
-    findMarkedProjectDir(buildDir) ?? (last && resolve(last.manifest_path) === path ? last.project_dir : undefined);
+    findMarkedProjectDir(buildDir) ??
+    (last && resolve(last.manifest_path) === path ? last.project_dir : undefined);
   if (!projectDir) {
     throw new OsirisError(
       'usage',
@@ -45,7 +52,11 @@ export function loadManifestPlan(manifestFile: string, cwd: string): CompiledPip
 /** The manifest of the last `osiris compile` in this directory. */
 export function loadLastCompile(cwd: string): CompiledPipeline {
   const last = readLastCompile(cwd);
-  if (!last) throw new OsirisError('usage', `no previous compile in ${cwd} (.osiris/last_compile.json is missing); run 'osiris compile FILE' first`);
+  if (!last)
+    throw new OsirisError(
+      'usage',
+      `no previous compile in ${cwd} (.osiris/last_compile.json is missing); run 'osiris compile FILE' first`,
+    );
   const plan = loadManifestPlan(last.manifest_path, cwd);
   return { ...plan, projectDir: last.project_dir };
 }

@@ -14,7 +14,6 @@ export interface RunConnections {
   errors: Map<string, { code: string; message: string }>;
 }
 
-
 /** Resolve every connection the plan's steps reference; failures are kept and thrown when that step runs. */
 export function resolveRunConnections(
   plan: CompiledPipeline,
@@ -49,7 +48,10 @@ export function resolveRunConnections(
       if (hit) return hit;
       const failure = failures.get(key);
       if (failure) throw failure;
-      throw new OsirisError('connection_error', `connection @${family}.${alias ?? 'default'} was not resolved for this run`);
+      throw new OsirisError(
+        'connection_error',
+        `connection @${family}.${alias ?? 'default'} was not resolved for this run`,
+      );
     },
   };
 }

@@ -72,7 +72,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   const timer =
     options.timeoutMs && options.timeoutMs > 0
       ? setTimeout(
-          () => controller.abort(new OsirisError('timeout', `run exceeded its timeout of ${options.timeoutMs} ms`)),
+          () =>
+            controller.abort(
+              new OsirisError('timeout', `run exceeded its timeout of ${options.timeoutMs} ms`),
+            ),
           options.timeoutMs,
         )
       : undefined;

@@ -22,23 +22,27 @@ export async function runConnectionsDoctor(
 ): Promise<number> {
   const registry = loadConnections({ file: opts.connections, cwd: io.cwd, env: io.env });
   const wanted = ref === undefined ? undefined : parseConnectionRef(ref);
-  if (ref !== undefined && !wanted) throw new OsirisError('usage', `expected a connection reference like @postgres.main, got '${ref}'`);
+  if (ref !== undefined && !wanted)
+    throw new OsirisError('usage', `expected a connection reference like @postgres.main, got '${ref}'`);
   const targets = registry
     .list()
     .filter((c) => !wanted || (c.family === wanted.family && c.alias === wanted.alias))
     .map((c) => ({ family: c.family, alias: c.alias }));
   if (wanted && targets.length === 0) registry.resolve(wanted.family, wanted.alias); // throws the lookup's own error
   const timeoutMs = Number(opts.timeout) * 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new OsirisError('usage', `--timeout expects seconds (> 0), got '${opts.timeout}'`);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new OsirisError('usage', `--timeout expects seconds (> 0), got '${opts.timeout}'`);
 
-  const resolved: Array<{ name: string; connection?: ResolvedConnection; error?: unknown }> = targets.map(({ family, alias }) => {
-    const name = `@${family}.${alias}`;
-    try {
-      return { name, connection: registry.resolve(family, alias) };
-    } catch (error) {
-      return { name, error };
-    }
-  });
+  const resolved: Array<{ name: string; connection?: ResolvedConnection; error?: unknown }> = targets.map(
+    ({ family, alias }) => {
+      const name = `@${family}.${alias}`;
+      try {
+        return { name, connection: registry.resolve(family, alias) };
+      } catch (error) {
+        return { name, error };
+      }
+    },
+  );
   const mask = createMasker(resolved.flatMap((r) => r.connection?.secrets ?? []));
   const entries: DoctorEntry[] = [];
   for (const r of resolved) {
@@ -48,22 +52,32 @@ export async function runConnectionsDoctor(
       continue;
     }
     const probe = await probeConnection(r.connection, timeoutMs);
-    if (!probe) entries.push({ connection: r.name, ok: true, skipped: 'no server to contact for this family' });
+    if (!probe)
+      entries.push({ connection: r.name, ok: true, skipped: 'no server to contact for this family' });
     else
       entries.push({
         connection: r.name,
         ok: probe.ok,
         latency_ms: probe.latencyMs,
         ...(probe.serverVersion ? { server_version: probe.serverVersion } : {}),
-        ...(probe.ok ? {} : { error: { code: probe.errorCode ?? 'connection_error', message: mask(probe.error ?? 'failed') } }),
+        ...(probe.ok
+          ? {}
+          : {
+              error: { code: probe.errorCode ?? 'connection_error', message: mask(probe.error ?? 'failed') },
+            }),
       });
   }
   const ok = entries.every((e) => e.ok);
   if (opts.json) printJson(io, { ok, file: registry.file ?? null, connections: entries });
-  else if (entries.length === 0) io.stdout.write(`no connections (${registry.file ?? `looked for ${registry.lookedFor.join(', ')}`})\n`);
+  else if (entries.length === 0)
+    io.stdout.write(`no connections (${registry.file ?? `looked for ${registry.lookedFor.join(', ')}`})\n`);
   else {
     for (const e of entries) {
-      const detail = e.skipped ?? (e.ok ? `${e.latency_ms} ms${e.server_version ? `  ${e.server_version}` : ''}` : `[${e.error?.code}] ${e.error?.message}`);
+      const detail =
+        e.skipped ??
+        (e.ok
+          ? `${e.latency_ms} ms${e.server_version ? `  ${e.server_version}` : ''}`
+          : `[${e.error?.code}] ${e.error?.message}`);
       io.stdout.write(`${e.ok ? '✓' : '✗'} ${e.connection.padEnd(28)} ${detail}\n`);
     }
   }

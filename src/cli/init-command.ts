@@ -62,7 +62,11 @@ steps:
 };
 
 /** `osiris init [DIR]`: scaffold a project; refuses to overwrite unless --force. */
-export function runInitCommand(io: CliIo, dir: string | undefined, opts: { force?: boolean; json?: boolean }): number {
+export function runInitCommand(
+  io: CliIo,
+  dir: string | undefined,
+  opts: { force?: boolean; json?: boolean },
+): number {
   const root = resolve(io.cwd, dir ?? '.');
   const existing = Object.keys(FILES).filter((f) => existsSync(join(root, f)));
   if (existing.length > 0 && !opts.force) {

@@ -27,7 +27,12 @@ export function runLogsList(io: CliIo, opts: LogsOptions): number {
   const sessions = listSessions(resolveLogsDir(io, opts));
   if (opts.json) {
     printJson(io, {
-      sessions: sessions.map((s) => ({ session_id: s.id, dir: s.dir, status: describeStatus(s.status), ...s.status })),
+      sessions: sessions.map((s) => ({
+        session_id: s.id,
+        dir: s.dir,
+        status: describeStatus(s.status),
+        ...s.status,
+      })),
     });
     return 0;
   }
@@ -46,23 +51,56 @@ export function runLogsList(io: CliIo, opts: LogsOptions): number {
     s.status ? `${s.status.duration_ms} ms` : '',
     s.status?.failed_step ?? '',
   ]);
-  const header = ['SESSION', 'STATUS', 'PIPELINE', 'ADAPTER', 'STEPS', 'READ', 'WRITTEN', 'DURATION', 'FAILED STEP'];
+  const header = [
+    'SESSION',
+    'STATUS',
+    'PIPELINE',
+    'ADAPTER',
+    'STEPS',
+    'READ',
+    'WRITTEN',
+    'DURATION',
+    'FAILED STEP',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  for (const row of [header, ...rows]) io.stdout.write(`${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+  for (const row of [header, ...rows])
+    io.stdout.write(
+      `${row
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
   return 0;
 }
 
 /** Per-step summary of a session, from its events. */
-export function summarizeSteps(dir: string): Array<{ step_id: string; driver: string; status: string; rows: number; duration_ms: number; error?: string }> {
-  const steps = new Map<string, { step_id: string; driver: string; status: string; rows: number; duration_ms: number; error?: string }>();
+export function summarizeSteps(dir: string): Array<{
+  step_id: string;
+  driver: string;
+  status: string;
+  rows: number;
+  duration_ms: number;
+  error?: string;
+}> {
+  const steps = new Map<
+    string,
+    { step_id: string; driver: string; status: string; rows: number; duration_ms: number; error?: string }
+  >();
   for (const e of readEvents(dir)) {
     const id = typeof e.step_id === 'string' ? e.step_id : undefined;
     if (!id) continue;
-    if (e.event === 'step_start') steps.set(id, { step_id: id, driver: String(e.driver), status: 'running', rows: 0, duration_ms: 0 });
+    if (e.event === 'step_start')
+      steps.set(id, { step_id: id, driver: String(e.driver), status: 'running', rows: 0, duration_ms: 0 });
     const s = steps.get(id);
     if (!s) continue;
-    if (e.event === 'step_complete') Object.assign(s, { status: 'success', rows: Number(e.rows_processed), duration_ms: Number(e.duration_ms) });
-    if (e.event === 'step_failed') Object.assign(s, { status: 'failed', duration_ms: Number(e.duration_ms), error: String(e.error) });
+    if (e.event === 'step_complete')
+      Object.assign(s, {
+        status: 'success',
+        rows: Number(e.rows_processed),
+        duration_ms: Number(e.duration_ms),
+      });
+    if (e.event === 'step_failed')
+      Object.assign(s, { status: 'failed', duration_ms: Number(e.duration_ms), error: String(e.error) });
   }
   return [...steps.values()];
 }
@@ -81,15 +119,21 @@ export function runLogsShow(io: CliIo, opts: LogsOptions, ref: string | undefine
   }
   const st = session.status;
   io.stdout.write(`session   ${session.id}  (${relative(io.cwd, session.dir) || session.dir})\n`);
-  io.stdout.write(`status    ${describeStatus(st)}${st?.error ? ` [${st.error.code}] ${st.error.message}` : ''}\n`);
+  io.stdout.write(
+    `status    ${describeStatus(st)}${st?.error ? ` [${st.error.code}] ${st.error.message}` : ''}\n`,
+  );
   if (st) {
-    io.stdout.write(`pipeline  ${st.pipeline_id}   adapter ${st.adapter}${st.transport ? `/${st.transport}` : ''}\n`);
+    io.stdout.write(
+      `pipeline  ${st.pipeline_id}   adapter ${st.adapter}${st.transport ? `/${st.transport}` : ''}\n`,
+    );
     io.stdout.write(`started   ${st.started_at}   duration ${st.duration_ms} ms\n`);
     io.stdout.write(`rows      read ${st.rows_read}   written ${st.rows_written}\n`);
   }
   io.stdout.write('steps\n');
   for (const s of steps) {
-    io.stdout.write(`  ${s.status.padEnd(8)} ${s.step_id.padEnd(28)} ${s.driver.padEnd(26)} ${String(s.rows).padStart(9)} rows ${String(s.duration_ms).padStart(7)} ms${s.error ? `  ${s.error}` : ''}\n`);
+    io.stdout.write(
+      `  ${s.status.padEnd(8)} ${s.step_id.padEnd(28)} ${s.driver.padEnd(26)} ${String(s.rows).padStart(9)} rows ${String(s.duration_ms).padStart(7)} ms${s.error ? `  ${s.error}` : ''}\n`,
+    );
   }
   return 0;
 }
@@ -97,7 +141,8 @@ export function runLogsShow(io: CliIo, opts: LogsOptions, ref: string | undefine
 /** `logs gc --keep N`: delete all but the newest N sessions. */
 export function runLogsGc(io: CliIo, opts: LogsOptions & { keep: string; dryRun?: boolean }): number {
   const keep = Number(opts.keep);
-  if (!Number.isInteger(keep) || keep < 0) throw new OsirisError('usage', `--keep expects a whole number, got '${opts.keep}'`);
+  if (!Number.isInteger(keep) || keep < 0)
+    throw new OsirisError('usage', `--keep expects a whole number, got '${opts.keep}'`);
   const doomed = listSessions(resolveLogsDir(io, opts)).slice(keep);
   if (!opts.dryRun) for (const s of doomed) rmSync(s.dir, { recursive: true, force: true });
   if (opts.json) printJson(io, { removed: doomed.map((s) => s.id), dry_run: Boolean(opts.dryRun) });

@@ -15,10 +15,16 @@ import { runLogsGc, runLogsList, runLogsShow } from './logs-command.js';
 import { runRunCommand } from './run-command.js';
 
 /** Build the `osiris` program; each action stores its exit code in `result.code`. */
-export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSignal): { program: Command; result: { code: number } } {
+export function createProgram(
+  io: CliIo,
+  drivers: DriverTable,
+  signal: AbortSignal,
+): { program: Command; result: { code: number } } {
   const result = { code: 0 };
   const program = new Command('osiris')
-    .description('Osiris: compile and run data pipelines (OML) locally or in a sandbox, with one observable session per run')
+    .description(
+      'Osiris: compile and run data pipelines (OML) locally or in a sandbox, with one observable session per run',
+    )
     .version(OSIRIS_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
@@ -28,7 +34,8 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
   const act =
     <A extends unknown[]>(fn: (...args: A) => number | Promise<number>) =>
     async (...args: A): Promise<void> => {
-      const opts = args.find((a) => a && typeof a === 'object' && !Array.isArray(a)) as { json?: boolean } | undefined;
+      const opts = args.find((a) => a && typeof a === 'object' && !Array.isArray(a)) as
+        { json?: boolean } | undefined;
       try {
         result.code = await fn(...args);
       } catch (error) {
@@ -38,7 +45,9 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
 
   program
     .command('init')
-    .description('scaffold a project: osiris.yaml, osiris_connections.yaml, .env.example, pipelines/, .gitignore')
+    .description(
+      'scaffold a project: osiris.yaml, osiris_connections.yaml, .env.example, pipelines/, .gitignore',
+    )
     .argument('[dir]', 'target directory', '.')
     .option('--force', 'overwrite existing files')
     .option('--json', 'print one JSON object')
@@ -46,7 +55,9 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
 
   program
     .command('validate')
-    .description('check an OML file against the component specs without writing anything (exit 2 on findings)')
+    .description(
+      'check an OML file against the component specs without writing anything (exit 2 on findings)',
+    )
     .argument('<file>', 'OML pipeline file')
     .option('--param <k=v>', 'parameter value (repeatable)', collectOption, [])
     .option('--json', 'print one JSON object')
@@ -71,9 +82,16 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
 
   program
     .command('compile')
-    .description('compile OML into build/<pipeline>/<short>/{manifest.yaml,cfg/*.json} (deterministic, secret-free)')
+    .description(
+      'compile OML into build/<pipeline>/<short>/{manifest.yaml,cfg/*.json} (deterministic, secret-free)',
+    )
     .argument('<file>', 'OML pipeline file')
-    .option('--param <k=v>', 'parameter value (repeatable; beats OSIRIS_PARAM_<NAME> and defaults)', collectOption, [])
+    .option(
+      '--param <k=v>',
+      'parameter value (repeatable; beats OSIRIS_PARAM_<NAME> and defaults)',
+      collectOption,
+      [],
+    )
     .option('--profile <name>', 'profile recorded in the manifest', 'default')
     .option('--out <dir>', 'build root', 'build')
     .option('--json', 'print one JSON object')
@@ -91,9 +109,17 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
         const manifestPath = relative(io.cwd, resolve(compiled.buildDir, 'manifest.yaml'));
         const { pipeline } = compiled.manifest;
         if (opts.json) {
-          printJson(io, { ok: true, pipeline_id: pipeline.id, manifest_path: manifestPath, steps: compiled.manifest.steps.length, fingerprints: pipeline.fingerprints });
+          printJson(io, {
+            ok: true,
+            pipeline_id: pipeline.id,
+            manifest_path: manifestPath,
+            steps: compiled.manifest.steps.length,
+            fingerprints: pipeline.fingerprints,
+          });
         } else {
-          io.stdout.write(`compiled ${pipeline.id}: ${compiled.manifest.steps.length} steps -> ${manifestPath}\n  manifest_fp ${pipeline.fingerprints.manifest_fp}\n`);
+          io.stdout.write(
+            `compiled ${pipeline.id}: ${compiled.manifest.steps.length} steps -> ${manifestPath}\n  manifest_fp ${pipeline.fingerprints.manifest_fp}\n`,
+          );
         }
         return 0;
       }),
@@ -108,15 +134,24 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
     .option('--profile <name>', 'profile recorded in the manifest', 'default')
     .option('--out <dir>', 'build root when compiling', 'build')
     .option('--logs-dir <dir>', 'where session directories go', 'logs')
-    .option('--connections <file>', 'connections file (default $OSIRIS_CONNECTIONS or ./osiris_connections.yaml)')
+    .option(
+      '--connections <file>',
+      'connections file (default $OSIRIS_CONNECTIONS or ./osiris_connections.yaml)',
+    )
     .option('--timeout <seconds>', 'abort the run after this many seconds (0 = none)', '600')
     .option('--memory-limit <size>', 'DuckDB data-plane memory limit (spills to disk beyond it)', '1GB')
     .option('--e2b', 'execute the steps in an E2B sandbox (needs E2B_API_KEY); same as --sandbox e2b')
-    .option('--sandbox <kind>', 'execute the steps in a sandbox: e2b | local (a child process in a fresh directory)')
+    .option(
+      '--sandbox <kind>',
+      'execute the steps in a sandbox: e2b | local (a child process in a fresh directory)',
+    )
     .option('--cpu <n>', 'sandbox vCPUs', '2')
     .option('--memory-mb <n>', 'sandbox memory in MiB', '2048')
     .option('--e2b-template <name>', 'E2B template (one with the dependencies baked in starts fastest)')
-    .option('--e2b-install-deps', 'install missing runtime dependencies in the sandbox (or OSIRIS_E2B_INSTALL_DEPS=1)')
+    .option(
+      '--e2b-install-deps',
+      'install missing runtime dependencies in the sandbox (or OSIRIS_E2B_INSTALL_DEPS=1)',
+    )
     .option('--json', 'print status.json plus session_dir as one JSON object')
     .option('--verbose', 'stream every event and metric line to stderr')
     .action(act((file: string | undefined, opts) => runRunCommand(file, opts, io, drivers, signal)));
@@ -149,7 +184,9 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
     .option('--keep <n>', 'sessions to keep', '20')
     .option('--dry-run', 'only list what would be removed')
     .option('--json', 'print one JSON object')
-    .action(act((opts: { logsDir: string; keep: string; dryRun?: boolean; json?: boolean }) => runLogsGc(io, opts)));
+    .action(
+      act((opts: { logsDir: string; keep: string; dryRun?: boolean; json?: boolean }) => runLogsGc(io, opts)),
+    );
 
   registerReportCommands(logs, io, act);
 
@@ -164,20 +201,31 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
         const registry = loadConnections({ file: opts.connections, cwd: io.cwd, env: io.env });
         const list = registry.list();
         if (opts.json) printJson(io, { file: registry.file ?? null, connections: list });
-        else if (list.length === 0) io.stdout.write(`no connections (${registry.file ?? 'no connections file found'})\n`);
-        else for (const c of list) io.stdout.write(`@${c.family}.${c.alias}${c.default ? ' (default)' : ''}  ${JSON.stringify(c.fields)}\n`);
+        else if (list.length === 0)
+          io.stdout.write(`no connections (${registry.file ?? 'no connections file found'})\n`);
+        else
+          for (const c of list)
+            io.stdout.write(
+              `@${c.family}.${c.alias}${c.default ? ' (default)' : ''}  ${JSON.stringify(c.fields)}\n`,
+            );
         return 0;
       }),
     );
 
   connections
     .command('doctor')
-    .description('connect to each connection (or one), run a trivial query, report latency or a masked error; exit 1 if any fails')
+    .description(
+      'connect to each connection (or one), run a trivial query, report latency or a masked error; exit 1 if any fails',
+    )
     .argument('[connection]', 'one connection, e.g. @postgres.main')
     .option('--connections <file>', 'connections file')
     .option('--timeout <seconds>', 'connect timeout per connection', '10')
     .option('--json', 'print one JSON object')
-    .action(act((ref: string | undefined, opts: { connections?: string; json?: boolean; timeout: string }) => runConnectionsDoctor(io, ref, opts)));
+    .action(
+      act((ref: string | undefined, opts: { connections?: string; json?: boolean; timeout: string }) =>
+        runConnectionsDoctor(io, ref, opts),
+      ),
+    );
 
   const components = program.command('components').description('list and describe components');
   components
@@ -187,8 +235,11 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
     .action(
       act((opts: { json?: boolean }) => {
         const specs = [...drivers.values()].map((m) => m.spec).sort((a, b) => a.name.localeCompare(b.name));
-        if (opts.json) printJson(io, { components: specs.map((s) => ({ name: s.name, modes: s.modes, title: s.title })) });
-        else for (const s of specs) io.stdout.write(`${s.name.padEnd(28)} ${s.modes.join(',').padEnd(16)} ${s.title}\n`);
+        if (opts.json)
+          printJson(io, { components: specs.map((s) => ({ name: s.name, modes: s.modes, title: s.title })) });
+        else
+          for (const s of specs)
+            io.stdout.write(`${s.name.padEnd(28)} ${s.modes.join(',').padEnd(16)} ${s.title}\n`);
         return 0;
       }),
     );
@@ -200,7 +251,11 @@ export function createProgram(io: CliIo, drivers: DriverTable, signal: AbortSign
     .action(
       act((name: string, opts: { json?: boolean }) => {
         const spec = drivers.get(name)?.spec;
-        if (!spec) throw new OsirisError('usage', `unknown component '${name}' (known: ${[...drivers.keys()].sort().join(', ')})`);
+        if (!spec)
+          throw new OsirisError(
+            'usage',
+            `unknown component '${name}' (known: ${[...drivers.keys()].sort().join(', ')})`,
+          );
         if (opts.json) printJson(io, spec);
         else io.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
         return 0;
@@ -213,22 +268,34 @@ function readOmlFile(io: CliIo, file: string): string {
   try {
     return readFileSync(resolve(io.cwd, file), 'utf8');
   } catch (error) {
-    throw new OsirisError('usage', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new OsirisError(
+      'usage',
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
 }
 
 /** Run the CLI with these arguments; returns the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo, drivers: DriverTable, signal: AbortSignal): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  drivers: DriverTable,
+  signal: AbortSignal,
+): Promise<number> {
   const { program, result } = createProgram(io, drivers, signal);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return 0;
       return 2;
     }
     return reportError(io, error, false);
   }
   return result.code;
 }
-

@@ -17,7 +17,8 @@ export interface ProgressOptions {
   stepsTotal: number;
 }
 
-const paint = (on: boolean, code: number, text: string): string => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+const paint = (on: boolean, code: number, text: string): string =>
+  on ? `\x1b[${code}m${text}\x1b[0m` : text;
 
 function formatRate(rows: number, ms: number): string {
   return ms > 0 ? `${Math.round((rows * 1000) / ms).toLocaleString('en-US')} rows/s` : '';
@@ -31,8 +32,11 @@ export function createProgressDisplay(target: ProgressTarget, options: ProgressO
   const live = (): void => {
     if (!current) return;
     const ms = Date.now() - current.started;
-    const rows = current.rows > 0 ? `${current.rows.toLocaleString('en-US')} rows  ${formatRate(current.rows, ms)}` : '';
-    target.write(`\r\x1b[2K${paint(options.color, 36, '▶')} [${index}/${options.stepsTotal}] ${current.id}  ${rows}  ${(ms / 1000).toFixed(1)}s`);
+    const rows =
+      current.rows > 0 ? `${current.rows.toLocaleString('en-US')} rows  ${formatRate(current.rows, ms)}` : '';
+    target.write(
+      `\r\x1b[2K${paint(options.color, 36, '▶')} [${index}/${options.stepsTotal}] ${current.id}  ${rows}  ${(ms / 1000).toFixed(1)}s`,
+    );
   };
   const finish = (line: string): void => {
     if (timer) clearInterval(timer);
@@ -62,13 +66,17 @@ export function createProgressDisplay(target: ProgressTarget, options: ProgressO
       case 'step_complete': {
         const rows = Number(line.rows_processed ?? 0);
         const ms = Number(line.duration_ms ?? 0);
-        finish(`${paint(options.color, 32, '✓')} [${index}/${options.stepsTotal}] ${stepId}  ${rows.toLocaleString('en-US')} rows  ${ms} ms  ${formatRate(rows, ms)}`.trimEnd());
+        finish(
+          `${paint(options.color, 32, '✓')} [${index}/${options.stepsTotal}] ${stepId}  ${rows.toLocaleString('en-US')} rows  ${ms} ms  ${formatRate(rows, ms)}`.trimEnd(),
+        );
         current = undefined;
         break;
       }
       case 'step_failed':
         // the message itself is printed once, in the run summary
-        finish(`${paint(options.color, 31, '✗')} [${index}/${options.stepsTotal}] ${stepId}  failed [${String(line.error_code)}]`);
+        finish(
+          `${paint(options.color, 31, '✗')} [${index}/${options.stepsTotal}] ${stepId}  failed [${String(line.error_code)}]`,
+        );
         current = undefined;
         break;
     }

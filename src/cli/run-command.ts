@@ -26,12 +26,18 @@ export interface RunCommandOptions {
 
 export type RunOptions = RunCommandOptions & RemoteRunOptions;
 
-function loadPlan(file: string | undefined, opts: RunCommandOptions, io: CliIo, drivers: DriverTable): CompiledPipeline {
+function loadPlan(
+  file: string | undefined,
+  opts: RunCommandOptions,
+  io: CliIo,
+  drivers: DriverTable,
+): CompiledPipeline {
   if (opts.lastCompile) {
     if (file) throw new OsirisError('usage', 'give either FILE or --last-compile, not both');
     return loadLastCompile(io.cwd);
   }
-  if (!file) throw new OsirisError('usage', 'missing FILE (an OML pipeline or a manifest.yaml), or --last-compile');
+  if (!file)
+    throw new OsirisError('usage', 'missing FILE (an OML pipeline or a manifest.yaml), or --last-compile');
   if (/(^|[\\/])manifest\.ya?ml$/.test(file)) return loadManifestPlan(file, io.cwd);
   return compilePipeline({
     file,
@@ -46,7 +52,8 @@ function loadPlan(file: string | undefined, opts: RunCommandOptions, io: CliIo, 
 
 function parseTimeoutSeconds(text: string): number {
   const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new OsirisError('usage', `--timeout expects seconds (>= 0), got '${text}'`);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new OsirisError('usage', `--timeout expects seconds (>= 0), got '${text}'`);
   return seconds;
 }
 
@@ -82,7 +89,11 @@ export async function runRunCommand(
         writer.listen(
           createProgressDisplay(
             { write: (t) => void target.write(t), isTTY: Boolean(target.isTTY) },
-            { color: isColorAllowed(io), verbose: Boolean(opts.verbose), stepsTotal: plan.manifest.steps.length },
+            {
+              color: isColorAllowed(io),
+              verbose: Boolean(opts.verbose),
+              stepsTotal: plan.manifest.steps.length,
+            },
           ),
         );
       },

@@ -52,11 +52,19 @@ export interface DataPlane {
   /** Create a step's output table by reading a CSV file. */
   createFromCsv(stepId: string, options: CsvReadOptions): Promise<TableInfo>;
   /** Create a step's output table with these columns and append text rows streamed in (NULL as null). */
-  createFromRows(stepId: string, columns: ColumnInfo[], rows: AsyncIterable<(string | null)[][]>): Promise<TableInfo>;
+  createFromRows(
+    stepId: string,
+    columns: ColumnInfo[],
+    rows: AsyncIterable<(string | null)[][]>,
+  ): Promise<TableInfo>;
   /** Describe a step's output table. */
   describe(stepId: string): Promise<TableInfo>;
   /** Stream a step's output table in chunks of text rows, in insertion order. */
   readText(stepId: string, options?: ReadTextOptions): AsyncIterable<(string | null)[][]>;
   /** Write a step's output table to a CSV file with the engine's own writer (fast path, UTF-8, LF). */
-  copyToCsv(stepId: string, path: string, options: { delimiter: string; header: boolean; quote: string }): Promise<number>;
+  copyToCsv(
+    stepId: string,
+    path: string,
+    options: { delimiter: string; header: boolean; quote: string },
+  ): Promise<number>;
 }

@@ -29,9 +29,16 @@ function escapeRegExp(text: string): string {
 export function createMasker(secrets: Iterable<string>): Masker {
   const forms = new Set<string>();
   for (const s of secrets) {
-    if (typeof s === 'string' && s.length >= MIN_SECRET_LENGTH) for (const f of listSecretForms(s)) forms.add(f);
+    if (typeof s === 'string' && s.length >= MIN_SECRET_LENGTH)
+      for (const f of listSecretForms(s)) forms.add(f);
   }
   if (forms.size === 0) return (text) => text;
-  const pattern = new RegExp([...forms].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+  const pattern = new RegExp(
+    [...forms]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegExp)
+      .join('|'),
+    'g',
+  );
   return (text) => (typeof text === 'string' ? text.replace(pattern, MASK) : text);
 }

@@ -20,7 +20,10 @@ export function renderEventsSchema(): Record<string, unknown> {
       ts: TS,
       session: SESSION,
       event: {
-        anyOf: [{ enum: Object.keys(EVENTS) }, { type: 'string', pattern: `^${REMOTE_EVENT_PREFIX.replace('.', '\\.')}[a-z0-9_.]+$` }],
+        anyOf: [
+          { enum: Object.keys(EVENTS) },
+          { type: 'string', pattern: `^${REMOTE_EVENT_PREFIX.replace('.', '\\.')}[a-z0-9_.]+$` },
+        ],
       },
       step_id: { type: 'string' },
     },

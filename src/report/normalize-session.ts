@@ -1,5 +1,11 @@
 import type { EventRecord, MetricRecord, SessionSnapshot } from '../core/index.js';
-import { REMOTE_EVENT_PREFIX, REMOTE_ONLY_EVENTS, REMOTE_ONLY_METRICS, TIMING_EVENTS, sortKeys } from '../core/index.js';
+import {
+  REMOTE_EVENT_PREFIX,
+  REMOTE_ONLY_EVENTS,
+  REMOTE_ONLY_METRICS,
+  TIMING_EVENTS,
+  sortKeys,
+} from '../core/index.js';
 
 /** Stands in for a value that may differ between runs (durations). */
 export const DROPPED_VALUE = '<dropped>';
@@ -51,7 +57,9 @@ export function isDurationName(name: string): boolean {
 
 /** Events parity ignores: remote-only ones (DESIGN 5.5) and timing-paced ones (write.progress). */
 export function isIgnoredByParity(name: string): boolean {
-  return name.startsWith(REMOTE_EVENT_PREFIX) || REMOTE_ONLY_EVENTS.includes(name) || TIMING_EVENTS.includes(name);
+  return (
+    name.startsWith(REMOTE_EVENT_PREFIX) || REMOTE_ONLY_EVENTS.includes(name) || TIMING_EVENTS.includes(name)
+  );
 }
 
 /** Metrics only a remote run may have. */

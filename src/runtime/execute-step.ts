@@ -11,7 +11,13 @@ import type {
   StepLogger,
   StepOutcome,
 } from '../core/index.js';
-import { CFG_META_KEYS, OsirisError, describeError, parseConnectionRef, writeCanonicalJson } from '../core/index.js';
+import {
+  CFG_META_KEYS,
+  OsirisError,
+  describeError,
+  parseConnectionRef,
+  writeCanonicalJson,
+} from '../core/index.js';
 
 /** Everything one step needs; the same for the local adapter and the sandbox worker. */
 export interface StepExecution {
@@ -54,10 +60,15 @@ export async function executeStep(x: StepExecution): Promise<StepOutcome> {
     const outcome = await runStepBody(x);
     const duration = elapsed();
     if (outcome.rowsRead !== undefined) sink.metric('rows_read', outcome.rowsRead, { step_id: step.id });
-    if (outcome.rowsWritten !== undefined) sink.metric('rows_written', outcome.rowsWritten, { step_id: step.id });
+    if (outcome.rowsWritten !== undefined)
+      sink.metric('rows_written', outcome.rowsWritten, { step_id: step.id });
     sink.metric('rows_processed', outcome.rowsProcessed, { step_id: step.id });
     sink.metric('step_duration_ms', duration, { step_id: step.id });
-    sink.event('step_complete', { step_id: step.id, rows_processed: outcome.rowsProcessed, duration_ms: duration });
+    sink.event('step_complete', {
+      step_id: step.id,
+      rows_processed: outcome.rowsProcessed,
+      duration_ms: duration,
+    });
     x.log.info(`step ${step.id}: completed, ${outcome.rowsProcessed} rows in ${duration} ms`);
     return {
       ok: true,
@@ -72,10 +83,23 @@ export async function executeStep(x: StepExecution): Promise<StepOutcome> {
     const message = x.mask(d.message);
     const duration = elapsed();
     sink.metric('step_duration_ms', duration, { step_id: step.id });
-    sink.event('step_failed', { step_id: step.id, error: message, error_type: d.type, error_code: d.code, duration_ms: duration });
+    sink.event('step_failed', {
+      step_id: step.id,
+      error: message,
+      error_type: d.type,
+      error_code: d.code,
+      duration_ms: duration,
+    });
     x.log.warn(`step ${step.id}: failed [${d.code}] ${message}`);
     if (d.code === 'internal' && error instanceof Error && error.stack) x.log.debug(x.mask(error.stack));
-    return { ok: false, rowsRead: 0, rowsWritten: 0, rowsProcessed: 0, outputFiles: [], error: { code: d.code, message, type: d.type } };
+    return {
+      ok: false,
+      rowsRead: 0,
+      rowsWritten: 0,
+      rowsProcessed: 0,
+      outputFiles: [],
+      error: { code: d.code, message, type: d.type },
+    };
   }
 }
 
@@ -97,7 +121,10 @@ async function runStepBody(x: StepExecution) {
   sink.event('config_meta_stripped', { step_id: step.id, keys: stripped });
 
   const module = x.drivers.get(step.driver);
-  if (!module) throw new OsirisError('dependency_missing', `no driver registered for '${step.driver}'`, { where: `step ${step.id}` });
+  if (!module)
+    throw new OsirisError('dependency_missing', `no driver registered for '${step.driver}'`, {
+      where: `step ${step.id}`,
+    });
   // every step that started gets its cleaned config, also when its connection or inputs fail
   let connection: ResolvedConnection | undefined;
   let failure: unknown;
@@ -109,7 +136,10 @@ async function runStepBody(x: StepExecution) {
   }
 
   const cleaned = connection
-    ? { ...config, resolved_connection: { family: connection.family, alias: connection.alias, ...connection.fields } }
+    ? {
+        ...config,
+        resolved_connection: { family: connection.family, alias: connection.alias, ...connection.fields },
+      }
     : config;
   const cleanedRel = `${artifactsRel}/cleaned_config.json`;
   writeFileSync(join(x.sessionDir, cleanedRel), x.mask(writeCanonicalJson(cleaned)));
@@ -132,13 +162,21 @@ function resolveStepConnection(
   const ref = config.connection;
   const parsed = parseConnectionRef(ref);
   const family = parsed?.family ?? families[0] ?? '';
-  x.sink.event('connection_resolve_start', { step_id: stepId, ref: typeof ref === 'string' ? ref : `@${family}` });
+  x.sink.event('connection_resolve_start', {
+    step_id: stepId,
+    ref: typeof ref === 'string' ? ref : `@${family}`,
+  });
   try {
     const resolved = x.connections(family, parsed?.alias);
     x.sink.event('connection_resolve_complete', { step_id: stepId, family, alias: resolved.alias, ok: true });
     return resolved;
   } catch (error) {
-    x.sink.event('connection_resolve_complete', { step_id: stepId, family, alias: parsed?.alias ?? 'default', ok: false });
+    x.sink.event('connection_resolve_complete', {
+      step_id: stepId,
+      family,
+      alias: parsed?.alias ?? 'default',
+      ok: false,
+    });
     throw error;
   }
 }
@@ -170,7 +208,12 @@ function createStepContext(x: StepExecution, artifactsDir: string): StepContext 
     log: x.log,
     emit: (name, fields) => x.sink.event(name, { step_id: stepId, ...fields }),
     recordArtifact: (path, type) => {
-      const rel = path.startsWith(x.sessionDir) ? path.slice(x.sessionDir.length + 1).split('\\').join('/') : path;
+      const rel = path.startsWith(x.sessionDir)
+        ? path
+            .slice(x.sessionDir.length + 1)
+            .split('\\')
+            .join('/')
+        : path;
       x.sink.event('artifact_created', { step_id: stepId, path: rel, type });
     },
   };

@@ -15,7 +15,10 @@ export function createLocalAdapter(drivers: DriverTable): ExecutionAdapter {
     async prepare(prepared) {
       run = prepared;
       registerDrivers(prepared.manifest, drivers, prepared.sink);
-      dataPlane = await createDuckDbDataPlane({ workDir: prepared.workDir, memoryLimit: prepared.memoryLimit });
+      dataPlane = await createDuckDbDataPlane({
+        workDir: prepared.workDir,
+        memoryLimit: prepared.memoryLimit,
+      });
       // a long DuckDB statement would otherwise run to its end after Ctrl-C or the run timeout
       prepared.signal.addEventListener('abort', () => dataPlane?.interrupt(), { once: true });
     },

@@ -40,7 +40,11 @@ export async function runManifest(input: RunManifestInput): Promise<SessionStatu
   for (const step of manifest.steps) {
     const text = run.cfgTexts.get(step.id) ?? '';
     writer.writeText(step.cfg_path, text);
-    sink.event('cfg_materialized', { step_id: step.id, path: step.cfg_path, sha256: createFingerprint(text) });
+    sink.event('cfg_materialized', {
+      step_id: step.id,
+      path: step.cfg_path,
+      sha256: createFingerprint(text),
+    });
   }
   sink.metric('steps_total', manifest.steps.length);
 
@@ -80,14 +84,22 @@ export async function runManifest(input: RunManifestInput): Promise<SessionStatu
   rmSync(run.workDir, { recursive: true, force: true });
   sink.event('cleanup_complete', {});
 
-  const exitCode = !error ? EXIT_CODES.ok : error.code === 'interrupted' ? EXIT_CODES.interrupted : EXIT_CODES.failed;
+  const exitCode = !error
+    ? EXIT_CODES.ok
+    : error.code === 'interrupted'
+      ? EXIT_CODES.interrupted
+      : EXIT_CODES.failed;
   const durationMs = Math.round(performance.now() - t0);
   sink.metric('steps_completed', state.completed);
   sink.metric('execution_duration', round3(execSeconds));
   sink.metric('adapter_execution_duration', round3(adapterSeconds));
   sink.metric('adapter_exit_code', exitCode);
   sink.metric('session_duration_seconds', round3((now().getTime() - input.startedAt.getTime()) / 1000));
-  sink.event('run_end', { status: error ? 'failed' : 'success', exit_code: exitCode, duration_ms: durationMs });
+  sink.event('run_end', {
+    status: error ? 'failed' : 'success',
+    exit_code: exitCode,
+    duration_ms: durationMs,
+  });
   if (error) run.log.warn(`run failed [${error.code}] ${error.message}`);
   else run.log.info(`run succeeded: ${state.completed} steps in ${durationMs} ms`);
 

@@ -25,7 +25,10 @@ export function createSessionDir(logsDir: string, nowMs: number): SessionDir {
       return { id, dir };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new OsirisError('io_error', `cannot create session directory ${dir}: ${(error as Error).message}`);
+        throw new OsirisError(
+          'io_error',
+          `cannot create session directory ${dir}: ${(error as Error).message}`,
+        );
       }
     }
   }

@@ -1,6 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ArtifactFile, EventRecord, MetricRecord, SessionSnapshot, SessionStatus } from '../core/index.js';
+import type {
+  ArtifactFile,
+  EventRecord,
+  MetricRecord,
+  SessionSnapshot,
+  SessionStatus,
+} from '../core/index.js';
 import { OsirisError, SESSION_PREFIX, createFingerprint } from '../core/index.js';
 
 /** A session directory as read back for `logs` commands and reports. */
@@ -82,7 +88,12 @@ export function readArtifactFiles(dir: string): ArtifactFile[] {
         const bytes = readFileSync(child);
         const head = bytes.subarray(0, PREVIEW_BYTES);
         const text = head.includes(0) ? undefined : head.toString('utf8');
-        out.push({ path: childRel, size: bytes.length, sha256: createFingerprint(bytes), ...(text !== undefined ? { preview: text } : {}) });
+        out.push({
+          path: childRel,
+          size: bytes.length,
+          sha256: createFingerprint(bytes),
+          ...(text !== undefined ? { preview: text } : {}),
+        });
       }
     }
   };

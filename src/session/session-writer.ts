@@ -88,7 +88,12 @@ export function createSessionWriter(options: SessionWriterOptions): SessionWrite
       writeRecord('event', { ts: now().toISOString(), session: sessionId, event: name, ...fields });
     },
     metric(name: MetricName, value: number, opts: MetricOptions = {}) {
-      const line: Record<string, unknown> = { ts: now().toISOString(), session: sessionId, metric: name, value };
+      const line: Record<string, unknown> = {
+        ts: now().toISOString(),
+        session: sessionId,
+        metric: name,
+        value,
+      };
       line.unit = opts.unit ?? METRICS[name].unit;
       if (opts.step_id !== undefined) line.step_id = opts.step_id;
       if (opts.tags !== undefined) line.tags = opts.tags;

@@ -21,7 +21,10 @@ const ALLOWED: Record<string, readonly string[]> = {
 };
 
 /** Composition roots besides api/ and cli/: they bind implementations, so they may import any folder but cli. */
-const COMPOSITION_ROOTS: readonly string[] = ['src/remote/worker-main.ts', 'src/remote/worker-driver-table.ts'];
+const COMPOSITION_ROOTS: readonly string[] = [
+  'src/remote/worker-main.ts',
+  'src/remote/worker-driver-table.ts',
+];
 
 /** Each client library may be imported by exactly these files (one per library). */
 const CLIENT_LIBRARIES: Record<string, readonly string[]> = {
@@ -40,7 +43,9 @@ export function scanImports(root: string): ImportRef[] {
       if (statSync(path).isDirectory()) walk(path);
       else if (/\.(ts|mts)$/.test(name)) {
         const text = readFileSync(path, 'utf8');
-        for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+        for (const m of text.matchAll(
+          /(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+        )) {
           refs.push({ file: path.split('\\').join('/'), specifier: (m[1] ?? m[2]) as string });
         }
       }
@@ -61,12 +66,16 @@ export function findBackwardImports(refs: readonly ImportRef[]): string[] {
     const allowed = COMPOSITION_ROOTS.includes(file) ? (ALLOWED.api ?? []) : (ALLOWED[from] ?? []);
     if (specifier.startsWith('.')) {
       const target = folderOf(normalize(join(dirname(file), specifier)));
-      if (!allowed.includes(target)) violations.push(`${file} imports ${specifier} (${from} may import: ${allowed.join(', ')})`);
+      if (!allowed.includes(target))
+        violations.push(`${file} imports ${specifier} (${from} may import: ${allowed.join(', ')})`);
       continue;
     }
     if (specifier.startsWith('node:')) continue;
-    const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? '');
-    if (from === 'core') violations.push(`${file} imports ${specifier} (core has no third-party runtime deps)`);
+    const pkg = specifier.startsWith('@')
+      ? specifier.split('/').slice(0, 2).join('/')
+      : (specifier.split('/')[0] ?? '');
+    if (from === 'core')
+      violations.push(`${file} imports ${specifier} (core has no third-party runtime deps)`);
     else if (CLIENT_LIBRARIES[pkg] && !CLIENT_LIBRARIES[pkg].includes(file)) {
       violations.push(`${file} imports ${specifier} (only ${CLIENT_LIBRARIES[pkg].join(', ')} may)`);
     }

@@ -18,7 +18,9 @@ describe('event and metric catalogue', () => {
 
   it('docs/events-and-metrics.md names every event and metric', () => {
     const doc = read('docs/events-and-metrics.md');
-    const missing = [...Object.keys(EVENTS), ...Object.keys(METRICS)].filter((n) => !doc.includes(`\`${n}\``));
+    const missing = [...Object.keys(EVENTS), ...Object.keys(METRICS)].filter(
+      (n) => !doc.includes(`\`${n}\``),
+    );
     expect(missing).toEqual([]);
   });
 

@@ -17,7 +17,13 @@ describe('osiris init + logs', () => {
   });
 
   it('scaffolds the project files and refuses to overwrite them', async () => {
-    for (const f of ['osiris.yaml', 'osiris_connections.yaml', '.env.example', '.gitignore', 'pipelines/example.yaml']) {
+    for (const f of [
+      'osiris.yaml',
+      'osiris_connections.yaml',
+      '.env.example',
+      '.gitignore',
+      'pipelines/example.yaml',
+    ]) {
       expect(existsSync(join(project, f)), f).toBe(true);
     }
     const again = await runOsiris(['init', '.'], { cwd: project });
@@ -28,8 +34,13 @@ describe('osiris init + logs', () => {
   it('runs the scaffolded example, then lists, shows and reports a failed run as failed', async () => {
     const ok = await runOsiris(['run', 'pipelines/example.yaml', '--param', 'min_id=2'], { cwd: project });
     expect(ok.code).toBe(0);
-    expect(readFileSync(join(project, 'output/people.csv'), 'utf8')).toBe('id,name,city\n2,Grace,New York\n3,Linus,Helsinki\n');
-    writeFileSync(join(project, 'pipelines/broken.yaml'), readFileSync(join(project, 'pipelines/example.yaml'), 'utf8').replace('WHERE id', 'WHERE idd'));
+    expect(readFileSync(join(project, 'output/people.csv'), 'utf8')).toBe(
+      'id,name,city\n2,Grace,New York\n3,Linus,Helsinki\n',
+    );
+    writeFileSync(
+      join(project, 'pipelines/broken.yaml'),
+      readFileSync(join(project, 'pipelines/example.yaml'), 'utf8').replace('WHERE id', 'WHERE idd'),
+    );
     const failed = await runOsiris(['run', 'pipelines/broken.yaml'], { cwd: project });
     expect(failed.code).toBe(1);
 
@@ -39,7 +50,11 @@ describe('osiris init + logs', () => {
     expect(text).toMatch(/run_\d+\s+failed\s+example\s+local\s+1\/3\s+3\s+0\s+\d+ ms\s+filter-people/);
 
     const last = JSON.parse((await runOsiris(['logs', 'last', '--json'], { cwd: project })).stdout);
-    expect(last.status).toMatchObject({ ok: false, failed_step: 'filter-people', error: { code: 'sql_error' } });
+    expect(last.status).toMatchObject({
+      ok: false,
+      failed_step: 'filter-people',
+      error: { code: 'sql_error' },
+    });
     expect(last.steps.map((s: { status: string }) => s.status)).toEqual(['success', 'failed']);
     const shown = await runOsiris(['logs', 'show', list.sessions[1].session_id], { cwd: project });
     expect(shown.stdout).toMatch(/status\s+success/);
@@ -47,7 +62,9 @@ describe('osiris init + logs', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^error \[usage\]: no session 'run_1'/);
 
-    const gc = JSON.parse((await runOsiris(['logs', 'gc', '--keep', '1', '--json'], { cwd: project })).stdout);
+    const gc = JSON.parse(
+      (await runOsiris(['logs', 'gc', '--keep', '1', '--json'], { cwd: project })).stdout,
+    );
     expect(gc.removed).toEqual([list.sessions[1].session_id]);
   });
 });
@@ -56,19 +73,28 @@ describe('progress display', () => {
   const events = [
     { kind: 'event' as const, line: { event: 'step_start', step_id: 'load' } },
     { kind: 'event' as const, line: { event: 'write.progress', step_id: 'load', rows_written: 500 } },
-    { kind: 'event' as const, line: { event: 'step_complete', step_id: 'load', rows_processed: 1000, duration_ms: 20 } },
+    {
+      kind: 'event' as const,
+      line: { event: 'step_complete', step_id: 'load', rows_processed: 1000, duration_ms: 20 },
+    },
   ];
 
   it('prints plain lines without colour when not on a TTY', () => {
     let out = '';
-    const show = createProgressDisplay({ write: (t) => (out += t), isTTY: false }, { color: false, verbose: false, stepsTotal: 1 });
+    const show = createProgressDisplay(
+      { write: (t) => (out += t), isTTY: false },
+      { color: false, verbose: false, stepsTotal: 1 },
+    );
     for (const e of events) show(e);
     expect(out).toBe('✓ [1/1] load  1,000 rows  20 ms  50,000 rows/s\n');
   });
 
   it('redraws one live line on a TTY and colours only when allowed', () => {
     let out = '';
-    const show = createProgressDisplay({ write: (t) => (out += t), isTTY: true }, { color: true, verbose: false, stepsTotal: 1 });
+    const show = createProgressDisplay(
+      { write: (t) => (out += t), isTTY: true },
+      { color: true, verbose: false, stepsTotal: 1 },
+    );
     for (const e of events) show(e);
     expect(out).toContain('\r\x1b[2K');
     expect(out).toContain('\x1b[32m✓\x1b[0m [1/1] load');

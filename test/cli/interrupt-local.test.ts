@@ -26,14 +26,22 @@ function readStatus(logs: string) {
 describe('interrupting a local run', () => {
   it('Ctrl-C exits 130 within seconds with status interrupted', async () => {
     const project = createProject({ 'slow.yaml': SLOW });
-    const child = spawn(process.execPath, [OSIRIS_BIN, 'run', 'slow.yaml'], { cwd: project, stdio: 'ignore' });
+    const child = spawn(process.execPath, [OSIRIS_BIN, 'run', 'slow.yaml'], {
+      cwd: project,
+      stdio: 'ignore',
+    });
     await new Promise((r) => setTimeout(r, 1500));
     const sent = Date.now();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', r));
     expect(code).toBe(130);
     expect(Date.now() - sent).toBeLessThan(5000);
-    expect(readStatus(join(project, 'logs'))).toMatchObject({ ok: false, exit_code: 130, failed_step: 'count-a-lot', error: { code: 'interrupted' } });
+    expect(readStatus(join(project, 'logs'))).toMatchObject({
+      ok: false,
+      exit_code: 130,
+      failed_step: 'count-a-lot',
+      error: { code: 'interrupted' },
+    });
   });
 
   it('--timeout stops a long statement with error code timeout (exit 1)', async () => {
@@ -42,6 +50,10 @@ describe('interrupting a local run', () => {
     const result = await runOsiris(['run', 'slow.yaml', '--timeout', '1'], { cwd: project });
     expect(result.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(readStatus(join(project, 'logs'))).toMatchObject({ ok: false, exit_code: 1, error: { code: 'timeout', message: 'run exceeded its timeout of 1000 ms' } });
+    expect(readStatus(join(project, 'logs'))).toMatchObject({
+      ok: false,
+      exit_code: 1,
+      error: { code: 'timeout', message: 'run exceeded its timeout of 1000 ms' },
+    });
   });
 });

@@ -120,9 +120,22 @@ describe('compareSessions (DESIGN 5.9)', () => {
     const a = local();
     const b = local();
     const at = b.events.findIndex((e) => e.event === 'cleanup_start');
-    b.events.splice(at, 0, { ts: '', session: b.id, event: 'write.progress', step_id: 'adults', rows_written: 1000 });
+    b.events.splice(at, 0, {
+      ts: '',
+      session: b.id,
+      event: 'write.progress',
+      step_id: 'adults',
+      rows_written: 1000,
+    });
     expect(compareSessions(a, b).equal).toBe(true);
-    b.events.splice(at, 0, { ts: '', session: b.id, event: 'write.complete', step_id: 'adults', rows_written: 1000, target: 't' });
+    b.events.splice(at, 0, {
+      ts: '',
+      session: b.id,
+      event: 'write.complete',
+      step_id: 'adults',
+      rows_written: 1000,
+      target: 't',
+    });
     expect(compareSessions(a, b).equal).toBe(false);
   });
 

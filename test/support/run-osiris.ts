@@ -16,8 +16,12 @@ export interface CliResult {
 }
 
 /** Spawn `osiris ARGS` in cwd with a minimal environment plus `env`. */
-export function runOsiris(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult> {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'osiris.mjs'))) throw new Error('dist/osiris.mjs is missing: run `npm run build` (npm test does)');
+export function runOsiris(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<CliResult> {
+  if (!existsSync(join(REPO_ROOT, 'dist', 'osiris.mjs')))
+    throw new Error('dist/osiris.mjs is missing: run `npm run build` (npm test does)');
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [OSIRIS_BIN, ...args], {
       cwd: options.cwd,
@@ -51,7 +55,8 @@ export function createProject(files: Record<string, string>, withMarker = true):
 /** The only session directory under logsDir (fails when there is not exactly one). */
 export function findOnlySession(logsDir: string): string {
   const runs = readdirSync(logsDir).filter((n) => n.startsWith('run_'));
-  if (runs.length !== 1) throw new Error(`expected one session in ${logsDir}, found ${runs.join(', ') || 'none'}`);
+  if (runs.length !== 1)
+    throw new Error(`expected one session in ${logsDir}, found ${runs.join(', ') || 'none'}`);
   return join(logsDir, runs[0] as string);
 }
 
@@ -64,11 +69,16 @@ export function readLines(path: string): Array<Record<string, unknown>> {
 }
 
 /** Validators for events.jsonl and metrics.jsonl lines built from the committed schemas. */
-export function createLineValidators(): { event: (line: unknown) => string[]; metric: (line: unknown) => string[] } {
+export function createLineValidators(): {
+  event: (line: unknown) => string[];
+  metric: (line: unknown) => string[];
+} {
   const ajv = new Ajv({ allErrors: true, strict: false });
-  const load = (name: string) => ajv.compile(JSON.parse(readFileSync(join(REPO_ROOT, 'schemas', name), 'utf8')) as object);
+  const load = (name: string) =>
+    ajv.compile(JSON.parse(readFileSync(join(REPO_ROOT, 'schemas', name), 'utf8')) as object);
   const ev = load('events.schema.json');
   const me = load('metrics.schema.json');
-  const run = (v: typeof ev) => (line: unknown) => (v(line) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+  const run = (v: typeof ev) => (line: unknown) =>
+    v(line) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
   return { event: run(ev), metric: run(me) };
 }

@@ -88,7 +88,8 @@ async function createSandbox(state: FakeState, req: IncomingMessage, res: Server
   const root = await mkdtemp(join(tmpdir(), `fake-e2b-${id}-`));
   await mkdir(join(root, SANDBOX_HOME), { recursive: true });
   const template = state.templates[body.templateID];
-  if (template) await symlink(join(template, 'node_modules'), join(root, SANDBOX_HOME, 'node_modules'), 'dir');
+  if (template)
+    await symlink(join(template, 'node_modules'), join(root, SANDBOX_HOME, 'node_modules'), 'dir');
   const now = new Date();
   const sandbox: FakeSandbox = {
     id,

@@ -110,7 +110,11 @@ export interface FakeState {
 }
 
 /** Fresh state for one fake. */
-export function createFakeState(apiKey: string, keepFilesAfterKill: boolean, templates: Record<string, string> = {}): FakeState {
+export function createFakeState(
+  apiKey: string,
+  keepFilesAfterKill: boolean,
+  templates: Record<string, string> = {},
+): FakeState {
   const sandboxes = new Map<string, FakeSandbox>();
   return {
     apiKey,
