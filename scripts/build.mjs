@@ -11,10 +11,15 @@ const common = {
   sourcemap: 'linked',
   logLevel: 'warning',
 };
+// Split so that heavy parts (DuckDB, the e2b SDK) load only when a command needs them.
+rmSync('dist/chunks', { recursive: true, force: true });
 await build({
   ...common,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/osiris.mjs',
+  entryPoints: { osiris: 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   packages: 'external',
 });
 // The worker is split so drivers and DuckDB load lazily, after the sandbox's dependency check.

@@ -10,6 +10,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Current directory. */
   cwd: string;
+  /** Package root of the running osiris (holds dist/worker); needed only by sandbox runs. */
+  installDir?: string;
 }
 
 /** Whether colour may be used on this stream (TTY and NO_COLOR unset). */

@@ -1,4 +1,5 @@
 // Composition root of the `osiris` binary: binds the driver table, wires signals, sets the exit code.
+import { fileURLToPath } from 'node:url';
 import { createDriverTable } from '../api/driver-table.js';
 import { OsirisError } from '../core/index.js';
 import { runCli } from './program.js';
@@ -15,7 +16,14 @@ process.on('SIGTERM', () => controller.abort(new OsirisError('interrupted', 'ter
 
 const code = await runCli(
   process.argv.slice(2),
-  { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
+  {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    // dist/osiris.mjs → the package root
+    installDir: fileURLToPath(new URL('..', import.meta.url)),
+  },
   createDriverTable(),
   controller.signal,
 );

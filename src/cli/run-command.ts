@@ -8,8 +8,8 @@ import { OsirisError } from '../core/index.js';
 import type { CliIo } from './cli-io.js';
 import { isColorAllowed, parseKeyValues, printJson, reportError } from './cli-io.js';
 import { createProgressDisplay } from './progress-display.js';
-import type { RemoteRunOptions } from './select-adapter.js';
-import { createAdapterFactory, listTransportSecrets, selectExecutionTarget } from './select-adapter.js';
+import type { RemoteRunOptions } from './execution-target.js';
+import { listTransportSecrets, selectExecutionTarget } from './execution-target.js';
 
 export interface RunCommandOptions {
   lastCompile?: boolean;
@@ -50,6 +50,12 @@ function loadPlan(
   });
 }
 
+function requireInstallDir(io: CliIo): string {
+  if (!io.installDir)
+    throw new OsirisError('internal', 'sandbox runs need the osiris install directory (CliIo.installDir)');
+  return io.installDir;
+}
+
 function parseTimeoutSeconds(text: string): number {
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds < 0)
@@ -68,7 +74,18 @@ export async function runRunCommand(
   const json = Boolean(opts.json);
   try {
     const timeoutMs = parseTimeoutSeconds(opts.timeout) * 1000;
-    const createAdapter = createAdapterFactory(selectExecutionTarget(opts, io.env), opts, io.env, timeoutMs);
+    const target = selectExecutionTarget(opts, io.env);
+    // the remote transports load only for sandbox runs
+    const createAdapter =
+      target === 'local'
+        ? undefined
+        : (await import('./select-adapter.js')).createAdapterFactory(
+            target,
+            opts,
+            io.env,
+            timeoutMs,
+            requireInstallDir(io),
+          );
     const plan = loadPlan(file, opts, io, drivers);
     const result = await runPipeline({
       plan,

@@ -1,7 +1,6 @@
 import type { DriverTable, ExecutionAdapter, ManifestStep, PreparedRun, StepOutcome } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
 import type { DuckDbDataPlane } from './duckdb-data-plane.js';
-import { createDuckDbDataPlane } from './duckdb-data-plane.js';
 import { executeStep } from './execute-step.js';
 import { registerDrivers } from './register-drivers.js';
 
@@ -15,6 +14,8 @@ export function createLocalAdapter(drivers: DriverTable): ExecutionAdapter {
     async prepare(prepared) {
       run = prepared;
       registerDrivers(prepared.manifest, drivers, prepared.sink);
+      // loaded on first use: commands that run nothing never load DuckDB's native addon
+      const { createDuckDbDataPlane } = await import('./duckdb-data-plane.js');
       dataPlane = await createDuckDbDataPlane({
         workDir: prepared.workDir,
         memoryLimit: prepared.memoryLimit,
