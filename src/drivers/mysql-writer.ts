@@ -1,8 +1,6 @@
-import type { ComponentSpec, DriverModule, StepContext, TableInfo } from '../core/index.js';
+import type { ComponentSpec, DriverModule, TableInfo } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
-import type { WriterConfig } from './database-config.js';
 import { createWriterSchema } from './database-config.js';
-import type { DatabaseEndpoint } from './database-endpoint.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
 import { DatabaseFailure } from './database-failure.js';
 import type { MysqlSession, MysqlStatus } from './mysql-client.js';
@@ -14,21 +12,13 @@ import {
   renderLoadDataRows,
 } from './mysql-load-text.js';
 import { checkTargetColumns, destroyOnAbort, runDatabaseWrite } from './run-database-write.js';
+import type { WriteAttempt } from './run-database-write.js';
 import type { TableRef } from './sql-ddl.js';
 import { createStagingName, quoteIdentifier, quoteTableRef, renderCreateTable } from './sql-ddl.js';
 import { createProgressReporter } from './write-progress.js';
 
 // Keeps one INSERT well below the server's max_allowed_packet (16 MB by default).
 const MAX_INSERT_BYTES = 4 * 1024 * 1024;
-
-interface AttemptContext {
-  ctx: StepContext;
-  cfg: WriterConfig;
-  endpoint: DatabaseEndpoint;
-  where: string;
-  target: string;
-  inputStep: string;
-}
 
 /** Column names of the target in order, or undefined when it does not exist (the connection's database without a schema). */
 async function readTargetColumns(session: MysqlSession, ref: TableRef): Promise<string[] | undefined> {
@@ -45,7 +35,7 @@ async function checkStatus(
   session: MysqlSession,
   status: MysqlStatus,
   sent: number,
-  a: AttemptContext,
+  a: WriteAttempt,
 ): Promise<void> {
   if (status.warningCount > 0) {
     const warnings = await session.query('SHOW WARNINGS LIMIT 3');
@@ -76,7 +66,7 @@ async function loadRows(
   session: MysqlSession,
   tableSql: string,
   input: TableInfo,
-  a: AttemptContext,
+  a: WriteAttempt,
   useLoadData: boolean,
 ): Promise<number> {
   const columnList = input.columns.map((c) => quoteIdentifier('mysql', c.name)).join(', ');
@@ -119,7 +109,7 @@ async function loadRows(
 }
 
 /** One attempt on a fresh connection; data reaches the target only in one final transaction. */
-async function loadOnce(a: AttemptContext, input: TableInfo): Promise<number> {
+async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
   const { ctx, cfg, where, target } = a;
   const session = await openMysqlSession(a.endpoint, { connectTimeoutMs: cfg.connectTimeoutMs, where });
   const stopListening = destroyOnAbort(ctx, () => session.destroy());
@@ -189,7 +179,7 @@ async function loadOnce(a: AttemptContext, input: TableInfo): Promise<number> {
 }
 
 /** MySQL DDL commits at once: a table this attempt created goes again, so a failed run leaves no trace. */
-async function dropCreatedTable(a: AttemptContext, table: string): Promise<void> {
+async function dropCreatedTable(a: WriteAttempt, table: string): Promise<void> {
   try {
     const cleanup = await openMysqlSession(a.endpoint, {
       connectTimeoutMs: a.cfg.connectTimeoutMs,
@@ -231,7 +221,7 @@ export const mysqlWriterModule: DriverModule = {
       runDatabaseWrite(request, (cfg, where, inputStep) => {
         const endpoint = readDatabaseEndpoint(request.connection, where);
         const target = cfg.target.schema ? `${cfg.target.schema}.${cfg.target.table}` : cfg.target.table;
-        const attempt: AttemptContext = { ctx: request.ctx, cfg, endpoint, where, target, inputStep };
+        const attempt: WriteAttempt = { ctx: request.ctx, cfg, endpoint, where, target, inputStep };
         return { target, load: (input) => loadOnce(attempt, input) };
       }),
   }),

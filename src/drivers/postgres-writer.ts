@@ -4,11 +4,11 @@ import { createCsvProgressCounter, streamTableAsCsv } from './csv-export.js';
 import { createCsvRowRenderer } from './csv-row-renderer.js';
 import type { WriterConfig } from './database-config.js';
 import { createWriterSchema } from './database-config.js';
-import type { DatabaseEndpoint } from './database-endpoint.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
 import type { PostgresSession } from './postgres-client.js';
 import { POSTGRES_RUNTIME_DEPENDENCIES, openPostgresSession } from './postgres-client.js';
 import { checkTargetColumns, destroyOnAbort, runDatabaseWrite } from './run-database-write.js';
+import type { WriteAttempt } from './run-database-write.js';
 import { createStagingName, quoteIdentifier, quoteTableRef, renderCreateTable } from './sql-ddl.js';
 import { createProgressReporter } from './write-progress.js';
 
@@ -54,17 +54,8 @@ async function readTargetColumns(session: PostgresSession, cfg: WriterConfig): P
   return result.rows.map((r) => r[0] as string);
 }
 
-interface AttemptContext {
-  ctx: StepContext;
-  cfg: WriterConfig;
-  endpoint: DatabaseEndpoint;
-  where: string;
-  target: string;
-  inputStep: string;
-}
-
 /** One attempt: a single transaction (DDL included), so any failure leaves the target exactly as it was. */
-async function loadOnce(a: AttemptContext, input: TableInfo): Promise<number> {
+async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
   const { ctx, cfg, where, target } = a;
   const session = await openPostgresSession(a.endpoint, { connectTimeoutMs: cfg.connectTimeoutMs, where });
   const stopListening = destroyOnAbort(ctx, () => session.destroy());
@@ -169,7 +160,7 @@ export function createPostgresWriterModule(family: 'postgres' | 'supabase'): Dri
         runDatabaseWrite(request, (cfg, where, inputStep) => {
           const endpoint = readDatabaseEndpoint(request.connection, where);
           const target = cfg.target.schema ? `${cfg.target.schema}.${cfg.target.table}` : cfg.target.table;
-          const attempt: AttemptContext = { ctx: request.ctx, cfg, endpoint, where, target, inputStep };
+          const attempt: WriteAttempt = { ctx: request.ctx, cfg, endpoint, where, target, inputStep };
           return { target, load: (input) => loadOnce(attempt, input) };
         }),
     }),

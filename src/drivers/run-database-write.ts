@@ -1,11 +1,28 @@
 import type { DriverRequest, DriverResult, StepContext, TableInfo } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
 import type { WriterConfig } from './database-config.js';
+import type { DatabaseEndpoint } from './database-endpoint.js';
 import { readSingleInput, readWriterConfig } from './database-config.js';
 import { addFailureContext, isTransientFailure } from './database-failure.js';
 import { runWithRetry } from './retry-transient.js';
 
 /** One attempt of a load: a whole unit of work that either commits every row or leaves the target as it was. */
+/** What one load attempt of a database writer works with. */
+export interface WriteAttempt {
+  /** The step context. */
+  ctx: StepContext;
+  /** The writer's config. */
+  cfg: WriterConfig;
+  /** Where to connect. */
+  endpoint: DatabaseEndpoint;
+  /** Step reference for messages. */
+  where: string;
+  /** Target table as shown in messages and events. */
+  target: string;
+  /** Upstream step whose table is written. */
+  inputStep: string;
+}
+
 export type LoadAttempt = (input: TableInfo, attempt: number) => Promise<number>;
 
 /** What a dialect's writer hands to the shared flow. */

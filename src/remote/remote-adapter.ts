@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DriverTable, ExecutionAdapter, ManifestStep, PreparedRun, StepOutcome } from '../core/index.js';
 import { OsirisError, describeError } from '../core/index.js';
+import { recordStepFailure } from '../runtime/execute-step.js';
 import { downloadArtifacts, recoverArtifacts } from './collect-artifacts.js';
 import type { Command, PrepareSecrets } from './protocol.js';
 import { HEARTBEAT_LOSS_MS, PROTOCOL_VERSION } from './protocol.js';
@@ -187,25 +188,14 @@ export function createRemoteAdapter(options: RemoteAdapterOptions): ExecutionAda
         return { ...outcome, outputFiles: outcome.outputFiles.map((f) => join(run?.projectDir ?? '', f)) };
       } catch (error) {
         // the worker can no longer report this step: the host records its failure
-        const d = describeError(run.signal.aborted ? run.signal.reason : error);
-        const message = run.mask(d.message);
-        const duration = Math.round(performance.now() - started);
-        run.sink.metric('step_duration_ms', duration, { step_id: step.id });
-        run.sink.event('step_failed', {
-          step_id: step.id,
-          error: message,
-          error_type: d.type,
-          error_code: d.code,
-          duration_ms: duration,
+        return recordStepFailure({
+          stepId: step.id,
+          error,
+          durationMs: Math.round(performance.now() - started),
+          sink: run.sink,
+          signal: run.signal,
+          mask: run.mask,
         });
-        return {
-          ok: false,
-          rowsRead: 0,
-          rowsWritten: 0,
-          rowsProcessed: 0,
-          outputFiles: [],
-          error: { code: d.code, message, type: d.type },
-        };
       }
     },
 

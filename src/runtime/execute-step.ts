@@ -78,29 +78,52 @@ export async function executeStep(x: StepExecution): Promise<StepOutcome> {
       outputFiles: outcome.outputFiles ?? [],
     };
   } catch (error) {
-    // an aborted run (Ctrl-C, timeout) reports the abort, not the driver's reaction to it
-    const d = describeError(x.signal.aborted ? x.signal.reason : error);
-    const message = x.mask(d.message);
-    const duration = elapsed();
-    sink.metric('step_duration_ms', duration, { step_id: step.id });
-    sink.event('step_failed', {
-      step_id: step.id,
-      error: message,
-      error_type: d.type,
-      error_code: d.code,
-      duration_ms: duration,
+    const outcome = recordStepFailure({
+      stepId: step.id,
+      error,
+      durationMs: elapsed(),
+      sink,
+      signal: x.signal,
+      mask: x.mask,
     });
-    x.log.warn(`step ${step.id}: failed [${d.code}] ${message}`);
-    if (d.code === 'internal' && error instanceof Error && error.stack) x.log.debug(x.mask(error.stack));
-    return {
-      ok: false,
-      rowsRead: 0,
-      rowsWritten: 0,
-      rowsProcessed: 0,
-      outputFiles: [],
-      error: { code: d.code, message, type: d.type },
-    };
+    x.log.warn(`step ${step.id}: failed [${outcome.error?.code}] ${outcome.error?.message}`);
+    if (outcome.error?.code === 'internal' && error instanceof Error && error.stack)
+      x.log.debug(x.mask(error.stack));
+    return outcome;
   }
+}
+
+/**
+ * Record a failed step (step_duration_ms, step_failed) and build its outcome. Used by executeStep and by
+ * the remote adapter when a worker can no longer report the step itself. An aborted run (Ctrl-C,
+ * timeout) reports the abort, not the driver's reaction to it.
+ */
+export function recordStepFailure(f: {
+  stepId: string;
+  error: unknown;
+  durationMs: number;
+  sink: EventSink;
+  signal: AbortSignal;
+  mask: (text: string) => string;
+}): StepOutcome {
+  const d = describeError(f.signal.aborted ? f.signal.reason : f.error);
+  const message = f.mask(d.message);
+  f.sink.metric('step_duration_ms', f.durationMs, { step_id: f.stepId });
+  f.sink.event('step_failed', {
+    step_id: f.stepId,
+    error: message,
+    error_type: d.type,
+    error_code: d.code,
+    duration_ms: f.durationMs,
+  });
+  return {
+    ok: false,
+    rowsRead: 0,
+    rowsWritten: 0,
+    rowsProcessed: 0,
+    outputFiles: [],
+    error: { code: d.code, message, type: d.type },
+  };
 }
 
 async function runStepBody(x: StepExecution) {
