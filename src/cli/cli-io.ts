@@ -48,3 +48,8 @@ export function parseKeyValues(values: readonly string[], flag: string): Record<
 export function collectOption(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** Wraps a command action so it stores its exit code and reports its own errors (see program.ts). */
+export type ActionWrapper = <A extends unknown[]>(
+  fn: (...args: A) => number | Promise<number>,
+) => (...args: A) => Promise<void>;

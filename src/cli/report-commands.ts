@@ -14,7 +14,7 @@ import {
 import type { SessionIndexEntry } from '../report/index.js';
 import type { SessionSummary } from '../session/index.js';
 import { findSession, listSessions, readSessionSnapshot } from '../session/index.js';
-import type { CliIo } from './cli-io.js';
+import type { ActionWrapper, CliIo } from './cli-io.js';
 import { printJson } from './cli-io.js';
 import { resolveLogsDir } from './logs-command.js';
 
@@ -38,12 +38,8 @@ export interface LogsCompareOptions {
 /** Default name of a session's page inside its own directory. */
 export const SESSION_REPORT_FILE = 'report.html';
 
-type Act = <A extends unknown[]>(
-  fn: (...args: A) => number | Promise<number>,
-) => (...args: A) => Promise<void>;
-
 /** Add `logs html` and `logs compare` to the `logs` command. */
-export function registerReportCommands(logs: Command, io: CliIo, act: Act): void {
+export function registerReportCommands(logs: Command, io: CliIo, act: ActionWrapper): void {
   const logsDirOption = (): Option => new Option('--logs-dir <dir>', 'logs directory').default('logs');
   logs
     .command('html')

@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { loadConnections } from '../connections/index.js';
+import type { DriverTable } from '../core/index.js';
+import { OsirisError } from '../core/index.js';
+import type { ActionWrapper, CliIo } from './cli-io.js';
+import { printJson } from './cli-io.js';
+import { runConnectionsDoctor } from './connections-doctor-command.js';
+
+/** `connections list|doctor` and `components list|show`. */
+export function registerInspectCommands(
+  program: Command,
+  io: CliIo,
+  drivers: DriverTable,
+  act: ActionWrapper,
+): void {
+  const connections = program.command('connections').description('inspect connections (secrets masked)');
+  connections
+    .command('list')
+    .description('list connections with secrets masked')
+    .option('--connections <file>', 'connections file')
+    .option('--json', 'print one JSON object')
+    .action(
+      act((opts: { connections?: string; json?: boolean }) => {
+        const registry = loadConnections({ file: opts.connections, cwd: io.cwd, env: io.env });
+        const list = registry.list();
+        if (opts.json) printJson(io, { file: registry.file ?? null, connections: list });
+        else if (list.length === 0)
+          io.stdout.write(`no connections (${registry.file ?? 'no connections file found'})\n`);
+        else
+          for (const c of list)
+            io.stdout.write(
+              `@${c.family}.${c.alias}${c.default ? ' (default)' : ''}  ${JSON.stringify(c.fields)}\n`,
+            );
+        return 0;
+      }),
+    );
+
+  connections
+    .command('doctor')
+    .description(
+      'connect to each connection (or one), run a trivial query, report latency or a masked error; exit 1 if any fails',
+    )
+    .argument('[connection]', 'one connection, e.g. @postgres.main')
+    .option('--connections <file>', 'connections file')
+    .option('--timeout <seconds>', 'connect timeout per connection', '10')
+    .option('--json', 'print one JSON object')
+    .action(
+      act((ref: string | undefined, opts: { connections?: string; json?: boolean; timeout: string }) =>
+        runConnectionsDoctor(io, ref, opts),
+      ),
+    );
+
+  const components = program.command('components').description('list and describe components');
+  components
+    .command('list')
+    .description('list components and their modes')
+    .option('--json', 'print one JSON object')
+    .action(
+      act((opts: { json?: boolean }) => {
+        const specs = [...drivers.values()].map((m) => m.spec).sort((a, b) => a.name.localeCompare(b.name));
+        if (opts.json)
+          printJson(io, { components: specs.map((s) => ({ name: s.name, modes: s.modes, title: s.title })) });
+        else
+          for (const s of specs)
+            io.stdout.write(`${s.name.padEnd(28)} ${s.modes.join(',').padEnd(16)} ${s.title}\n`);
+        return 0;
+      }),
+    );
+  components
+    .command('show')
+    .description('show a component spec: config schema, modes, secrets, dependencies, example')
+    .argument('<name>', 'component name')
+    .option('--json', 'print one JSON object')
+    .action(
+      act((name: string, opts: { json?: boolean }) => {
+        const spec = drivers.get(name)?.spec;
+        if (!spec)
+          throw new OsirisError(
+            'usage',
+            `unknown component '${name}' (known: ${[...drivers.keys()].sort().join(', ')})`,
+          );
+        if (opts.json) printJson(io, spec);
+        else io.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
+        return 0;
+      }),
+    );
+}
