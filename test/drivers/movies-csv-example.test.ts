@@ -3,7 +3,13 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, findOnlySession, readLines, runOsiris } from '../support/run-osiris.js';
+import {
+  REPO_ROOT,
+  createLineValidators,
+  findOnlySession,
+  readLines,
+  runOsiris,
+} from '../support/run-osiris.js';
 import { parseCanonicalCsv } from './contract/canonical-csv.js';
 
 const work = mkdtempSync(join(tmpdir(), 'osiris-example-'));
@@ -86,5 +92,11 @@ describe('examples/movies-csv', () => {
       ['write-cast-list', 24, 'output/cast_list.csv'],
     ]);
     expect(existsSync(join(work, 'output'))).toBe(false);
+
+    // every line the example run wrote validates against the committed schemas
+    const validators = createLineValidators();
+    for (const e of events) expect(validators.event(e), JSON.stringify(e)).toEqual([]);
+    for (const m of readLines(join(findOnlySession(logs), 'metrics.jsonl')))
+      expect(validators.metric(m)).toEqual([]);
   });
 });
