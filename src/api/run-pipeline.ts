@@ -24,6 +24,8 @@ export interface RunPipelineOptions {
   connectionsFile?: string;
   /** DuckDB memory limit (default 1GB). */
   memoryLimit?: string;
+  /** DuckDB threads (default 2). */
+  threads?: number;
   /** Run timeout in ms (0 = none). */
   timeoutMs?: number;
   /** External abort (Ctrl-C): reason should be an OsirisError('interrupted'). */
@@ -99,6 +101,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         log: writer.log,
         signal: controller.signal,
         memoryLimit: options.memoryLimit ?? '1GB',
+        threads: options.threads ?? 2,
       },
     });
     return { status, sessionDir: session.dir };

@@ -139,6 +139,11 @@ export function createProgram(
     )
     .option('--timeout <seconds>', 'abort the run after this many seconds (0 = none)', '600')
     .option('--memory-limit <size>', 'DuckDB data-plane memory limit (spills to disk beyond it)', '1GB')
+    .option(
+      '--threads <n>',
+      'DuckDB data-plane threads (1 leaves a core to a co-located database on small machines)',
+      '2',
+    )
     .option('--e2b', 'execute the steps in an E2B sandbox (needs E2B_API_KEY); same as --sandbox e2b')
     .option(
       '--sandbox <kind>',

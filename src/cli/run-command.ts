@@ -9,7 +9,7 @@ import type { CliIo } from './cli-io.js';
 import { isColorAllowed, parseKeyValues, printJson, reportError } from './cli-io.js';
 import { createProgressDisplay } from './progress-display.js';
 import type { RemoteRunOptions } from './execution-target.js';
-import { listTransportSecrets, selectExecutionTarget } from './execution-target.js';
+import { listTransportSecrets, parsePositiveInt, selectExecutionTarget } from './execution-target.js';
 
 export interface RunCommandOptions {
   lastCompile?: boolean;
@@ -22,6 +22,7 @@ export interface RunCommandOptions {
   verbose?: boolean;
   timeout: string;
   memoryLimit: string;
+  threads: string;
 }
 
 export type RunOptions = RunCommandOptions & RemoteRunOptions;
@@ -95,6 +96,7 @@ export async function runRunCommand(
       ...(opts.logsDir ? { logsDir: opts.logsDir } : {}),
       ...(opts.connections ? { connectionsFile: opts.connections } : {}),
       memoryLimit: opts.memoryLimit,
+      threads: parsePositiveInt(opts.threads, '--threads'),
       timeoutMs,
       signal,
       extraSecrets: listTransportSecrets(io.env),

@@ -31,6 +31,8 @@ export interface PreparedRun {
   signal: AbortSignal;
   /** DuckDB memory limit for the data plane, e.g. `1GB`. */
   memoryLimit: string;
+  /** DuckDB threads of the data plane. */
+  threads: number;
 }
 
 /** Result of one step as the host sees it. */

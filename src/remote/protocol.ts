@@ -23,6 +23,7 @@ export type Command =
       manifest_path: string;
       install_deps: boolean;
       memory_limit: string;
+      threads: number;
       /** Runtime dependencies of the components the manifest uses (not all components). */
       dependencies: RuntimeDependency[];
     }

@@ -44,6 +44,7 @@ export function createCommands(run: PreparedRun, drivers: DriverTable, installDe
       manifest_path: 'manifest.yaml',
       install_deps: installDeps,
       memory_limit: run.memoryLimit,
+      threads: run.threads,
       dependencies: listManifestDependencies(run, drivers),
     },
     ...run.manifest.steps.map((s) => createExecCommand(s, Object.fromEntries(s.needs.map((id) => [id, id])))),

@@ -35,6 +35,7 @@ export interface WorkerEnvironment {
   createDataPlane(options: {
     workDir: string;
     memoryLimit: string;
+    threads: number;
   }): Promise<DataPlane & { close(): Promise<void> }>;
 }
 
@@ -101,7 +102,7 @@ export function createWorkerSession(env: WorkerEnvironment) {
     drivers = await env.loadDrivers();
     const used = registerDrivers(manifest, drivers, sink);
     mkdirSync(projectDir, { recursive: true });
-    dataPlane = await env.createDataPlane({ workDir, memoryLimit: req.memory_limit });
+    dataPlane = await env.createDataPlane({ workDir, memoryLimit: req.memory_limit, threads: req.threads });
     return { drivers: used };
   }
 

@@ -19,6 +19,7 @@ export function createLocalAdapter(drivers: DriverTable): ExecutionAdapter {
       dataPlane = await createDuckDbDataPlane({
         workDir: prepared.workDir,
         memoryLimit: prepared.memoryLimit,
+        threads: prepared.threads,
       });
       // a long DuckDB statement would otherwise run to its end after Ctrl-C or the run timeout
       prepared.signal.addEventListener('abort', () => dataPlane?.interrupt(), { once: true });

@@ -217,6 +217,13 @@ p.yaml:6:11: steps[0] (id: a).mode: a write step needs an input, but it is the f
     stderr: `error [usage]: --timeout expects seconds (>= 0), got 'soon'`,
   },
   {
+    name: 'bad --threads',
+    oml: HEAD + READ_A,
+    args: ['--threads', '0'],
+    code: 2,
+    stderr: `error [usage]: --threads expects a positive whole number, got '0'`,
+  },
+  {
     name: 'unknown option',
     oml: HEAD + READ_A,
     args: ['--frobnicate'],
