@@ -1,5 +1,4 @@
 import type { ComponentSpec, DriverModule, TableInfo } from '../core/index.js';
-import { OsirisError } from '../core/index.js';
 import { createWriterSchema } from './database-config.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
 import { DatabaseFailure } from './database-failure.js';
@@ -11,7 +10,12 @@ import {
   renderInsertValues,
   renderLoadDataRows,
 } from './mysql-load-text.js';
-import { checkTargetColumns, destroyOnAbort, runDatabaseWrite } from './run-database-write.js';
+import {
+  checkTableExists,
+  checkTargetColumns,
+  destroyOnAbort,
+  runDatabaseWrite,
+} from './run-database-write.js';
 import type { WriteAttempt } from './run-database-write.js';
 import type { TableRef } from './sql-ddl.js';
 import { createStagingName, quoteIdentifier, quoteTableRef, renderCreateTable } from './sql-ddl.js';
@@ -118,15 +122,8 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
   let created = false;
   try {
     const existing = await readTargetColumns(session, cfg.target);
-    ctx.emit('table.exists_check', { table: target, exists: existing !== undefined });
+    checkTableExists(a, existing !== undefined);
     if (existing === undefined) {
-      if (!cfg.createIfMissing) {
-        throw new OsirisError(
-          'config_error',
-          `table ${target} does not exist; create it or set create_if_missing: true`,
-          { where },
-        );
-      }
       const ddl = renderCreateTable('mysql', cfg.target, input.columns, cfg.primaryKey);
       ctx.emit('table.ddl_planned', { table: target, ddl });
       await session.query(ddl);

@@ -7,7 +7,12 @@ import { createWriterSchema } from './database-config.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
 import type { PostgresSession } from './postgres-client.js';
 import { POSTGRES_RUNTIME_DEPENDENCIES, openPostgresSession } from './postgres-client.js';
-import { checkTargetColumns, destroyOnAbort, runDatabaseWrite } from './run-database-write.js';
+import {
+  checkTableExists,
+  checkTargetColumns,
+  destroyOnAbort,
+  runDatabaseWrite,
+} from './run-database-write.js';
 import type { WriteAttempt } from './run-database-write.js';
 import { createStagingName, quoteIdentifier, quoteTableRef, renderCreateTable } from './sql-ddl.js';
 import { createProgressReporter } from './write-progress.js';
@@ -65,15 +70,8 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
   try {
     await session.query('BEGIN');
     const existing = await readTargetColumns(session, cfg);
-    ctx.emit('table.exists_check', { table: target, exists: existing !== undefined });
+    checkTableExists(a, existing !== undefined);
     if (existing === undefined) {
-      if (!cfg.createIfMissing) {
-        throw new OsirisError(
-          'config_error',
-          `table ${target} does not exist; create it or set create_if_missing: true`,
-          { where },
-        );
-      }
       // The schema too, in the same transaction: a failed load leaves neither behind.
       const schema = cfg.target.schema ? `CREATE SCHEMA IF NOT EXISTS ${q(cfg.target.schema)};\n` : '';
       const ddl = `${schema}${renderCreateTable('postgres', cfg.target, input.columns, cfg.primaryKey)}`;

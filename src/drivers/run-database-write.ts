@@ -23,6 +23,20 @@ export interface WriteAttempt {
   inputStep: string;
 }
 
+/** Record the target table check; a missing table without create_if_missing is a config error. */
+export function checkTableExists(a: WriteAttempt, exists: boolean): void {
+  a.ctx.emit('table.exists_check', { table: a.target, exists });
+  if (!exists && !a.cfg.createIfMissing) {
+    throw new OsirisError(
+      'config_error',
+      `table ${a.target} does not exist; create it or set create_if_missing: true`,
+      {
+        where: a.where,
+      },
+    );
+  }
+}
+
 export type LoadAttempt = (input: TableInfo, attempt: number) => Promise<number>;
 
 /** What a dialect's writer hands to the shared flow. */
