@@ -8,7 +8,7 @@
 // and the peak RSS of every osiris process (target <= 400 MB; at the largest size within 1.3x of the smallest).
 // Starts its own ephemeral MariaDB and PostgreSQL (test/support/start-*.sh) under bench/out/databases/ and
 // destroys them at the end; the generated data (bench/gen-events.mjs) is cached between runs.
-// Env: OSIRIS_BENCH_SIZES (default 1000000,5000000), OSIRIS_BENCH_MEMORY_LIMIT (default 192MB),
+// Env: OSIRIS_BENCH_SIZES (default 1000000,5000000), OSIRIS_BENCH_MEMORY_LIMIT (default 128MB: keeps every path under 400 MB at 5M rows),
 // OSIRIS_BENCH_THREADS (DuckDB threads, default 1).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoDir = dirname(benchDir);
 const outDir = process.env.OSIRIS_BENCH_OUT ?? join(benchDir, 'out');
 const sizes = (process.env.OSIRIS_BENCH_SIZES ?? '1000000,5000000').split(',').map(Number);
-const memoryLimit = process.env.OSIRIS_BENCH_MEMORY_LIMIT ?? '192MB';
+const memoryLimit = process.env.OSIRIS_BENCH_MEMORY_LIMIT ?? '128MB';
 // One DuckDB thread: on 2 cores the database server and Node need the other one (measured faster and
 // ~100 MB smaller than 2 threads on every path here).
 const threads = process.env.OSIRIS_BENCH_THREADS ?? '1';
