@@ -6,7 +6,7 @@
 // byte-identical to the input: the case checks that too.
 // Env: OSIRIS_BENCH_SIZES (default 1000000,5000000), OSIRIS_BENCH_MEMORY_LIMIT (default 256MB: DuckDB's own overhead beyond the limit is ~250 MB with 2 threads, so a
 // 512MB limit lets RSS grow from 1M to 5M rows while 256MB is already reached at 1M).
-import { spawn } from 'node:child_process';
+import { runTimed } from '../support/run-timed.mjs';
 import { createHash } from 'node:crypto';
 import {
   createReadStream,
@@ -66,16 +66,7 @@ steps:
 `;
 
 function run(command, args, options = {}) {
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const child = spawn(command, args, { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], ...options });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr, seconds: (performance.now() - t0) / 1000 }));
-  });
+  return runTimed(command, args, { cwd: project, ...options });
 }
 
 /** Run node with the RSS reporter preloaded; returns wall time and the child's peak RSS in MB. */

@@ -10,7 +10,7 @@
 // destroys them at the end; the generated data (bench/gen-events.mjs) is cached between runs.
 // Env: OSIRIS_BENCH_SIZES (default 1000000,5000000), OSIRIS_BENCH_MEMORY_LIMIT (default 128MB: keeps every path under 400 MB at 5M rows),
 // OSIRIS_BENCH_THREADS (DuckDB threads, default 1).
-import { spawn } from 'node:child_process';
+import { runTimed } from '../support/run-timed.mjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -46,16 +46,7 @@ const COLUMNS = [
 ];
 
 function run(command, args, options = {}) {
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const child = spawn(command, args, { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], ...options });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr, seconds: (performance.now() - t0) / 1000 }));
-  });
+  return runTimed(command, args, { cwd: project, ...options });
 }
 
 async function mustRun(label, command, args, options) {
