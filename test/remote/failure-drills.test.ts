@@ -30,7 +30,11 @@ afterAll(async () => {
 async function startSlowRun(target: Target, extra: string[] = []) {
   const project = env.project(FILES);
   const running = runOnTarget(target, env, project, 'pipelines/slow.yaml', extra);
-  const { session } = await waitForEvent(project, (e) => e.event === 'step_start' && e.step_id === 't_slow');
+  // the cleaned config is written after step_start: wait for it so the driver is really running
+  const { session } = await waitForEvent(
+    project,
+    (e) => e.event === 'artifact_created' && e.step_id === 't_slow' && e.type === 'cleaned_config',
+  );
   const root = findSandboxRoot(target, env, session);
   expect(root).toBeTruthy();
   const workers = findWorkerPids(root as string);
