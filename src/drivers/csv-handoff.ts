@@ -27,6 +27,9 @@ export interface HandoffResult {
 // table with part of the rows is ever created.
 const POISON = '\n"';
 
+/** Bytes the producer may run ahead of the data plane while DuckDB parses a buffer (bounded memory). */
+const HANDOFF_BUFFER_BYTES = 16 << 20;
+
 /** Create a FIFO (named pipe) at `path`; false where the platform has none (then callers use a file). */
 export function tryMakeFifo(path: string): boolean {
   if (process.platform === 'win32') return false;
@@ -38,7 +41,12 @@ async function openFifoWriter(path: string, loading: { settled: boolean; error: 
   for (;;) {
     try {
       const fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
-      return new Socket({ fd, readable: false, writable: true });
+      return new Socket({
+        fd,
+        readable: false,
+        writable: true,
+        writableHighWaterMark: HANDOFF_BUFFER_BYTES,
+      } as ConstructorParameters<typeof Socket>[0]);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
     }

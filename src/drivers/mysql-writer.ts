@@ -13,6 +13,7 @@ import {
 import {
   checkTableExists,
   checkTargetColumns,
+  commitAttempt,
   destroyOnAbort,
   runDatabaseWrite,
 } from './run-database-write.js';
@@ -137,7 +138,7 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
     if (cfg.mode === 'append') {
       await session.query('START TRANSACTION');
       written = await loadRows(session, table, input, a, useLoadData);
-      await session.query('COMMIT');
+      await commitAttempt(a, () => session.query('COMMIT'));
     } else {
       // A TEMPORARY table: no implicit commit, private to this connection, gone if the connection dies.
       const stage = quoteTableRef('mysql', {
@@ -160,7 +161,7 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
           `INSERT INTO ${table} (${columnList}) SELECT ${columnList} FROM ${stage} ON DUPLICATE KEY UPDATE ${updates}`,
         );
       }
-      await session.query('COMMIT');
+      await commitAttempt(a, () => session.query('COMMIT'));
       await session.query(`DROP TEMPORARY TABLE ${stage}`);
     }
     await session.close();

@@ -10,6 +10,7 @@ import { POSTGRES_RUNTIME_DEPENDENCIES, openPostgresSession } from './postgres-c
 import {
   checkTableExists,
   checkTargetColumns,
+  commitAttempt,
   destroyOnAbort,
   runDatabaseWrite,
 } from './run-database-write.js';
@@ -114,7 +115,7 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
       // DO NOTHING (a key-only table) reports only new rows; every staged row is then present anyway.
       written = nonKey.length || cfg.mode === 'replace' ? moved.rowCount : staged;
     }
-    await session.query('COMMIT');
+    await commitAttempt(a, () => session.query('COMMIT'));
     await session.close();
     return written;
   } catch (error) {

@@ -3,10 +3,9 @@ import { OsirisError } from '../core/index.js';
 import type { WriterConfig } from './database-config.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
 import { readSingleInput, readWriterConfig } from './database-config.js';
-import { addFailureContext, isTransientFailure } from './database-failure.js';
+import { DatabaseFailure, addFailureContext, isTransientFailure } from './database-failure.js';
 import { runWithRetry } from './retry-transient.js';
 
-/** One attempt of a load: a whole unit of work that either commits every row or leaves the target as it was. */
 /** What one load attempt of a database writer works with. */
 export interface WriteAttempt {
   /** The step context. */
@@ -33,6 +32,30 @@ export function checkTableExists(a: WriteAttempt, exists: boolean): void {
       {
         where: a.where,
       },
+    );
+  }
+}
+
+/**
+ * COMMIT an attempt. A connection lost during COMMIT leaves the outcome unknown (the server may have
+ * committed before the reply was lost): replace and upsert may run again and end with the same rows,
+ * but an append must not be retried, or its rows could be written twice.
+ */
+export async function commitAttempt(a: WriteAttempt, commit: () => Promise<unknown>): Promise<void> {
+  try {
+    await commit();
+  } catch (error) {
+    if (a.cfg.mode !== 'append' || !(error instanceof DatabaseFailure) || error.kind !== 'transient')
+      throw error;
+    const prefix = error.where === undefined ? '' : `${error.where}: `;
+    const cause = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    throw new DatabaseFailure(
+      error.code,
+      `the connection was lost during COMMIT, so whether the rows were appended is unknown; not retried, ` +
+        `so that no row is written twice (check ${a.target} before running again): ${cause}`,
+      'deterministic',
+      error.serverCode,
+      a.where,
     );
   }
 }

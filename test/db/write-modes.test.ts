@@ -250,3 +250,41 @@ describe.each(dialects)('$name writer', (d) => {
     expect(await d.checksum('aborted')).toBe(before);
   });
 });
+
+describe('PostgreSQL writer: a connection lost during COMMIT', () => {
+  // A deferred constraint trigger runs at COMMIT and terminates its own backend (SQLSTATE 57P01, a
+  // transient failure): the client cannot know whether the server committed.
+  const dieAtCommit = (table: string): string => `
+    CREATE TABLE wm.${table} (id BIGINT PRIMARY KEY, name TEXT, amount NUMERIC(12,2), flag BOOLEAN, ts TIMESTAMP);
+    CREATE OR REPLACE FUNCTION wm.die_at_commit() RETURNS trigger LANGUAGE plpgsql AS
+      'BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END';
+    CREATE CONSTRAINT TRIGGER die_at_commit AFTER INSERT ON wm.${table}
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wm.die_at_commit();`;
+  const write = (stepId: string, config: Record<string, unknown>) =>
+    runDriver(harness, postgresWriterModule, stepId, {
+      config: { schema: 'wm', retry_initial_delay_ms: 50, ...config },
+      connection: createServerConnection('postgres', postgres),
+      inputs: { input: 'small' },
+    });
+
+  it('fails an append without retrying it, saying the outcome is unknown', async () => {
+    await runPsql(postgres, dieAtCommit('commit_lost'));
+    const outcome = await write('commit_lost_append', { table: 'commit_lost' });
+    expect(outcome.error?.message).toMatch(/lost during COMMIT.*unknown; not retried/);
+    expect(outcome.recorded.logs.filter((l) => l.message.includes('retrying'))).toEqual([]);
+    expect(await countPostgres(postgres, 'wm.commit_lost')).toBe(0);
+  });
+
+  it('retries an upsert, which ends with the same rows however often it runs', async () => {
+    await runPsql(postgres, dieAtCommit('commit_lost_upsert'));
+    const outcome = await write('commit_lost_upsert', {
+      table: 'commit_lost_upsert',
+      write_mode: 'upsert',
+      primary_key: ['id'],
+      retry_attempts: 2,
+    });
+    expect(outcome.error).toBeDefined();
+    expect(outcome.error?.message).not.toMatch(/not retried/);
+    expect(outcome.recorded.logs.filter((l) => l.message.includes('retrying'))).toHaveLength(1);
+  });
+});
