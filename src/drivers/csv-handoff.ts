@@ -28,7 +28,7 @@ export interface HandoffResult {
 const POISON = '\n"';
 
 /** Bytes the producer may run ahead of the data plane while DuckDB parses a buffer (bounded memory). */
-const HANDOFF_BUFFER_BYTES = 16 << 20;
+const HANDOFF_BUFFER_BYTES = 4 << 20;
 
 /** Create a FIFO (named pipe) at `path`; false where the platform has none (then callers use a file). */
 export function tryMakeFifo(path: string): boolean {

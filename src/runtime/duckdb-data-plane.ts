@@ -21,6 +21,9 @@ import {
 } from './canonical-text-sql.js';
 import { loadCsvTable } from './load-csv-table.js';
 import type { SqlSession } from './load-csv-table.js';
+import { bindInputViews, createAliasView, dropAliasNamed, dropInputViews } from './step-views.js';
+
+export { aliasOf } from './step-views.js';
 
 /** Options of the run-local data plane. */
 export interface DuckDbDataPlaneOptions {
@@ -65,11 +68,6 @@ export async function createDuckDbDataPlane(options: DuckDbDataPlaneOptions): Pr
   return new DuckDbPlane(instance, connection, options.workDir);
 }
 
-/** `df_<id>` with every character outside [a-z0-9_] replaced by `_`. */
-export function aliasOf(stepId: string): string {
-  return `df_${stepId.replace(/[^a-z0-9_]/g, '_')}`;
-}
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -82,12 +80,19 @@ function wrapError(error: unknown, code: ErrorCode, stepId: string, prefix = '')
 class DuckDbPlane implements DuckDbDataPlane {
   private queue: Promise<unknown> = Promise.resolve();
   private temporaryFiles = 0;
+  /** The main connection as the small interface the helper files use. */
+  private readonly session: SqlSession;
 
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly workDir: string,
-  ) {}
+  ) {
+    this.session = {
+      run: async (sql) => void (await connection.run(sql)),
+      query: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
+    };
+  }
 
   /** Main-connection work runs one statement sequence at a time (temp views are per connection). */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -98,7 +103,11 @@ class DuckDbPlane implements DuckDbDataPlane {
 
   async createFromQuery(stepId: string, sql: string, inputs: Record<string, string>): Promise<TableInfo> {
     return this.exclusive(async () => {
-      const views = await this.bindInputs(stepId, inputs);
+      const views = await bindInputViews(this.session, stepId, inputs, (from) => this.describeNow(from)).catch(
+        (error: unknown) => {
+          throw wrapError(error, 'sql_error', stepId);
+        },
+      );
       try {
         const extracted = await this.connection.extractStatements(sql).catch((error: unknown) => {
           throw wrapError(error, 'sql_error', stepId);
@@ -120,7 +129,7 @@ class DuckDbPlane implements DuckDbDataPlane {
             { where: stepId },
           );
         }
-        await this.dropAliasNamed(stepId);
+        await dropAliasNamed(this.session, stepId);
         const body = sql.replace(/[\s;]+$/, '');
         await this.connection
           .run(`CREATE OR REPLACE TABLE main.${quoteIdent(stepId)} AS\n${body}\n`)
@@ -128,55 +137,19 @@ class DuckDbPlane implements DuckDbDataPlane {
             throw wrapError(error, 'sql_error', stepId);
           });
       } finally {
-        for (const view of views)
-          await this.connection.run(`DROP VIEW IF EXISTS temp.main.${quoteIdent(view)}`);
+        await dropInputViews(this.session, views);
       }
-      await this.createAlias(stepId);
+      await createAliasView(this.session, stepId);
       return this.describeNow(stepId);
     });
   }
 
-  /** Each input name becomes a TEMP view; `input_df` too when exactly one upstream step is bound. */
-  private async bindInputs(stepId: string, inputs: Record<string, string>): Promise<string[]> {
-    const bindings = new Map(Object.entries(inputs));
-    const upstream = new Set(bindings.values());
-    const [only] = upstream;
-    if (upstream.size === 1 && only !== undefined && !bindings.has('input_df'))
-      bindings.set('input_df', only);
-    const views: string[] = [];
-    try {
-      for (const [name, from] of bindings) {
-        await this.describeNow(from).catch(() => {
-          throw new OsirisError(
-            'input_error',
-            `input "${name}" refers to step "${from}", which has no output table in the data plane`,
-            { where: stepId },
-          );
-        });
-        if (name === from) continue;
-        await this.connection.run(
-          `CREATE OR REPLACE TEMP VIEW ${quoteIdent(name)} AS SELECT * FROM main.${quoteIdent(from)}`,
-        );
-        views.push(name);
-      }
-    } catch (error) {
-      for (const view of views)
-        await this.connection.run(`DROP VIEW IF EXISTS temp.main.${quoteIdent(view)}`);
-      throw wrapError(error, 'sql_error', stepId);
-    }
-    return views;
-  }
-
   async createFromCsv(stepId: string, options: CsvReadOptions): Promise<TableInfo> {
     return this.exclusive(async () => {
-      await this.dropAliasNamed(stepId);
-      const session: SqlSession = {
-        run: async (sql) => void (await this.connection.run(sql)),
-        query: async (sql) => (await this.connection.runAndReadAll(sql)).getRowObjectsJS(),
-      };
+      await dropAliasNamed(this.session, stepId);
       const transcodePath = join(this.workDir, `transcoded-${++this.temporaryFiles}.csv`);
-      await loadCsvTable(session, { stepId, table: `main.${quoteIdent(stepId)}`, transcodePath }, options);
-      await this.createAlias(stepId);
+      await loadCsvTable(this.session, { stepId, table: `main.${quoteIdent(stepId)}`, transcodePath }, options);
+      await createAliasView(this.session, stepId);
       return this.describeNow(stepId);
     });
   }
@@ -192,7 +165,7 @@ class DuckDbPlane implements DuckDbDataPlane {
       const fail = (error: unknown): never => {
         throw wrapError(error, 'driver_error', stepId, 'loading rows into the data plane: ');
       };
-      await this.dropAliasNamed(stepId);
+      await dropAliasNamed(this.session, stepId);
       const typed = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
       await this.connection.run(`CREATE OR REPLACE TABLE ${table} (${typed})`).catch(fail);
       await this.connection.run(
@@ -231,7 +204,7 @@ class DuckDbPlane implements DuckDbDataPlane {
       } finally {
         await this.connection.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
       }
-      await this.createAlias(stepId);
+      await createAliasView(this.session, stepId);
       return this.describeNow(stepId);
     });
   }
@@ -305,29 +278,6 @@ class DuckDbPlane implements DuckDbDataPlane {
       });
       return result.rowsChanged;
     });
-  }
-
-  /** `df_<id>` view, unless that name is some step's own table. */
-  private async createAlias(stepId: string): Promise<void> {
-    const alias = aliasOf(stepId);
-    if (alias === stepId) return;
-    const clash = await this.connection.runAndReadAll(
-      `SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $name`,
-      { name: alias },
-    );
-    if (clash.currentRowCount > 0) return;
-    await this.connection.run(
-      `CREATE OR REPLACE VIEW main.${quoteIdent(alias)} AS SELECT * FROM main.${quoteIdent(stepId)}`,
-    );
-  }
-
-  /** A step's own table wins over another step's `df_` alias of the same name. */
-  private async dropAliasNamed(name: string): Promise<void> {
-    const views = await this.connection.runAndReadAll(
-      `SELECT 1 FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND view_name = $name`,
-      { name },
-    );
-    if (views.currentRowCount > 0) await this.connection.run(`DROP VIEW main.${quoteIdent(name)}`);
   }
 
   interrupt(): void {
