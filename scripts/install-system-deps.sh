@@ -7,6 +7,7 @@ need=()
 command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server mariadb-client)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql postgresql-client)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 ((${#need[@]} == 0)) && exit 0
 if [[ $(id -u) != 0 ]]; then
   echo "install-system-deps: missing ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2

@@ -19,6 +19,10 @@ export interface DatabaseEndpoint {
   database: string | undefined;
   /** Connection string when the connection has one (the client parses it: it may carry options). */
   dsn: string | undefined;
+  /** PostgreSQL protocol: libpq `sslmode` from the fields (the DSN may carry its own). */
+  sslmode: string | undefined;
+  /** PostgreSQL protocol: CA certificate (PEM text or an absolute path) for verifying the server. */
+  sslrootcert: string | undefined;
   /** Masks every form of every secret of this connection. */
   mask: Masker;
 }
@@ -105,6 +109,8 @@ export function readDatabaseEndpoint(
     password,
     database: readText(f, 'database'),
     dsn,
+    sslmode: readText(f, 'sslmode'),
+    sslrootcert: readText(f, 'sslrootcert'),
     mask: createMasker(secrets),
   };
 }

@@ -39,9 +39,13 @@ export function addFailureContext(error: unknown, context: string): unknown {
 }
 
 /** What to check for a connection failure, keyed by what went wrong; undefined for other failures. */
-export function suggestConnectionFix(kind: 'auth' | 'network' | 'database' | undefined): string | undefined {
+export function suggestConnectionFix(
+  kind: 'auth' | 'network' | 'database' | 'tls' | undefined,
+): string | undefined {
   if (kind === 'auth') return 'check the user and password of the connection';
   if (kind === 'network') return 'check the host and port, and that the server is running and reachable';
   if (kind === 'database') return 'check the database name of the connection';
+  if (kind === 'tls')
+    return "check the connection's sslmode and sslrootcert (the server's certificate was refused)";
   return undefined;
 }

@@ -3,11 +3,13 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import type { ErrorCode } from '../core/index.js';
+import type { ErrorCode, OsirisError } from '../core/index.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
 import { describeEndpoint } from './database-endpoint.js';
 import type { FailureKind } from './database-failure.js';
 import { DatabaseFailure, suggestConnectionFix } from './database-failure.js';
+import type { PostgresTlsPlan } from './postgres-tls.js';
+import { planPostgresTls } from './postgres-tls.js';
 
 /** Runtime dependencies of the PostgreSQL components (pinned; checked in sandboxes). */
 export const POSTGRES_RUNTIME_DEPENDENCIES = [
@@ -115,11 +117,13 @@ export function wrapPostgresError(
   const fix = suggestConnectionFix(
     /^28/.test(code)
       ? 'auth'
-      : code === '3D000'
-        ? 'database'
-        : /^E[A-Z]+$/.test(code) || /timeout|terminated|closed/i.test(raw)
-          ? 'network'
-          : undefined,
+      : /CERT|SSL|TLS/.test(code) || /certificate/i.test(raw)
+        ? 'tls'
+        : code === '3D000'
+          ? 'database'
+          : /^E[A-Z]+$/.test(code) || /timeout|terminated|closed/i.test(raw)
+            ? 'network'
+            : undefined,
   );
   const place = `${what === 'connecting' ? 'connecting to' : `${what} on`} ${describeEndpoint(endpoint, 5432)}`;
   const text = `${place} failed: ${raw}${extra.length ? ` (${extra.join('; ')})` : ''}${code ? ` [${code}]` : ''}${fix && what === 'connecting' ? `; ${fix}` : ''}`;
@@ -134,37 +138,63 @@ export function wrapPostgresError(
   );
 }
 
-function isLocalHost(host: string | undefined): boolean {
-  return (
-    host === undefined ||
-    host === 'localhost' ||
-    host === '127.0.0.1' ||
-    host === '::1' ||
-    host.startsWith('/')
-  );
-}
-
-function buildClientConfig(endpoint: DatabaseEndpoint, options: PostgresSessionOptions): pg.ClientConfig {
+function buildClientConfig(
+  endpoint: DatabaseEndpoint,
+  options: PostgresSessionOptions,
+  ssl: PostgresTlsPlan['ssl'],
+  dsn: string | undefined,
+): pg.ClientConfig {
   const config: pg.ClientConfig = {
     connectionTimeoutMillis: options.connectTimeoutMs,
     application_name: 'osiris',
     keepAlive: true,
     // Every value stays the server's text: no Date, no float, no JSON.parse.
     types: { getTypeParser: () => (value: string) => value },
+    ssl,
   };
   if (options.statementTimeoutMs) config.statement_timeout = options.statementTimeoutMs;
-  if (endpoint.dsn) config.connectionString = endpoint.dsn;
+  if (dsn) config.connectionString = dsn;
   else {
     config.host = endpoint.host;
     if (endpoint.port !== undefined) config.port = endpoint.port;
     if (endpoint.user !== undefined) config.user = endpoint.user;
     if (endpoint.password !== undefined) config.password = endpoint.password;
     if (endpoint.database !== undefined) config.database = endpoint.database;
-    // Supabase only accepts remote connections over TLS; its certificates chain to Supabase's own CA.
-    if (endpoint.family === 'supabase' && !isLocalHost(endpoint.host))
-      config.ssl = { rejectUnauthorized: false };
   }
   return config;
+}
+
+/** Connect with the TLS plan; `allow`/`prefer` ask again without TLS when the server refuses it. */
+async function connectClient(
+  endpoint: DatabaseEndpoint,
+  options: PostgresSessionOptions,
+): Promise<pg.Client> {
+  let plan: PostgresTlsPlan;
+  try {
+    plan = planPostgresTls(endpoint);
+  } catch (error) {
+    const e = error as OsirisError;
+    throw new DatabaseFailure(e.code, endpoint.mask(e.message), 'deterministic', undefined, options.where);
+  }
+  const attempt = async (ssl: PostgresTlsPlan['ssl']): Promise<pg.Client> => {
+    const client = new pg.Client(buildClientConfig(endpoint, options, ssl, plan.dsn));
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      client.end().catch(() => undefined);
+      throw error;
+    }
+  };
+  try {
+    return await attempt(plan.ssl);
+  } catch (error) {
+    if (plan.fallbackToPlain && /does not support SSL/i.test(String((error as Error).message)))
+      return attempt(false).catch((again: unknown) => {
+        throw wrapPostgresError(again, 'connecting', endpoint, options.where);
+      });
+    throw wrapPostgresError(error, 'connecting', endpoint, options.where);
+  }
 }
 
 function mapFields(fields: readonly pg.FieldDef[] | undefined): PostgresField[] {
@@ -181,18 +211,12 @@ export async function openPostgresSession(
   options: PostgresSessionOptions,
 ): Promise<PostgresSession> {
   const { where } = options;
-  const client = new pg.Client(buildClientConfig(endpoint, options));
+  const client = await connectClient(endpoint, options);
   // A backend terminated while idle emits 'error' on the client; without a listener Node would crash.
   let lastError: unknown;
   client.on('error', (error) => {
     lastError = error;
   });
-  try {
-    await client.connect();
-  } catch (error) {
-    client.end().catch(() => undefined);
-    throw wrapPostgresError(error, 'connecting', endpoint, where);
-  }
   const fail = (error: unknown, what: string): DatabaseFailure =>
     wrapPostgresError(error ?? lastError, what, endpoint, where);
   const run = async (sql: string, params?: unknown[]): Promise<PostgresResult> => {

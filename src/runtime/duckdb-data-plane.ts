@@ -103,11 +103,11 @@ class DuckDbPlane implements DuckDbDataPlane {
 
   async createFromQuery(stepId: string, sql: string, inputs: Record<string, string>): Promise<TableInfo> {
     return this.exclusive(async () => {
-      const views = await bindInputViews(this.session, stepId, inputs, (from) => this.describeNow(from)).catch(
-        (error: unknown) => {
-          throw wrapError(error, 'sql_error', stepId);
-        },
-      );
+      const views = await bindInputViews(this.session, stepId, inputs, (from) =>
+        this.describeNow(from),
+      ).catch((error: unknown) => {
+        throw wrapError(error, 'sql_error', stepId);
+      });
       try {
         const extracted = await this.connection.extractStatements(sql).catch((error: unknown) => {
           throw wrapError(error, 'sql_error', stepId);
@@ -148,7 +148,11 @@ class DuckDbPlane implements DuckDbDataPlane {
     return this.exclusive(async () => {
       await dropAliasNamed(this.session, stepId);
       const transcodePath = join(this.workDir, `transcoded-${++this.temporaryFiles}.csv`);
-      await loadCsvTable(this.session, { stepId, table: `main.${quoteIdent(stepId)}`, transcodePath }, options);
+      await loadCsvTable(
+        this.session,
+        { stepId, table: `main.${quoteIdent(stepId)}`, transcodePath },
+        options,
+      );
       await createAliasView(this.session, stepId);
       return this.describeNow(stepId);
     });

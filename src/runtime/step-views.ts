@@ -53,7 +53,11 @@ export async function bindInputViews(
   return views;
 }
 
-async function existsInMain(session: SqlSession, catalog: 'tables' | 'views', name: string): Promise<boolean> {
+async function existsInMain(
+  session: SqlSession,
+  catalog: 'tables' | 'views',
+  name: string,
+): Promise<boolean> {
   const column = catalog === 'tables' ? 'table_name' : 'view_name';
   const rows = await session.query(
     `SELECT 1 FROM duckdb_${catalog}() WHERE database_name = current_database() AND schema_name = 'main' AND ${column} = ${quoteString(name)}`,

@@ -30,6 +30,8 @@ export interface DbServer {
   database: string;
   /** Unix socket (MariaDB) or socket directory (PostgreSQL) for the admin clients. */
   socket: string;
+  /** PostgreSQL: the server's self-signed TLS certificate (for localhost and 127.0.0.1). */
+  sslCert?: string;
 }
 
 /** Both servers, or why they could not start (tests then fail with this message, never skip). */
@@ -196,6 +198,7 @@ export async function startDbServers(): Promise<RunningDbServers> {
       password: POSTGRES_CANARY_PASSWORD,
       database: 'etl',
       socket: p.PG_SOCKET_DIR ?? '',
+      sslCert: p.PG_SSL_CERT,
     };
     await loadMovies(mariadb, postgres);
     return { info: { mariadb, postgres }, stop };

@@ -119,7 +119,7 @@ print_env() {
   local port; port=$(<"$PORTFILE")
   printf '%s=%q\n' PGHOST 127.0.0.1 PGPORT "$port" PGUSER postgres PGPASSWORD "$PASSWORD" PGDATABASE "$DATABASE" \
     PG_SOCKET_DIR "$SOCKDIR" POSTGRES_URL "postgres://postgres:$(url_encode "$PASSWORD")@127.0.0.1:$port/$DATABASE" \
-    POSTGRES_DIR "$DIR" POSTGRES_PID "$(server_pid)"
+    POSTGRES_DIR "$DIR" POSTGRES_PID "$(server_pid)" PG_SSL_CERT "$DATA/server.crt"
 }
 
 do_stop() {   # do_stop [KILL]: KILL = data is about to be discarded, skip the clean shutdown
@@ -157,10 +157,19 @@ do_start() {
       --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$DIR/initdb.log" 2>&1 \
       || { rm -f "$pwfile"; tail -20 "$DIR/initdb.log" >&2; die "initdb failed"; }
     rm -f "$pwfile"
+    # TLS with a self-signed certificate for localhost and 127.0.0.1 (the sslmode tests verify against it).
+    command -v openssl >/dev/null || die "openssl is needed for the test server's TLS certificate (apt-get install openssl)"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$DATA/server.key" -out "$DATA/server.crt" >"$DIR/openssl.log" 2>&1 \
+      || { cat "$DIR/openssl.log" >&2; die "openssl could not make the server certificate"; }
+    chmod 600 "$DATA/server.key"; chmod 644 "$DATA/server.crt"
+    if [[ $(id -u) == 0 ]]; then chown "$OS_USER:" "$DATA/server.key" "$DATA/server.crt"; fi
     cat >>"$DATA/postgresql.conf" <<EOF
 
 # --- ephemeral test server (start-postgres.sh) ---
 listen_addresses = '127.0.0.1'
+ssl = on
 fsync = off
 synchronous_commit = off
 full_page_writes = off

@@ -1,0 +1,154 @@
+// sslmode and sslrootcert of PostgreSQL-protocol connections, against the real test server (TLS on, a
+// self-signed certificate for localhost and 127.0.0.1 made by test/support/start-postgres.sh), plus a
+// loopback fake that refuses TLS to show the `prefer` fallback.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDatabaseEndpoint } from '../../src/drivers/database-endpoint.js';
+import { openPostgresSession } from '../../src/drivers/postgres-client.js';
+import { planPostgresTls } from '../../src/drivers/postgres-tls.js';
+import type { DbServer } from '../support/db-servers.js';
+import { createServerConnection, readDbServers } from '../support/read-db-servers.js';
+
+let postgres: DbServer;
+const warnings: string[] = [];
+const onWarning = (w: Error): void => void warnings.push(w.message);
+
+beforeAll(() => {
+  ({ postgres } = readDbServers());
+  process.on('warning', onWarning);
+});
+afterAll(() => {
+  process.off('warning', onWarning);
+});
+
+function endpointOf(fields: Record<string, unknown>, family: 'postgres' | 'supabase' = 'postgres') {
+  return readDatabaseEndpoint(createServerConnection(family, postgres, fields), 'step tls');
+}
+
+/** Connect and ask the server whether this connection is encrypted. */
+async function connectAndAskSsl(fields: Record<string, unknown>, family?: 'postgres' | 'supabase') {
+  const session = await openPostgresSession(endpointOf(fields, family), {
+    connectTimeoutMs: 5000,
+    where: 'step tls',
+  });
+  try {
+    const result = await session.query('SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+    return result.rows[0]?.[0];
+  } finally {
+    await session.close();
+  }
+}
+
+describe('PostgreSQL TLS (real server with TLS on)', () => {
+  it('the test server has a certificate', () => {
+    expect(postgres.sslCert).toBeTruthy();
+    expect(readFileSync(postgres.sslCert as string, 'utf8')).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('plain without sslmode; disable is plain; require, prefer and allow encrypt', async () => {
+    expect(await connectAndAskSsl({})).toBe('false');
+    expect(await connectAndAskSsl({ sslmode: 'disable' })).toBe('false');
+    expect(await connectAndAskSsl({ sslmode: 'require' })).toBe('true');
+    expect(await connectAndAskSsl({ sslmode: 'prefer' })).toBe('true');
+    expect(await connectAndAskSsl({ sslmode: 'allow' })).toBe('true');
+  });
+
+  it('a DSN with sslmode=require encrypts without node-postgres turning it into verify-full', async () => {
+    const dsn = `postgresql://postgres:${encodeURIComponent(postgres.password)}@127.0.0.1:${postgres.port}/${postgres.database}?sslmode=require&application_name=tls-test`;
+    const before = warnings.length;
+    expect(await connectAndAskSsl({ dsn, host: undefined, port: undefined }, 'supabase')).toBe('true');
+    expect(warnings.slice(before).filter((w) => /SSL|sslmode/i.test(w))).toEqual([]);
+  });
+
+  it('verify-full and verify-ca accept the server with its CA as a file or as PEM text', async () => {
+    const cert = postgres.sslCert as string;
+    expect(await connectAndAskSsl({ host: 'localhost', sslmode: 'verify-full', sslrootcert: cert })).toBe(
+      'true',
+    );
+    expect(await connectAndAskSsl({ sslmode: 'verify-full', sslrootcert: cert })).toBe('true');
+    const pem = readFileSync(cert, 'utf8');
+    expect(await connectAndAskSsl({ sslmode: 'verify-ca', sslrootcert: pem })).toBe('true');
+    // libpq: require with a root certificate verifies the chain
+    expect(await connectAndAskSsl({ sslmode: 'require', sslrootcert: pem })).toBe('true');
+  });
+
+  it('verify-full without the CA refuses the self-signed certificate: connection_error, a hint, no secret', async () => {
+    const failure = await connectAndAskSsl({ sslmode: 'verify-full' }).then(
+      () => undefined,
+      (error: unknown) => error as { code: string; message: string },
+    );
+    expect(failure?.code).toBe('connection_error');
+    expect(failure?.message).toMatch(/certificate/);
+    expect(failure?.message).toMatch(/sslmode and sslrootcert/);
+    expect(failure?.message).not.toContain(postgres.password);
+  });
+
+  it('refuses an unknown sslmode and a relative or missing sslrootcert, naming the connection', () => {
+    expect(() => planPostgresTls(endpointOf({ sslmode: 'required' }))).toThrow(
+      /@postgres\.test: sslmode 'required' is not one of disable, allow, prefer, require, verify-ca, verify-full/,
+    );
+    expect(() => planPostgresTls(endpointOf({ sslmode: 'verify-ca', sslrootcert: 'ca.pem' }))).toThrow(
+      /'sslrootcert' must be PEM text or an absolute file path, got 'ca.pem'/,
+    );
+    expect(() =>
+      planPostgresTls(endpointOf({ sslmode: 'verify-ca', sslrootcert: '/nonexistent/ca.pem' })),
+    ).toThrow(/cannot read sslrootcert \/nonexistent\/ca\.pem/);
+  });
+
+  it('a supabase connection to a remote host defaults to require; to loopback, to plain', () => {
+    const remote = readDatabaseEndpoint(
+      {
+        family: 'supabase',
+        alias: 'p',
+        fields: { url: 'https://abcdefgh.supabase.co', password: 'x' },
+        secrets: [],
+      },
+      'step tls',
+    );
+    expect(planPostgresTls(remote)).toMatchObject({ mode: 'require', ssl: { rejectUnauthorized: false } });
+    expect(planPostgresTls(endpointOf({}, 'supabase'))).toMatchObject({ mode: 'disable', ssl: false });
+  });
+});
+
+describe('sslmode prefer against a server without TLS (loopback fake)', () => {
+  it('asks for TLS, is refused, and connects again without it', async () => {
+    const firstMessages: number[] = [];
+    const server = createServer((socket: Socket) => {
+      socket.once('data', (data: Buffer) => {
+        const code = data.readUInt32BE(4);
+        firstMessages.push(code);
+        // 80877103 = SSLRequest: answer "no TLS here"; a startup message then gets the connection closed.
+        if (code === 80877103) socket.write('N');
+        else socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const failure = await openPostgresSession(endpointOf({ port, sslmode: 'prefer' }), {
+        connectTimeoutMs: 3000,
+        where: 'step tls',
+      }).then(
+        () => undefined,
+        (error: unknown) => error as { code: string },
+      );
+      expect(firstMessages).toEqual([80877103, 196608]);
+      expect(failure?.code).toBe('connection_error');
+
+      firstMessages.length = 0;
+      const strict = await openPostgresSession(endpointOf({ port, sslmode: 'require' }), {
+        connectTimeoutMs: 3000,
+        where: 'step tls',
+      }).then(
+        () => undefined,
+        (error: unknown) => error as { code: string; message: string },
+      );
+      expect(firstMessages).toEqual([80877103]);
+      expect(strict?.message).toMatch(/does not support SSL/);
+    } finally {
+      server.close();
+    }
+  });
+});
