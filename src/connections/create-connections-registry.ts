@@ -6,7 +6,7 @@ import { createMasker } from '../core/mask.js';
 import { DSN_SCHEMES } from './connection-fields.js';
 import { isSecretKey } from '../core/is-secret-key.js';
 import { maskConfig } from './mask-config.js';
-import { parseDsn } from './parse-dsn.js';
+import { parseDsn } from '../core/parse-dsn.js';
 import { isValidPort, type ConnectionEntry } from './read-connections-yaml.js';
 import { renderTemplate, renderTemplateLeniently } from './parse-template.js';
 

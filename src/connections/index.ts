@@ -9,5 +9,3 @@ export type { LoadConnectionsInput } from './load-connections.js';
 export { maskConfig, maskConnectionStrings } from './mask-config.js';
 export { parseConnections } from './parse-connections.js';
 export { parseDotenv } from './parse-dotenv.js';
-export { parseDsn } from './parse-dsn.js';
-export type { DsnParts, DsnProblem } from './parse-dsn.js';

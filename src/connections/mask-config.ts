@@ -1,7 +1,7 @@
 import { MASK } from '../core/mask.js';
 import type { Masker } from '../core/mask.js';
 import { isSecretKey } from '../core/is-secret-key.js';
-import { findUserinfoEnd } from './parse-dsn.js';
+import { findUserinfoEnd } from '../core/parse-dsn.js';
 
 const URL_TOKEN = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'<>]+/g;
 // libpq / ODBC keyword strings: `host=h password=secret`, `Server=h;Pwd=secret;`. No spaces around `=`,

@@ -12,3 +12,4 @@ export * from './adapter.js';
 export * from './session-files.js';
 export * from './version.js';
 export * from './is-secret-key.js';
+export * from './parse-dsn.js';

@@ -1,5 +1,5 @@
 import type { Masker, ResolvedConnection } from '../core/index.js';
-import { OsirisError, createMasker } from '../core/index.js';
+import { OsirisError, createMasker, parseDsn } from '../core/index.js';
 
 /** Where a database connection goes, read from a resolved `mysql` / `postgres` / `supabase` connection. */
 export interface DatabaseEndpoint {
@@ -94,8 +94,12 @@ export function readDatabaseEndpoint(
     ...listUrlPasswords(dsn),
     ...listUrlPasswords(readText(f, 'url')),
   ];
+  // The registry puts the DSN's decoded parts in the fields; a connection built elsewhere may not have them.
+  const parsed = dsn ? parseDsn(dsn) : undefined;
+  const fromDsn = typeof parsed === 'object' ? parsed : undefined;
   const host =
     readText(f, 'host') ??
+    fromDsn?.host ??
     (connection.family === 'supabase' ? deriveSupabaseHost(readText(f, 'url')) : undefined);
   if (!host && !dsn) {
     throw new OsirisError('connection_error', `connection ${label} has neither 'host' nor 'dsn'`, { where });
@@ -104,10 +108,10 @@ export function readDatabaseEndpoint(
     label,
     family: connection.family,
     host,
-    port: readPort(f, `connection ${label}`),
-    user: readText(f, 'user'),
-    password,
-    database: readText(f, 'database'),
+    port: readPort(f, `connection ${label}`) ?? fromDsn?.port,
+    user: readText(f, 'user') ?? fromDsn?.user,
+    password: password ?? fromDsn?.password,
+    database: readText(f, 'database') ?? fromDsn?.database,
     dsn,
     sslmode: readText(f, 'sslmode'),
     sslrootcert: readText(f, 'sslrootcert'),

@@ -8,8 +8,8 @@ import type { DatabaseEndpoint } from './database-endpoint.js';
 import { describeEndpoint } from './database-endpoint.js';
 import type { FailureKind } from './database-failure.js';
 import { DatabaseFailure, suggestConnectionFix } from './database-failure.js';
-import type { PostgresTlsPlan } from './postgres-tls.js';
-import { planPostgresTls } from './postgres-tls.js';
+import type { PostgresConnectionPlan } from './plan-postgres-connection.js';
+import { planPostgresConnection } from './plan-postgres-connection.js';
 
 /** Runtime dependencies of the PostgreSQL components (pinned; checked in sandboxes). */
 export const POSTGRES_RUNTIME_DEPENDENCIES = [
@@ -141,26 +141,24 @@ export function wrapPostgresError(
 function buildClientConfig(
   endpoint: DatabaseEndpoint,
   options: PostgresSessionOptions,
-  ssl: PostgresTlsPlan['ssl'],
-  dsn: string | undefined,
+  plan: PostgresConnectionPlan,
+  ssl: PostgresConnectionPlan['ssl'],
 ): pg.ClientConfig {
   const config: pg.ClientConfig = {
     connectionTimeoutMillis: options.connectTimeoutMs,
-    application_name: 'osiris',
+    application_name: plan.dsnOptions.application_name ?? 'osiris',
     keepAlive: true,
     // Every value stays the server's text: no Date, no float, no JSON.parse.
     types: { getTypeParser: () => (value: string) => value },
     ssl,
+    host: endpoint.host,
   };
+  if (plan.dsnOptions.options !== undefined) config.options = plan.dsnOptions.options;
   if (options.statementTimeoutMs) config.statement_timeout = options.statementTimeoutMs;
-  if (dsn) config.connectionString = dsn;
-  else {
-    config.host = endpoint.host;
-    if (endpoint.port !== undefined) config.port = endpoint.port;
-    if (endpoint.user !== undefined) config.user = endpoint.user;
-    if (endpoint.password !== undefined) config.password = endpoint.password;
-    if (endpoint.database !== undefined) config.database = endpoint.database;
-  }
+  if (endpoint.port !== undefined) config.port = endpoint.port;
+  if (endpoint.user !== undefined) config.user = endpoint.user;
+  if (endpoint.password !== undefined) config.password = endpoint.password;
+  if (endpoint.database !== undefined) config.database = endpoint.database;
   return config;
 }
 
@@ -169,15 +167,15 @@ async function connectClient(
   endpoint: DatabaseEndpoint,
   options: PostgresSessionOptions,
 ): Promise<pg.Client> {
-  let plan: PostgresTlsPlan;
+  let plan: PostgresConnectionPlan;
   try {
-    plan = planPostgresTls(endpoint);
+    plan = planPostgresConnection(endpoint);
   } catch (error) {
     const e = error as OsirisError;
     throw new DatabaseFailure(e.code, endpoint.mask(e.message), 'deterministic', undefined, options.where);
   }
-  const attempt = async (ssl: PostgresTlsPlan['ssl']): Promise<pg.Client> => {
-    const client = new pg.Client(buildClientConfig(endpoint, options, ssl, plan.dsn));
+  const attempt = async (ssl: PostgresConnectionPlan['ssl']): Promise<pg.Client> => {
+    const client = new pg.Client(buildClientConfig(endpoint, options, plan, ssl));
     try {
       await client.connect();
       return client;

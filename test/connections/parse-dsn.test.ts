@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDsn } from '../../src/connections/parse-dsn.js';
+import { parseDsn } from '../../src/core/parse-dsn.js';
 
 describe('parseDsn', () => {
   it('parses a full postgres URL, decoding every part', () => {
@@ -13,6 +13,7 @@ describe('parseDsn', () => {
       password: 'p@ss/w:rd',
       rawPassword: 'p%40ss%2Fw%3Ard',
       database: 'ware house',
+      query: 'sslmode=require',
     });
   });
 
@@ -57,6 +58,11 @@ describe('parseDsn', () => {
       host: 'h',
       port: 5432,
       database: 'db',
+      query: 'application_name=a@b',
+    });
+    expect(parseDsn('postgres://u:pa?ss@h/db?sslmode=require#x')).toMatchObject({
+      password: 'pa?ss',
+      query: 'sslmode=require',
     });
   });
 

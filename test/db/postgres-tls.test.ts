@@ -2,14 +2,16 @@
 // self-signed certificate for localhost and 127.0.0.1 made by test/support/start-postgres.sh), plus a
 // loopback fake that refuses TLS to show the `prefer` fallback.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDatabaseEndpoint } from '../../src/drivers/database-endpoint.js';
 import { openPostgresSession } from '../../src/drivers/postgres-client.js';
-import { planPostgresTls } from '../../src/drivers/postgres-tls.js';
+import { planPostgresConnection } from '../../src/drivers/plan-postgres-connection.js';
 import type { DbServer } from '../support/db-servers.js';
 import { createServerConnection, readDbServers } from '../support/read-db-servers.js';
+import { createProject, runOsiris } from '../support/run-osiris.js';
 
 let postgres: DbServer;
 const warnings: string[] = [];
@@ -58,7 +60,8 @@ describe('PostgreSQL TLS (real server with TLS on)', () => {
   it('a DSN with sslmode=require encrypts without node-postgres turning it into verify-full', async () => {
     const dsn = `postgresql://postgres:${encodeURIComponent(postgres.password)}@127.0.0.1:${postgres.port}/${postgres.database}?sslmode=require&application_name=tls-test`;
     const before = warnings.length;
-    expect(await connectAndAskSsl({ dsn, host: undefined, port: undefined }, 'supabase')).toBe('true');
+    // as the connections registry resolves it: the DSN plus its decoded parts
+    expect(await connectAndAskSsl({ dsn }, 'supabase')).toBe('true');
     expect(warnings.slice(before).filter((w) => /SSL|sslmode/i.test(w))).toEqual([]);
   });
 
@@ -86,15 +89,27 @@ describe('PostgreSQL TLS (real server with TLS on)', () => {
   });
 
   it('refuses an unknown sslmode and a relative or missing sslrootcert, naming the connection', () => {
-    expect(() => planPostgresTls(endpointOf({ sslmode: 'required' }))).toThrow(
+    expect(() => planPostgresConnection(endpointOf({ sslmode: 'required' }))).toThrow(
       /@postgres\.test: sslmode 'required' is not one of disable, allow, prefer, require, verify-ca, verify-full/,
     );
-    expect(() => planPostgresTls(endpointOf({ sslmode: 'verify-ca', sslrootcert: 'ca.pem' }))).toThrow(
+    expect(() => planPostgresConnection(endpointOf({ sslmode: 'verify-ca', sslrootcert: 'ca.pem' }))).toThrow(
       /'sslrootcert' must be PEM text or an absolute file path, got 'ca.pem'/,
     );
     expect(() =>
-      planPostgresTls(endpointOf({ sslmode: 'verify-ca', sslrootcert: '/nonexistent/ca.pem' })),
+      planPostgresConnection(endpointOf({ sslmode: 'verify-ca', sslrootcert: '/nonexistent/ca.pem' })),
     ).toThrow(/cannot read sslrootcert \/nonexistent\/ca\.pem/);
+  });
+
+  it('applies application_name from the DSN and refuses an option it cannot apply', async () => {
+    const base = `postgresql://postgres:x@127.0.0.1:${postgres.port}/${postgres.database}`;
+    expect(
+      planPostgresConnection(endpointOf({ dsn: `${base}?application_name=nightly` })).dsnOptions,
+    ).toEqual({
+      application_name: 'nightly',
+    });
+    expect(() => planPostgresConnection(endpointOf({ dsn: `${base}?target_session_attrs=any` }))).toThrow(
+      /the dsn option 'target_session_attrs' is not supported \(supported: sslmode, sslrootcert, application_name, options\)/,
+    );
   });
 
   it('a supabase connection to a remote host defaults to require; to loopback, to plain', () => {
@@ -107,8 +122,11 @@ describe('PostgreSQL TLS (real server with TLS on)', () => {
       },
       'step tls',
     );
-    expect(planPostgresTls(remote)).toMatchObject({ mode: 'require', ssl: { rejectUnauthorized: false } });
-    expect(planPostgresTls(endpointOf({}, 'supabase'))).toMatchObject({ mode: 'disable', ssl: false });
+    expect(planPostgresConnection(remote)).toMatchObject({
+      mode: 'require',
+      ssl: { rejectUnauthorized: false },
+    });
+    expect(planPostgresConnection(endpointOf({}, 'supabase'))).toMatchObject({ mode: 'disable', ssl: false });
   });
 });
 
@@ -150,5 +168,62 @@ describe('sslmode prefer against a server without TLS (loopback fake)', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('TLS through osiris_connections.yaml and the CLI (real server)', () => {
+  const connections = `connections:
+  postgres:
+    checked:
+      host: localhost
+      port: \${PG_PORT}
+      user: postgres
+      password: \${PG_PASSWORD}
+      database: etl
+      sslmode: verify-full
+      sslrootcert: \${PG_CA}
+    unchecked:
+      # the canary password goes in unencoded: the registry's reading of the DSN is the one used
+      dsn: postgresql://postgres:\${PG_PASSWORD}@127.0.0.1:\${PG_PORT}/etl?sslmode=verify-full&application_name=tls
+`;
+  const pipeline = `oml_version: "0.1.0"
+name: tls-check
+steps:
+  - id: ask
+    component: postgres.extractor
+    mode: read
+    config:
+      connection: "@postgres.checked"
+      query: "SELECT ssl::text AS ssl, version AS tls FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+  - id: save
+    component: filesystem.csv_writer
+    mode: write
+    needs: [ask]
+    config:
+      path: out/tls.csv
+      columns: [ssl]
+`;
+
+  it('a pipeline connects with verify-full and the CA from an env var; doctor refuses an unverifiable server', async () => {
+    const env = {
+      PG_PORT: String(postgres.port),
+      PG_PASSWORD: postgres.password,
+      PG_CA: readFileSync(postgres.sslCert as string, 'utf8'),
+    };
+    const project = createProject({ 'osiris_connections.yaml': connections, 'pipelines/tls.yaml': pipeline });
+    const run = await runOsiris(['run', 'pipelines/tls.yaml'], { cwd: project, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(join(project, 'out', 'tls.csv'), 'utf8')).toBe('ssl\ntrue\n');
+
+    const doctor = await runOsiris(['connections', 'doctor', '--json'], { cwd: project, env });
+    expect(doctor.code).toBe(1);
+    const byName = Object.fromEntries(
+      JSON.parse(doctor.stdout).connections.map((c: { connection: string }) => [c.connection, c]),
+    );
+    expect(byName['@postgres.checked']).toMatchObject({ ok: true });
+    expect(byName['@postgres.unchecked']).toMatchObject({ ok: false, error: { code: 'connection_error' } });
+    expect(byName['@postgres.unchecked'].error.message).toMatch(/certificate.*sslmode and sslrootcert/);
+    expect(doctor.stdout + doctor.stderr).not.toContain(postgres.password);
+    expect(doctor.stderr).not.toMatch(/SECURITY WARNING/);
   });
 });

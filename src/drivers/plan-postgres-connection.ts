@@ -1,12 +1,14 @@
 /**
- * TLS for the PostgreSQL protocol with libpq's `sslmode` meanings. node-postgres treats `require` and
- * `verify-ca` in a DSN as `verify-full` (and prints a warning), which refuses Supabase's certificates;
- * so both keys are taken out of the DSN and applied here.
+ * How to reach a PostgreSQL-protocol server: TLS with libpq's `sslmode` meanings and the DSN's options.
+ * The client never hands the DSN to node-postgres: its parser refuses an unencoded password that the
+ * connections registry accepts, and treats `sslmode=require` as `verify-full` (refusing Supabase's
+ * certificates, with a printed warning). Host, user, password and database come decoded from the
+ * registry; the DSN contributes only its options.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
-import { OsirisError } from '../core/index.js';
+import { OsirisError, parseDsn } from '../core/index.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
 
 /** libpq's modes: `allow`/`prefer` try TLS and fall back to plain; `verify-*` check the certificate. */
@@ -20,16 +22,19 @@ export const POSTGRES_SSL_MODES = [
 ] as const;
 export type PostgresSslMode = (typeof POSTGRES_SSL_MODES)[number];
 
+/** DSN options besides TLS that the client applies. */
+export const POSTGRES_DSN_OPTIONS = ['application_name', 'options'] as const;
+
 /** How to connect. */
-export interface PostgresTlsPlan {
+export interface PostgresConnectionPlan {
   /** The mode in effect. */
   mode: PostgresSslMode;
   /** TLS options for the client, or false for a plain connection. */
   ssl: false | ConnectionOptions;
   /** A server that refuses TLS may be asked again without it (`allow`, `prefer`). */
   fallbackToPlain: boolean;
-  /** The DSN without `sslmode`/`sslrootcert`, when the connection has one. */
-  dsn: string | undefined;
+  /** `application_name` and `options` from the DSN. */
+  dsnOptions: Partial<Record<(typeof POSTGRES_DSN_OPTIONS)[number], string>>;
 }
 
 /** Loopback or a Unix socket: where a default of TLS makes no sense. */
@@ -45,26 +50,22 @@ export function isLocalHost(host: string | undefined): boolean {
   );
 }
 
-interface DsnParts {
-  dsn: string;
-  host: string | undefined;
-  mode: string | undefined;
-  rootCert: string | undefined;
-}
-
-function splitDsn(dsn: string): DsnParts {
-  let url: URL;
-  try {
-    url = new URL(dsn);
-  } catch {
-    return { dsn, host: undefined, mode: undefined, rootCert: undefined };
+/** The DSN's query options; an option the client cannot apply is refused rather than ignored. */
+function readDsnOptions(endpoint: DatabaseEndpoint): Map<string, string> {
+  const parts = endpoint.dsn ? parseDsn(endpoint.dsn) : undefined;
+  const options = new Map<string, string>();
+  if (typeof parts !== 'object' || parts.query === undefined) return options;
+  const known: readonly string[] = ['sslmode', 'sslrootcert', ...POSTGRES_DSN_OPTIONS];
+  for (const [key, value] of new URLSearchParams(parts.query)) {
+    if (!known.includes(key)) {
+      throw new OsirisError(
+        'connection_error',
+        `${endpoint.label}: the dsn option '${key}' is not supported (supported: ${known.join(', ')})`,
+      );
+    }
+    options.set(key, value);
   }
-  const mode = url.searchParams.get('sslmode') ?? undefined;
-  const rootCert = url.searchParams.get('sslrootcert') ?? undefined;
-  if (mode === undefined && rootCert === undefined) return { dsn, host: url.hostname, mode, rootCert };
-  url.searchParams.delete('sslmode');
-  url.searchParams.delete('sslrootcert');
-  return { dsn: url.toString(), host: url.hostname, mode, rootCert };
+  return options;
 }
 
 /** PEM text as given, or the file it names (an absolute path, so it means the same in a sandbox). */
@@ -86,15 +87,14 @@ function readRootCert(value: string, label: string): string {
 }
 
 /**
- * The TLS plan of an endpoint: `sslmode`/`sslrootcert` from the fields, else from the DSN. Without
+ * The connection plan of an endpoint: `sslmode`/`sslrootcert` from the fields, else from the DSN. Without
  * a mode, a `supabase` connection to a remote host uses `require` (Supabase accepts only TLS from
  * outside), anything else `disable`.
  */
-export function planPostgresTls(endpoint: DatabaseEndpoint): PostgresTlsPlan {
-  const parts = endpoint.dsn ? splitDsn(endpoint.dsn) : undefined;
-  const host = endpoint.host ?? parts?.host;
-  const given = endpoint.sslmode ?? parts?.mode;
-  const fallback = endpoint.family === 'supabase' && !isLocalHost(host) ? 'require' : 'disable';
+export function planPostgresConnection(endpoint: DatabaseEndpoint): PostgresConnectionPlan {
+  const query = readDsnOptions(endpoint);
+  const given = endpoint.sslmode ?? query.get('sslmode');
+  const fallback = endpoint.family === 'supabase' && !isLocalHost(endpoint.host) ? 'require' : 'disable';
   const mode = given ?? fallback;
   if (!(POSTGRES_SSL_MODES as readonly string[]).includes(mode)) {
     throw new OsirisError(
@@ -103,10 +103,15 @@ export function planPostgresTls(endpoint: DatabaseEndpoint): PostgresTlsPlan {
     );
   }
   const sslMode = mode as PostgresSslMode;
-  const rootCertValue = endpoint.sslrootcert ?? parts?.rootCert;
+  const rootCertValue = endpoint.sslrootcert ?? query.get('sslrootcert');
   const ca = rootCertValue === undefined ? undefined : readRootCert(rootCertValue, endpoint.label);
-  const dsn = parts?.dsn;
-  if (sslMode === 'disable') return { mode: sslMode, ssl: false, fallbackToPlain: false, dsn };
+  const dsnOptions: PostgresConnectionPlan['dsnOptions'] = {};
+  for (const key of POSTGRES_DSN_OPTIONS) {
+    const value = query.get(key);
+    if (value !== undefined) dsnOptions[key] = value;
+  }
+  const plan = { mode: sslMode, fallbackToPlain: sslMode === 'allow' || sslMode === 'prefer', dsnOptions };
+  if (sslMode === 'disable') return { ...plan, ssl: false };
   // libpq: `require` with a root certificate verifies the chain, like `verify-ca`.
   const verifyChain = sslMode === 'verify-ca' || sslMode === 'verify-full' || (sslMode === 'require' && ca);
   const ssl: ConnectionOptions = verifyChain
@@ -116,5 +121,5 @@ export function planPostgresTls(endpoint: DatabaseEndpoint): PostgresTlsPlan {
         ...(sslMode === 'verify-full' ? {} : { checkServerIdentity: () => undefined }),
       }
     : { rejectUnauthorized: false };
-  return { mode: sslMode, ssl, fallbackToPlain: sslMode === 'allow' || sslMode === 'prefer', dsn };
+  return { ...plan, ssl };
 }

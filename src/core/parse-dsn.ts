@@ -14,6 +14,8 @@ export interface DsnParts {
   rawPassword?: string;
   /** Database, decoded. */
   database?: string;
+  /** Options after `?` as written (without the `?` and any `#fragment`), when there are any. */
+  query?: string;
 }
 
 /** Why a connection string could not be parsed; never carries its text (it holds a password). */
@@ -99,6 +101,11 @@ export function parseDsn(dsn: string): DsnParts | DsnProblem {
     const port = Number(portText);
     if (port < 1 || port > 65535) return 'bad_port';
     parts.port = port;
+  }
+  const queryStart = hostEnd < 0 ? -1 : afterUser.indexOf('?', hostEnd);
+  if (queryStart >= 0) {
+    const query = afterUser.slice(queryStart + 1).split('#')[0] ?? '';
+    if (query) parts.query = query;
   }
   if (hostEnd >= 0 && afterUser[hostEnd] === '/') {
     const database = decode((afterUser.slice(hostEnd + 1).split(/[?#]/)[0] ?? '').replace(/\/+$/, ''));
