@@ -3,10 +3,12 @@ import type { ConnectionFamily } from '../core/connection.js';
 const DATABASE_FIELDS = ['host', 'port', 'user', 'password', 'database', 'dsn'] as const;
 /** TLS of the PostgreSQL protocol (libpq meanings; a DSN may carry them in its query instead). */
 const POSTGRES_TLS_FIELDS = ['sslmode', 'sslrootcert'] as const;
+/** TLS of MySQL/MariaDB (the MySQL client's --ssl-mode and --ssl-ca). */
+const MYSQL_TLS_FIELDS = ['ssl_mode', 'ssl_ca'] as const;
 
 /** Fields each family accepts besides `default` (DESIGN 5.3). */
 export const FAMILY_FIELDS: Readonly<Record<ConnectionFamily, readonly string[]>> = {
-  mysql: DATABASE_FIELDS,
+  mysql: [...DATABASE_FIELDS, ...MYSQL_TLS_FIELDS],
   postgres: [...DATABASE_FIELDS, ...POSTGRES_TLS_FIELDS],
   supabase: [...DATABASE_FIELDS, ...POSTGRES_TLS_FIELDS, 'url', 'service_role_key'],
   filesystem: ['base_dir'],

@@ -19,12 +19,38 @@ export interface DatabaseEndpoint {
   database: string | undefined;
   /** Connection string when the connection has one (the client parses it: it may carry options). */
   dsn: string | undefined;
-  /** PostgreSQL protocol: libpq `sslmode` from the fields (the DSN may carry its own). */
-  sslmode: string | undefined;
-  /** PostgreSQL protocol: CA certificate (PEM text or an absolute path) for verifying the server. */
-  sslrootcert: string | undefined;
+  /** TLS mode from the fields (`sslmode` for PostgreSQL, `ssl_mode` for MySQL; a DSN may carry its own). */
+  tlsMode: string | undefined;
+  /** CA certificate, PEM text or an absolute path (`sslrootcert` for PostgreSQL, `ssl_ca` for MySQL). */
+  tlsCa: string | undefined;
   /** Masks every form of every secret of this connection. */
   mask: Masker;
+}
+
+/** The connection fields (and DSN options) that carry TLS settings, in each protocol's own names. */
+export const TLS_FIELDS = {
+  mysql: { mode: 'ssl_mode', ca: 'ssl_ca' },
+  postgres: { mode: 'sslmode', ca: 'sslrootcert' },
+} as const;
+
+/**
+ * The options in a DSN's query, refused by name when the client cannot apply them (an option silently
+ * ignored would be worse than an error).
+ */
+export function readDsnOptions(endpoint: DatabaseEndpoint, known: readonly string[]): Map<string, string> {
+  const parts = endpoint.dsn ? parseDsn(endpoint.dsn) : undefined;
+  const options = new Map<string, string>();
+  if (typeof parts !== 'object' || parts.query === undefined) return options;
+  for (const [key, value] of new URLSearchParams(parts.query)) {
+    if (!known.includes(key)) {
+      throw new OsirisError(
+        'connection_error',
+        `${endpoint.label}: the dsn option '${key}' is not supported (supported: ${known.join(', ')})`,
+      );
+    }
+    options.set(key, value);
+  }
+  return options;
 }
 
 function readText(fields: Record<string, unknown>, key: string): string | undefined {
@@ -83,6 +109,7 @@ export function readDatabaseEndpoint(
     );
   }
   const label = `@${connection.family}.${connection.alias}`;
+  const family = connection.family === 'mysql' ? 'mysql' : 'postgres';
   const f = connection.fields;
   const dsn = readText(f, 'dsn');
   const password = readText(f, 'password');
@@ -113,8 +140,8 @@ export function readDatabaseEndpoint(
     password: password ?? fromDsn?.password,
     database: readText(f, 'database') ?? fromDsn?.database,
     dsn,
-    sslmode: readText(f, 'sslmode'),
-    sslrootcert: readText(f, 'sslrootcert'),
+    tlsMode: readText(f, TLS_FIELDS[family].mode),
+    tlsCa: readText(f, TLS_FIELDS[family].ca),
     mask: createMasker(secrets),
   };
 }

@@ -46,6 +46,6 @@ export function suggestConnectionFix(
   if (kind === 'network') return 'check the host and port, and that the server is running and reachable';
   if (kind === 'database') return 'check the database name of the connection';
   if (kind === 'tls')
-    return "check the connection's sslmode and sslrootcert (the server's certificate was refused)";
+    return "check the connection's TLS mode and CA certificate (sslmode and sslrootcert; ssl_mode and ssl_ca for MySQL)";
   return undefined;
 }

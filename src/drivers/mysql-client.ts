@@ -2,9 +2,12 @@
 import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import type { DatabaseEndpoint } from './database-endpoint.js';
-import type { DatabaseFailure } from './database-failure.js';
+import type { OsirisError } from '../core/index.js';
+import { DatabaseFailure } from './database-failure.js';
 import type { MysqlColumn } from './mysql-protocol.js';
 import { BINARY_CHARSET, MYSQL_TYPES, wrapMysqlError } from './mysql-protocol.js';
+import { planMysqlConnection } from './plan-mysql-connection.js';
+import type { TlsChoice } from './tls-options.js';
 
 /** Runtime dependencies of the MySQL components (pinned; checked in sandboxes). */
 export const MYSQL_RUNTIME_DEPENDENCIES = [{ name: 'mysql2', version: '3.24.6' }];
@@ -58,8 +61,9 @@ export const LOCAL_INFILE_NAME = 'osiris-stream';
 function buildConnectionConfig(
   endpoint: DatabaseEndpoint,
   options: MysqlSessionOptions,
+  tls: TlsChoice,
 ): mysql.ConnectionOptions {
-  const config: mysql.ConnectionOptions = {
+  return {
     connectTimeout: options.connectTimeoutMs,
     charset: 'UTF8MB4_UNICODE_CI',
     supportBigNumbers: true,
@@ -72,16 +76,55 @@ function buildConnectionConfig(
     infileStreamFactory: (path) => {
       throw new Error(`the server asked for local file '${path}' outside a load`);
     },
-  };
-  if (endpoint.dsn) return { ...config, uri: endpoint.dsn.replace(/^mariadb:/i, 'mysql:') };
-  return {
-    ...config,
     host: endpoint.host,
     port: endpoint.port ?? 3306,
     user: endpoint.user,
     password: endpoint.password,
     database: endpoint.database,
+    ...(tls.encrypt
+      ? {
+          ssl: {
+            rejectUnauthorized: tls.verifyChain,
+            verifyIdentity: tls.verifyHost,
+            ...(tls.ca ? { ca: tls.ca } : {}),
+          },
+        }
+      : {}),
   };
+}
+
+/** Open the connection; PREFERRED asks again without TLS when the server has none. */
+async function connectMysql(
+  endpoint: DatabaseEndpoint,
+  options: MysqlSessionOptions,
+): Promise<mysql.Connection> {
+  let tls: TlsChoice;
+  try {
+    tls = planMysqlConnection(endpoint);
+  } catch (error) {
+    const e = error as OsirisError;
+    throw new DatabaseFailure(e.code, endpoint.mask(e.message), 'deterministic', undefined, options.where);
+  }
+  const attempt = (choice: TlsChoice): Promise<mysql.Connection> => {
+    const conn = mysql.createConnection(buildConnectionConfig(endpoint, options, choice));
+    // Errors on an idle connection (server restart, KILL) arrive as events; keep the process alive.
+    conn.on('error', () => undefined);
+    return new Promise<mysql.Connection>((resolve, reject) => {
+      conn.connect((error) => (error ? reject(error) : resolve(conn)));
+    }).catch((error: unknown) => {
+      conn.destroy();
+      throw error;
+    });
+  };
+  try {
+    return await attempt(tls);
+  } catch (error) {
+    if (tls.fallbackToPlain && (error as { code?: unknown }).code === 'HANDSHAKE_NO_SSL_SUPPORT')
+      return attempt({ ...tls, encrypt: false }).catch((again: unknown) => {
+        throw wrapMysqlError(again, 'connecting', endpoint, options.where);
+      });
+    throw wrapMysqlError(error, 'connecting', endpoint, options.where);
+  }
 }
 
 function mapColumn(f: mysql.FieldPacket): MysqlColumn {
@@ -149,17 +192,9 @@ export async function openMysqlSession(
   options: MysqlSessionOptions,
 ): Promise<MysqlSession> {
   const { where } = options;
-  const conn = mysql.createConnection(buildConnectionConfig(endpoint, options));
-  // Errors on an idle connection (server restart, KILL) arrive as events; keep the process alive.
-  conn.on('error', () => undefined);
+  const conn = await connectMysql(endpoint, options);
   const fail = (error: unknown, what: string): DatabaseFailure =>
     wrapMysqlError(error, what, endpoint, where);
-  await new Promise<void>((resolve, reject) => {
-    conn.connect((error) => (error ? reject(fail(error, 'connecting')) : resolve()));
-  }).catch((error: unknown) => {
-    conn.destroy();
-    throw error;
-  });
   const run = (sql: string, params: unknown[] = [], extra: Partial<mysql.QueryOptions> = {}) =>
     new Promise<MysqlStatus & { rows: (string | null)[][] }>((resolve, reject) => {
       conn.query({ ...extra, sql, values: params }, (error, result) => {

@@ -97,9 +97,11 @@ export function wrapMysqlError(
       ? 'auth'
       : errno === 1049
         ? 'database'
-        : /^E[A-Z]+$/.test(code)
-          ? 'network'
-          : undefined,
+        : /CERT|SSL|TLS/.test(code) || /certificate/i.test(raw)
+          ? 'tls'
+          : /^E[A-Z]+$/.test(code)
+            ? 'network'
+            : undefined,
   );
   const place = `${what === 'connecting' ? 'connecting to' : `${what} on`} ${describeEndpoint(endpoint, 3306)}`;
   const text = `${place} failed: ${raw}${tag ? ` [${tag}]` : ''}${fix && what === 'connecting' ? `; ${fix}` : ''}`;

@@ -113,7 +113,7 @@ describe('file errors carry file:line:col and what was expected', () => {
 
   it('unknown field', () => {
     expect(loadError('connections:\n  mysql:\n    db_movies:\n      host: h\n      hostname: h\n')).toBe(
-      "FILE:5:7: connection @mysql.db_movies: unknown field 'hostname'; expected one of: default, host, port, user, password, database, dsn",
+      "FILE:5:7: connection @mysql.db_movies: unknown field 'hostname'; expected one of: default, host, port, user, password, database, dsn, ssl_mode, ssl_ca",
     );
     expect(loadError('connections:\n  filesystem:\n    out:\n      base_dir: .\n      host: h\n')).toBe(
       "FILE:5:7: connection @filesystem.out: unknown field 'host'; expected one of: default, base_dir",
@@ -169,7 +169,7 @@ describe('file errors carry file:line:col and what was expected', () => {
     expect(loadError('connections:\n  mysql:\n    a:\n      hots: h\n  oracle: {}\n')).toBe(
       [
         'FILE:3:5: connection @mysql.a: needs one of these fields: host, dsn',
-        "FILE:4:7: connection @mysql.a: unknown field 'hots'; expected one of: default, host, port, user, password, database, dsn",
+        "FILE:4:7: connection @mysql.a: unknown field 'hots'; expected one of: default, host, port, user, password, database, dsn, ssl_mode, ssl_ca",
         "FILE:5:3: unknown connection family 'oracle'; expected one of: mysql, postgres, supabase, filesystem",
       ].join('\n'),
     );

@@ -30,7 +30,7 @@ export interface DbServer {
   database: string;
   /** Unix socket (MariaDB) or socket directory (PostgreSQL) for the admin clients. */
   socket: string;
-  /** PostgreSQL: the server's self-signed TLS certificate (for localhost and 127.0.0.1). */
+  /** The server's self-signed TLS certificate (for localhost and 127.0.0.1). */
   sslCert?: string;
 }
 
@@ -190,6 +190,7 @@ export async function startDbServers(): Promise<RunningDbServers> {
       password: MARIADB_CANARY_PASSWORD,
       database: 'etl',
       socket: m.MYSQL_SOCKET ?? '',
+      sslCert: m.MYSQL_SSL_CERT,
     };
     const postgres: DbServer = {
       host: '127.0.0.1',

@@ -101,7 +101,7 @@ print_env() {
   printf '%s=%q\n' MYSQL_HOST 127.0.0.1 MYSQL_PORT "$port" MYSQL_USER root MYSQL_PASSWORD "$PASSWORD" \
     MYSQL_DATABASE "$DATABASE" MYSQL_SOCKET "$SOCK" \
     MYSQL_URL "mysql://root:$(url_encode "$PASSWORD")@127.0.0.1:$port/$DATABASE" \
-    MARIADB_DIR "$DIR" MARIADB_PID "$(server_pid)"
+    MARIADB_DIR "$DIR" MARIADB_PID "$(server_pid)" MYSQL_SSL_CERT "$DIR/tls/server.crt"
 }
 
 do_stop() {   # do_stop [KILL]: KILL = data is about to be discarded, skip the clean shutdown
@@ -134,6 +134,15 @@ do_start() {
     mariadb-install-db --no-defaults --datadir="$DATA" "${asroot[@]}" --auth-root-authentication-method=normal \
       --skip-test-db --skip-name-resolve >"$DIR/install.log" 2>&1 || { tail -20 "$DIR/install.log" >&2; die "mariadb-install-db failed"; }
   fi
+  # TLS with a self-signed certificate for localhost and 127.0.0.1 (the ssl_mode tests verify against it).
+  if [[ ! -s $DIR/tls/server.crt ]]; then
+    command -v openssl >/dev/null || die "openssl is needed for the test server's TLS certificate (apt-get install openssl)"
+    mkdir -p "$DIR/tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$DIR/tls/server.key" -out "$DIR/tls/server.crt" >"$DIR/openssl.log" 2>&1 \
+      || { cat "$DIR/openssl.log" >&2; die "openssl could not make the server certificate"; }
+  fi
   rm -f "$SOCK"
   echo "$port" >"$PORTFILE"
   : >"$ERRLOG"
@@ -141,6 +150,7 @@ do_start() {
   setsid "$MARIADBD" --no-defaults --datadir="$DATA" "${asroot[@]}" \
     --port="$port" --bind-address=127.0.0.1 --socket="$SOCK" --pid-file="$PIDFILE" --log-error="$ERRLOG" \
     --skip-name-resolve --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --ssl-cert="$DIR/tls/server.crt" --ssl-key="$DIR/tls/server.key" \
     --default-time-zone=+00:00 --local-infile=1 --max-allowed-packet=256M --max-connections=200 \
     --innodb-buffer-pool-size="$BUFFER_POOL" --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
     --innodb-buffer-pool-dump-at-shutdown=0 --innodb-buffer-pool-load-at-startup=0 \

@@ -1,0 +1,40 @@
+/**
+ * How to reach a MySQL/MariaDB server: TLS with the MySQL client's `--ssl-mode` names and CA. Like the
+ * PostgreSQL client, the MySQL client connects with the decoded DSN parts (mysql2's URL parser refuses
+ * an unencoded password the registry accepts) and takes only these options from the DSN's query.
+ */
+import { OsirisError } from '../core/index.js';
+import type { DatabaseEndpoint } from './database-endpoint.js';
+import { readDsnOptions } from './database-endpoint.js';
+import type { TlsChoice, TlsLevel } from './tls-options.js';
+import { chooseTls, readCaCertificate } from './tls-options.js';
+
+/** MySQL's `--ssl-mode` values (any case) and the level each means. */
+const MYSQL_SSL_MODES: Readonly<Record<string, TlsLevel>> = {
+  DISABLED: 'disable',
+  PREFERRED: 'prefer',
+  REQUIRED: 'require',
+  VERIFY_CA: 'verify-ca',
+  VERIFY_IDENTITY: 'verify-full',
+};
+
+/** DSN options the client applies (both spellings MySQL tools use). */
+const MYSQL_DSN_OPTIONS = ['ssl_mode', 'ssl-mode', 'ssl_ca', 'ssl-ca'] as const;
+
+/** The TLS choice of an endpoint: `ssl_mode`/`ssl_ca` from the fields, else from the DSN; default DISABLED. */
+export function planMysqlConnection(endpoint: DatabaseEndpoint): TlsChoice {
+  const query = readDsnOptions(endpoint, MYSQL_DSN_OPTIONS);
+  const given = endpoint.tlsMode ?? query.get('ssl_mode') ?? query.get('ssl-mode') ?? 'DISABLED';
+  const level = MYSQL_SSL_MODES[given.toUpperCase()];
+  if (level === undefined) {
+    throw new OsirisError(
+      'connection_error',
+      `${endpoint.label}: ssl_mode '${given}' is not one of ${Object.keys(MYSQL_SSL_MODES).join(', ')}`,
+    );
+  }
+  const caValue = endpoint.tlsCa ?? query.get('ssl_ca') ?? query.get('ssl-ca');
+  return chooseTls(
+    level,
+    caValue === undefined ? undefined : readCaCertificate(caValue, endpoint.label, 'ssl_ca'),
+  );
+}
