@@ -7,7 +7,7 @@ import { OsirisError } from '../core/index.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
 import { readDsnOptions } from './database-endpoint.js';
 import type { TlsChoice, TlsLevel } from './tls-options.js';
-import { chooseTls, readCaCertificate } from './tls-options.js';
+import { chooseTls, isLocalHost, readCaCertificate } from './tls-options.js';
 
 /** MySQL's `--ssl-mode` values (any case) and the level each means. */
 const MYSQL_SSL_MODES: Readonly<Record<string, TlsLevel>> = {
@@ -21,10 +21,15 @@ const MYSQL_SSL_MODES: Readonly<Record<string, TlsLevel>> = {
 /** DSN options the client applies (both spellings MySQL tools use). */
 const MYSQL_DSN_OPTIONS = ['ssl_mode', 'ssl-mode', 'ssl_ca', 'ssl-ca'] as const;
 
-/** The TLS choice of an endpoint: `ssl_mode`/`ssl_ca` from the fields, else from the DSN; default DISABLED. */
+/**
+ * The TLS choice of an endpoint: `ssl_mode`/`ssl_ca` from the fields, else from the DSN; without a
+ * mode, DISABLED over loopback or a socket and PREFERRED elsewhere.
+ */
 export function planMysqlConnection(endpoint: DatabaseEndpoint): TlsChoice {
   const query = readDsnOptions(endpoint, MYSQL_DSN_OPTIONS);
-  const given = endpoint.tlsMode ?? query.get('ssl_mode') ?? query.get('ssl-mode') ?? 'DISABLED';
+  // Like the mysql client, TLS when the server offers it; not over loopback, where it protects nothing.
+  const fallback = isLocalHost(endpoint.host) ? 'DISABLED' : 'PREFERRED';
+  const given = endpoint.tlsMode ?? query.get('ssl_mode') ?? query.get('ssl-mode') ?? fallback;
   const level = MYSQL_SSL_MODES[given.toUpperCase()];
   if (level === undefined) {
     throw new OsirisError(

@@ -39,13 +39,15 @@ export interface PostgresConnectionPlan {
 
 /**
  * The connection plan of an endpoint: `sslmode`/`sslrootcert` from the fields, else from the DSN. Without
- * a mode, a `supabase` connection to a remote host uses `require` (Supabase accepts only TLS from
- * outside), anything else `disable`.
+ * a mode: `disable` over loopback or a Unix socket; else `require` for `supabase` (it accepts only TLS
+ * from outside) and `prefer` for `postgres`, as psql does.
  */
 export function planPostgresConnection(endpoint: DatabaseEndpoint): PostgresConnectionPlan {
   const query = readDsnOptions(endpoint, ['sslmode', 'sslrootcert', ...POSTGRES_DSN_OPTIONS]);
   const given = endpoint.tlsMode ?? query.get('sslmode');
-  const fallback = endpoint.family === 'supabase' && !isLocalHost(endpoint.host) ? 'require' : 'disable';
+  // Like psql, TLS when the server offers it; not over loopback, where it protects nothing.
+  const remote = !isLocalHost(endpoint.host);
+  const fallback = !remote ? 'disable' : endpoint.family === 'supabase' ? 'require' : 'prefer';
   const mode = given ?? fallback;
   if (!(POSTGRES_SSL_MODES as readonly string[]).includes(mode)) {
     throw new OsirisError(

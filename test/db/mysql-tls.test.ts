@@ -67,6 +67,19 @@ describe('MySQL TLS (real MariaDB with TLS on)', () => {
     expect(await connectAndAskCipher({ dsn })).toBe('');
   });
 
+  it('defaults to PREFERRED for a remote host and DISABLED over loopback', () => {
+    expect(planMysqlConnection(endpointOf({ host: 'db.example.com' }))).toMatchObject({
+      level: 'prefer',
+      encrypt: true,
+      verifyChain: false,
+      fallbackToPlain: true,
+    });
+    expect(planMysqlConnection(endpointOf({ host: '127.0.0.1' }))).toMatchObject({
+      level: 'disable',
+      encrypt: false,
+    });
+  });
+
   it('refuses an unknown ssl_mode and an unknown DSN option by name', () => {
     expect(() => planMysqlConnection(endpointOf({ ssl_mode: 'ON' }))).toThrow(
       /@mysql\.test: ssl_mode 'ON' is not one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY/,

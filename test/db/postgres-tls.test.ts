@@ -112,7 +112,7 @@ describe('PostgreSQL TLS (real server with TLS on)', () => {
     );
   });
 
-  it('a supabase connection to a remote host defaults to require; to loopback, to plain', () => {
+  it('defaults: supabase remote require, postgres remote prefer, loopback plain', () => {
     const remote = readDatabaseEndpoint(
       {
         family: 'supabase',
@@ -127,6 +127,13 @@ describe('PostgreSQL TLS (real server with TLS on)', () => {
       ssl: { rejectUnauthorized: false },
     });
     expect(planPostgresConnection(endpointOf({}, 'supabase'))).toMatchObject({ mode: 'disable', ssl: false });
+    // postgres: prefer (TLS when offered) to a remote host, as psql does; plain over loopback
+    expect(planPostgresConnection(endpointOf({ host: 'db.example.com' }))).toMatchObject({
+      mode: 'prefer',
+      fallbackToPlain: true,
+      ssl: { rejectUnauthorized: false },
+    });
+    expect(planPostgresConnection(endpointOf({ host: 'localhost' }))).toMatchObject({ mode: 'disable' });
   });
 });
 
