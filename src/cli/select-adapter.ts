@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { inlineHostFiles } from '../api/inline-host-files.js';
 import type { RunConnections } from '../api/resolve-run-connections.js';
 import type { DriverTable, ExecutionAdapter } from '../core/index.js';
 import { createRemoteAdapter } from '../remote/remote-adapter.js';
@@ -59,7 +60,9 @@ export function createAdapterFactory(
       workerDir,
       drivers,
       secrets: {
-        connections: Object.fromEntries(connections.resolved),
+        connections: Object.fromEntries(
+          [...connections.resolved].map(([key, connection]) => [key, inlineHostFiles(connection)]),
+        ),
         connection_errors: Object.fromEntries(connections.errors),
       },
     });

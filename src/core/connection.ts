@@ -12,7 +12,16 @@ export interface ResolvedConnection {
   fields: Record<string, unknown>;
   /** Every secret value in `fields` (passwords, keys, passwords inside DSNs), for masking. */
   secrets: string[];
+  /** Text of host files named by HOST_FILE_FIELDS, by path: sent to sandboxes, which lack the files. */
+  files?: Record<string, string>;
 }
+
+/**
+ * Connection fields whose value may name a file on the host (a CA certificate) instead of holding its
+ * PEM text. A remote run sends the file's text along (ResolvedConnection.files), since the sandbox has
+ * no such file; the field keeps the path, so both runs record the same config.
+ */
+export const HOST_FILE_FIELDS = ['sslrootcert', 'ssl_ca'] as const;
 
 /** Looks up a connection by `@family.alias` (or family default); throws OsirisError('connection_error'). */
 export type ConnectionLookup = (family: string, alias: string | undefined) => ResolvedConnection;

@@ -23,6 +23,8 @@ export interface DatabaseEndpoint {
   tlsMode: string | undefined;
   /** CA certificate, PEM text or an absolute path (`sslrootcert` for PostgreSQL, `ssl_ca` for MySQL). */
   tlsCa: string | undefined;
+  /** Host files the connection carries by path (remote runs), read instead of the sandbox's disk. */
+  files: Readonly<Record<string, string>>;
   /** Masks every form of every secret of this connection. */
   mask: Masker;
 }
@@ -142,6 +144,7 @@ export function readDatabaseEndpoint(
     dsn,
     tlsMode: readText(f, TLS_FIELDS[family].mode),
     tlsCa: readText(f, TLS_FIELDS[family].ca),
+    files: connection.files ?? {},
     mask: createMasker(secrets),
   };
 }

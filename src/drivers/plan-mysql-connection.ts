@@ -40,6 +40,6 @@ export function planMysqlConnection(endpoint: DatabaseEndpoint): TlsChoice {
   const caValue = endpoint.tlsCa ?? query.get('ssl_ca') ?? query.get('ssl-ca');
   return chooseTls(
     level,
-    caValue === undefined ? undefined : readCaCertificate(caValue, endpoint.label, 'ssl_ca'),
+    caValue === undefined ? undefined : readCaCertificate(caValue, endpoint.label, 'ssl_ca', endpoint.files),
   );
 }

@@ -57,7 +57,10 @@ export function planPostgresConnection(endpoint: DatabaseEndpoint): PostgresConn
   }
   const sslMode = mode as PostgresSslMode;
   const rootCert = endpoint.tlsCa ?? query.get('sslrootcert');
-  const ca = rootCert === undefined ? undefined : readCaCertificate(rootCert, endpoint.label, 'sslrootcert');
+  const ca =
+    rootCert === undefined
+      ? undefined
+      : readCaCertificate(rootCert, endpoint.label, 'sslrootcert', endpoint.files);
   const dsnOptions: PostgresConnectionPlan['dsnOptions'] = {};
   for (const key of POSTGRES_DSN_OPTIONS) {
     const value = query.get(key);

@@ -39,14 +39,24 @@ export function isLocalHost(host: string | undefined): boolean {
   );
 }
 
-/** PEM text as given, or the file it names (an absolute path, so it means the same in a sandbox). */
-export function readCaCertificate(value: string, label: string, key: string): string {
+/**
+ * PEM text as given, or the file it names: an absolute path, so it means the same in a sandbox, where
+ * the host's file arrives in `files` (ResolvedConnection.files).
+ */
+export function readCaCertificate(
+  value: string,
+  label: string,
+  key: string,
+  files: Readonly<Record<string, string>> = {},
+): string {
   if (value.trimStart().startsWith('-----BEGIN')) return value;
   if (!isAbsolute(value))
     throw new OsirisError(
       'connection_error',
       `${label}: '${key}' must be PEM text or an absolute file path, got '${value}'`,
     );
+  const carried = files[value];
+  if (carried !== undefined) return carried;
   try {
     return readFileSync(value, 'utf8');
   } catch (error) {

@@ -63,8 +63,10 @@ function writeConnections(
 ): void {
   writeFileSync(
     join(project, 'osiris_connections.yaml'),
-    `connections:\n  mysql:\n    src: { host: ${mariadb.host}, port: ${mariadb.port}, user: ${mariadb.user}, password: "\${MYSQL_PW}", database: ${mariadb.database} }\n` +
-      `  postgres:\n    dst: { host: ${postgres.host}, port: ${postgres.port}, user: ${postgres.user}, password: "\${PG_PW}", database: ${postgres.database} }\n`,
+    // Verified TLS with the CA as a host file path: a sandbox has no such file, so the host sends its
+    // text along while the config keeps the path (the cleaned configs must still compare equal).
+    `connections:\n  mysql:\n    src: { host: localhost, port: ${mariadb.port}, user: ${mariadb.user}, password: "\${MYSQL_PW}", database: ${mariadb.database}, ssl_mode: VERIFY_IDENTITY, ssl_ca: "${mariadb.sslCert}" }\n` +
+      `  postgres:\n    dst: { host: localhost, port: ${postgres.port}, user: ${postgres.user}, password: "\${PG_PW}", database: ${postgres.database}, sslmode: verify-full, sslrootcert: "${postgres.sslCert}" }\n`,
   );
   writeFileSync(join(project, '.env'), `MYSQL_PW=${JSON.stringify(mysqlPassword)}\n`);
 }

@@ -1,0 +1,62 @@
+// inlineHostFiles (what a remote run sends for CA files named by path) and the drivers reading the
+// carried text instead of the sandbox's disk.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inlineHostFiles } from '../../src/api/inline-host-files.js';
+import type { ResolvedConnection } from '../../src/core/index.js';
+import { HOST_FILE_FIELDS } from '../../src/core/index.js';
+import { TLS_FIELDS, readDatabaseEndpoint } from '../../src/drivers/database-endpoint.js';
+import { planMysqlConnection } from '../../src/drivers/plan-mysql-connection.js';
+import { planPostgresConnection } from '../../src/drivers/plan-postgres-connection.js';
+
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+const connection = (family: string, fields: Record<string, unknown>): ResolvedConnection => ({
+  family,
+  alias: 'a',
+  fields: { host: 'db.example.com', user: 'u', password: 'pw', database: 'd', ...fields },
+  secrets: ['pw'],
+});
+
+describe('inlineHostFiles', () => {
+  it('carries the text of a CA file named by absolute path and keeps the path in the fields', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'osiris-ca-')), 'ca.pem');
+    writeFileSync(path, PEM);
+    const original = connection('postgres', { sslmode: 'verify-full', sslrootcert: path });
+    const sent = inlineHostFiles(original);
+    expect(sent.files).toEqual({ [path]: PEM });
+    expect(sent.fields).toEqual(original.fields);
+    expect(original.files).toBeUndefined();
+  });
+
+  it('leaves PEM text, relative paths and missing files as they were', () => {
+    for (const ca of [PEM, 'ca.pem', '/nonexistent/ca.pem']) {
+      const original = connection('mysql', { ssl_mode: 'VERIFY_CA', ssl_ca: ca });
+      expect(inlineHostFiles(original)).toBe(original);
+    }
+  });
+
+  it('covers the CA field of every database family', () => {
+    expect([...HOST_FILE_FIELDS].sort()).toEqual(
+      Object.values(TLS_FIELDS)
+        .map((f) => f.ca)
+        .sort(),
+    );
+  });
+
+  it('the drivers use the carried text where the file does not exist', () => {
+    const files = { '/host/only/ca.pem': PEM };
+    const pg = readDatabaseEndpoint(
+      { ...connection('postgres', { sslmode: 'verify-ca', sslrootcert: '/host/only/ca.pem' }), files },
+      'step s',
+    );
+    expect(planPostgresConnection(pg).ssl).toMatchObject({ ca: PEM, rejectUnauthorized: true });
+    const my = readDatabaseEndpoint(
+      { ...connection('mysql', { ssl_mode: 'VERIFY_CA', ssl_ca: '/host/only/ca.pem' }), files },
+      'step s',
+    );
+    expect(planMysqlConnection(my)).toMatchObject({ ca: PEM, verifyChain: true, verifyHost: false });
+  });
+});
