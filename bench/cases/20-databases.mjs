@@ -248,7 +248,12 @@ async function main() {
   const mysqlEnv = { MYSQL_PWD: MYSQL_PASSWORD };
   const mysqlCli = `mariadb --no-defaults --local-infile=1 --default-character-set=utf8mb4 --socket='${s.mysqlSocket}' -uroot bench`;
   const psql = `'${pgbin}/psql' -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p ${s.pgPort} -U postgres -d bench`;
-  const pgEnv = { PGPASSWORD: POSTGRES_PASSWORD, PGOPTIONS: '--client-min-messages=warning' };
+  // Plain like osiris over loopback: the test server offers TLS, which psql would otherwise take.
+  const pgEnv = {
+    PGPASSWORD: POSTGRES_PASSWORD,
+    PGOPTIONS: '--client-min-messages=warning',
+    PGSSLMODE: 'disable',
+  };
   writeFileSync(
     join(project, 'osiris_connections.yaml'),
     `connections:\n  mysql:\n    bench:\n      host: 127.0.0.1\n      port: ${s.mysqlPort}\n      user: root\n      password: \${BENCH_MYSQL_PASSWORD}\n      database: bench\n` +
