@@ -5,7 +5,7 @@ import type { DatabaseEndpoint } from './database-endpoint.js';
 import type { OsirisError } from '../core/index.js';
 import { DatabaseFailure } from './database-failure.js';
 import type { MysqlColumn } from './mysql-protocol.js';
-import { BINARY_CHARSET, MYSQL_TYPES, wrapMysqlError } from './mysql-protocol.js';
+import { MYSQL_TYPES, createCellDecoders, joinLines, wrapMysqlError } from './mysql-protocol.js';
 import { planMysqlConnection } from './plan-mysql-connection.js';
 import type { TlsChoice } from './tls-options.js';
 
@@ -150,37 +150,6 @@ const BUFFER_TYPES = new Set([
   'GEOMETRY',
   'BIT',
 ]);
-
-/** Per column: how a raw buffer becomes text (binary → hex, BIT → decimal, text → UTF-8). */
-function createCellDecoders(columns: readonly MysqlColumn[]): ((value: unknown) => string | null)[] {
-  return columns.map((c) => {
-    if (c.typeCode === MYSQL_TYPES.BIT) {
-      return (v) =>
-        Buffer.isBuffer(v) ? BigInt(`0x${v.toString('hex') || '0'}`).toString() : (v as string | null);
-    }
-    const binary = c.charset === BINARY_CHARSET && c.typeCode !== MYSQL_TYPES.JSON;
-    // Upper case, as the server's HEX() writes it on the server-rendered path.
-    return (v) =>
-      Buffer.isBuffer(v)
-        ? binary
-          ? v.toString('hex').toUpperCase()
-          : v.toString('utf8')
-        : (v as string | null);
-  });
-}
-
-/** Cells followed by a newline each, in one buffer (NULL as an empty line). */
-function joinLines(cells: readonly (Buffer | null)[]): Buffer {
-  let size = cells.length;
-  for (const cell of cells) size += cell?.length ?? 0;
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const cell of cells) {
-    if (cell) at += cell.copy(out, at);
-    out[at++] = 0x0a;
-  }
-  return out;
-}
 
 async function* toBuffers(source: AsyncIterable<string | Buffer>): AsyncGenerator<Buffer> {
   for await (const chunk of source) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;

@@ -125,3 +125,34 @@ export function wrapMysqlError(
     where,
   );
 }
+
+/** Per column: how a raw buffer becomes text (binary → hex, BIT → decimal, text → UTF-8). */
+export function createCellDecoders(columns: readonly MysqlColumn[]): ((value: unknown) => string | null)[] {
+  return columns.map((c) => {
+    if (c.typeCode === MYSQL_TYPES.BIT) {
+      return (v) =>
+        Buffer.isBuffer(v) ? BigInt(`0x${v.toString('hex') || '0'}`).toString() : (v as string | null);
+    }
+    const binary = c.charset === BINARY_CHARSET && c.typeCode !== MYSQL_TYPES.JSON;
+    // Upper case, as the server's HEX() writes it on the server-rendered path.
+    return (v) =>
+      Buffer.isBuffer(v)
+        ? binary
+          ? v.toString('hex').toUpperCase()
+          : v.toString('utf8')
+        : (v as string | null);
+  });
+}
+
+/** Cells followed by a newline each, in one buffer (NULL as an empty line). */
+export function joinLines(cells: readonly (Buffer | null)[]): Buffer {
+  let size = cells.length;
+  for (const cell of cells) size += cell?.length ?? 0;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const cell of cells) {
+    if (cell) at += cell.copy(out, at);
+    out[at++] = 0x0a;
+  }
+  return out;
+}
