@@ -57,6 +57,19 @@ export interface DataPlane {
     columns: ColumnInfo[],
     rows: AsyncIterable<(string | null)[][]>,
   ): Promise<TableInfo>;
+  /**
+   * Adopt a file holding a step's rows in the canonical CSV convention (no header; the forms of DESIGN
+   * 5.6, as `copyToCsv` writes them) as its output, without parsing it: a writer streams the bytes as
+   * they are, and the first query parses them once. The data plane owns the file from now on.
+   */
+  createFromCanonicalCsv(
+    stepId: string,
+    columns: ColumnInfo[],
+    path: string,
+    rows: number,
+  ): Promise<TableInfo>;
+  /** The canonical CSV file a step's output is kept in (see createFromCanonicalCsv), if it is. */
+  canonicalCsvPath(stepId: string): string | undefined;
   /** Describe a step's output table. */
   describe(stepId: string): Promise<TableInfo>;
   /** Stream a step's output table in chunks of text rows, in insertion order. */

@@ -6,10 +6,17 @@ import { tryMakeFifo } from './csv-handoff.js';
 
 /**
  * A data-plane table as CSV bytes in the canonical convention, no header (NULL an empty unquoted field,
- * '' as `""`), written by the engine's own CSV writer: no per-row work in JS. Where the platform has
- * FIFOs the bytes stream while DuckDB writes; elsewhere they go through a temporary file.
+ * '' as `""`): the adopted file when the output is kept as one, else written by the engine's own CSV
+ * writer (no per-row work in JS). Where the platform has FIFOs the bytes stream while DuckDB writes;
+ * elsewhere they go through a temporary file.
  */
 export async function* streamTableAsCsv(ctx: StepContext, stepId: string): AsyncGenerator<Buffer> {
+  // Kept as canonical CSV already (an extractor's own bytes): stream them, no pass through DuckDB.
+  const adopted = ctx.dataPlane.canonicalCsvPath(stepId);
+  if (adopted !== undefined) {
+    yield* createReadStream(adopted, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+    return;
+  }
   const path = join(ctx.workDir, `load-${ctx.stepId}-${randomUUID()}.csv`);
   const options = { delimiter: ',', header: false, quote: '"' };
   try {

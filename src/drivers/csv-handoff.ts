@@ -132,3 +132,27 @@ export async function loadCsvIntoDataPlane(
 export async function writeChunk(sink: Writable, chunk: string | Buffer): Promise<void> {
   if (!sink.write(chunk)) await once(sink, 'drain');
 }
+
+/**
+ * For a producer that writes the canonical CSV convention itself (its server renders the canonical
+ * forms): the bytes go to a file in the work directory that the data plane adopts as the step's output
+ * without parsing it (DataPlane.createFromCanonicalCsv). A failed producer leaves no file and no table.
+ */
+export async function adoptCanonicalCsv(
+  ctx: StepContext,
+  columns: ColumnInfo[],
+  produce: CsvProducer,
+): Promise<HandoffResult> {
+  const path = join(ctx.workDir, `extract-${ctx.stepId}-${randomUUID()}.csv`);
+  try {
+    const file = createWriteStream(path);
+    file.on('error', () => undefined);
+    const rowsProduced = await produce(file);
+    if (!file.writableFinished) await finished(file);
+    const table = await ctx.dataPlane.createFromCanonicalCsv(ctx.stepId, columns, path, rowsProduced);
+    return { table, rowsProduced };
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  }
+}

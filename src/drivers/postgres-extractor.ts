@@ -1,9 +1,9 @@
-import type { ComponentSpec, DriverModule } from '../core/index.js';
+import type { ColumnInfo, ComponentSpec, DriverModule } from '../core/index.js';
 import type { ExtractSource } from './database-config.js';
 import { createExtractorSchema, readExtractorConfig } from './database-config.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
 import { POSTGRES_RUNTIME_DEPENDENCIES, openPostgresSession } from './postgres-client.js';
-import { mapPostgresField } from './postgres-column-types.js';
+import { mapPostgresField, renderPostgresCanonicalCell } from './postgres-column-types.js';
 import { runExtraction } from './run-extraction.js';
 import { quoteIdentifier, quoteTableRef } from './sql-ddl.js';
 
@@ -12,6 +12,21 @@ export function buildPostgresSelect(source: ExtractSource): string {
   if (source.kind === 'query') return source.sql;
   const columns = source.columns ? source.columns.map((c) => quoteIdentifier('postgres', c)).join(', ') : '*';
   return `SELECT ${columns} FROM ${quoteTableRef('postgres', source.ref)}`;
+}
+
+/**
+ * `COPY … TO STDOUT (FORMAT csv)` with every value in the canonical form of its data-plane type, so the
+ * rows can be handed over without a pass through DuckDB: booleans and floats are re-rendered by the
+ * server (renderPostgresCanonicalCell); everything else already is canonical as PostgreSQL prints it.
+ */
+export function buildCanonicalCopy(sql: string, columns: readonly ColumnInfo[]): string {
+  const q = (name: string): string => quoteIdentifier('postgres', name);
+  const rendered = columns.map((c) => renderPostgresCanonicalCell(q(c.name), c.type));
+  if (rendered.every((expression) => expression === undefined)) return `COPY (${sql}) TO STDOUT (FORMAT csv)`;
+  const cells = columns.map((c, i) =>
+    rendered[i] === undefined ? q(c.name) : `${rendered[i]} AS ${q(c.name)}`,
+  );
+  return `COPY (SELECT ${cells.join(', ')} FROM (${sql}) AS osiris_q) TO STDOUT (FORMAT csv)`;
 }
 
 function createSpec(family: 'postgres' | 'supabase'): ComponentSpec {
@@ -54,10 +69,13 @@ export function createPostgresExtractorModule(family: 'postgres' | 'supabase'): 
           try {
             // LIMIT 0: the planner describes the result without reading a row.
             const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
+            const columns = described.fields.map(mapPostgresField);
+            const copySql = buildCanonicalCopy(sql, columns);
             return {
-              columns: described.fields.map(mapPostgresField),
-              method: 'COPY TO STDOUT (FORMAT csv)',
-              produce: (sink) => session.copyOut(`COPY (${sql}) TO STDOUT (FORMAT csv)`, sink),
+              columns,
+              method: 'COPY TO STDOUT (canonical CSV, handed over unparsed)',
+              canonical: true,
+              produce: (sink) => session.copyOut(copySql, sink),
               close: () => session.close(),
               destroy: () => session.destroy(),
             };

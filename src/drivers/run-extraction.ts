@@ -1,7 +1,7 @@
 import type { ColumnInfo, DriverResult, StepContext } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
 import type { CsvProducer } from './csv-handoff.js';
-import { loadCsvIntoDataPlane } from './csv-handoff.js';
+import { adoptCanonicalCsv, loadCsvIntoDataPlane } from './csv-handoff.js';
 import { isTransientFailure } from './database-failure.js';
 import type { RetryPolicy } from './retry-transient.js';
 import { runWithRetry } from './retry-transient.js';
@@ -14,6 +14,8 @@ export interface ExtractionPlan {
   produce: CsvProducer;
   /** How the rows are fetched, for the log (e.g. `COPY TO STDOUT`). */
   method: string;
+  /** The producer writes canonical CSV (the server renders the canonical forms): adopt it unparsed. */
+  canonical?: boolean;
   /** Close the connection. */
   close(): Promise<void>;
   /** Drop the connection at once (abort). */
@@ -61,7 +63,8 @@ export async function runExtraction(
   const started = performance.now();
   try {
     checkColumnNames(plan.columns, where);
-    const { table, rowsProduced } = await loadCsvIntoDataPlane(ctx, plan.columns, plan.produce);
+    const hand = plan.canonical ? adoptCanonicalCsv : loadCsvIntoDataPlane;
+    const { table, rowsProduced } = await hand(ctx, plan.columns, plan.produce);
     if (table.rows !== rowsProduced) {
       throw new OsirisError(
         'internal',

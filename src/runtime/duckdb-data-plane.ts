@@ -22,6 +22,12 @@ import {
 import { loadCsvTable } from './load-csv-table.js';
 import type { SqlSession } from './load-csv-table.js';
 import { bindInputViews, createAliasView, dropAliasNamed, dropInputViews } from './step-views.js';
+import type { CanonicalCsvOutput } from './canonical-csv-outputs.js';
+import {
+  copyCanonicalCsv,
+  createCanonicalCsvView,
+  materializeCanonicalCsv,
+} from './canonical-csv-outputs.js';
 
 export { aliasOf } from './step-views.js';
 
@@ -80,6 +86,8 @@ function wrapError(error: unknown, code: ErrorCode, stepId: string, prefix = '')
 class DuckDbPlane implements DuckDbDataPlane {
   private queue: Promise<unknown> = Promise.resolve();
   private temporaryFiles = 0;
+  /** Outputs still kept as canonical CSV files, by step id. */
+  private readonly canonicalFiles = new Map<string, CanonicalCsvOutput>();
   /** The main connection as the small interface the helper files use. */
   private readonly session: SqlSession;
 
@@ -103,6 +111,7 @@ class DuckDbPlane implements DuckDbDataPlane {
 
   async createFromQuery(stepId: string, sql: string, inputs: Record<string, string>): Promise<TableInfo> {
     return this.exclusive(async () => {
+      for (const from of new Set(Object.values(inputs))) await this.materialize(from, stepId);
       const views = await bindInputViews(this.session, stepId, inputs, (from) =>
         this.describeNow(from),
       ).catch((error: unknown) => {
@@ -213,11 +222,51 @@ class DuckDbPlane implements DuckDbDataPlane {
     });
   }
 
+  async createFromCanonicalCsv(
+    stepId: string,
+    columns: ColumnInfo[],
+    path: string,
+    rows: number,
+  ): Promise<TableInfo> {
+    return this.exclusive(async () => {
+      await dropAliasNamed(this.session, stepId);
+      const output = { path, columns, rows };
+      await createCanonicalCsvView(this.session, stepId, output).catch((error: unknown) => {
+        throw wrapError(error, 'driver_error', stepId, 'adopting the extracted rows: ');
+      });
+      this.canonicalFiles.set(stepId, output);
+      await createAliasView(this.session, stepId);
+      return { name: stepId, columns, rows };
+    });
+  }
+
+  canonicalCsvPath(stepId: string): string | undefined {
+    return this.canonicalFiles.get(stepId)?.path;
+  }
+
+  /** Parse a canonical CSV output into a table before a query reads it (a bad value fails the reader). */
+  private async materialize(from: string, readerStepId: string): Promise<void> {
+    const output = this.canonicalFiles.get(from);
+    if (!output) return;
+    await materializeCanonicalCsv(this.session, from, output).catch((error: unknown) => {
+      // DuckDB's CSV error goes on with reader options that only confuse here: keep what failed.
+      const lines = messageOf(error).split('\n');
+      const what = [lines[0], ...lines.filter((l) => /^Error when converting/.test(l))].join(': ');
+      throw new OsirisError('input_error', `reading the output of step "${from}": ${what}`, {
+        where: readerStepId,
+        cause: error,
+      });
+    });
+    this.canonicalFiles.delete(from);
+  }
+
   describe(stepId: string): Promise<TableInfo> {
     return this.exclusive(() => this.describeNow(stepId));
   }
 
   private async describeNow(stepId: string): Promise<TableInfo> {
+    const file = this.canonicalFiles.get(stepId);
+    if (file) return { name: stepId, columns: file.columns, rows: file.rows };
     const reader = await this.connection.runAndReadAll(
       `SELECT column_name, data_type FROM duckdb_columns()
        WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $name
@@ -274,6 +323,12 @@ class DuckDbPlane implements DuckDbDataPlane {
     options: { delimiter: string; header: boolean; quote: string },
   ): Promise<number> {
     return this.exclusive(async () => {
+      const file = this.canonicalFiles.get(stepId);
+      if (file && options.delimiter === ',' && options.quote === '"') {
+        return copyCanonicalCsv(this.session, file, path, options.header).catch((error: unknown) => {
+          throw wrapError(error, 'io_error', stepId, `writing ${path}: `);
+        });
+      }
       const info = await this.describeNow(stepId);
       const copy = `COPY (${renderCanonicalSelect(stepId, info.columns)}) TO ${quoteString(path)} (FORMAT csv, HEADER ${options.header},
         DELIMITER ${quoteString(options.delimiter)}, QUOTE ${quoteString(options.quote)}, ESCAPE ${quoteString(options.quote)}, NULLSTR '')`;
@@ -292,6 +347,7 @@ class DuckDbPlane implements DuckDbDataPlane {
     await this.queue.catch(() => undefined);
     this.connection.disconnectSync();
     this.instance.closeSync();
+    for (const file of this.canonicalFiles.values()) await rm(file.path, { force: true });
     for (const name of [DB_FILE, `${DB_FILE}.wal`, 'spill']) {
       await rm(join(this.workDir, name), { recursive: true, force: true });
     }

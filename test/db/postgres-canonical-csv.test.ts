@@ -1,0 +1,164 @@
+// The PostgreSQL extractor hands its rows to the data plane without a DuckDB pass: the server renders
+// every value in the canonical form of its data-plane type. Proof, on the real server with edge values:
+// the handed-over bytes equal what DuckDB writes for the same values after parsing them (a fixpoint),
+// the output parses back to the same typed values, and a writer copies the bytes as they are.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresExtractorModule } from '../../src/drivers/postgres-extractor.js';
+import { csvWriterModule } from '../../src/drivers/filesystem-csv-writer.js';
+import type { DriverHarness } from '../drivers/contract/step-context.js';
+import { createDriverHarness } from '../drivers/contract/step-context.js';
+import type { DbServer } from '../support/db-servers.js';
+import { createServerConnection, readDbServers } from '../support/read-db-servers.js';
+import { runDriver, runPsql } from './db-test-kit.js';
+
+let harness: DriverHarness;
+let postgres: DbServer;
+
+const FLOATS = [
+  '0',
+  '-0',
+  '1e-7',
+  '1.5e-5',
+  '0.0001',
+  '123456789012345680',
+  '1e15',
+  '1e20',
+  '1e21',
+  '1e300',
+  '5e-324',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '0.30000000000000004',
+  '-2.5e-8',
+  '1.7976931348623157e308',
+  '54',
+  '-1234.5',
+  '9007199254740993',
+];
+const REALS = ['0.1', '1e-7', '3.4e38', '1e20', '16777216', '-0', '2.5e-5', 'NaN'];
+const TEXTS = ['a,b', 'q"uote', 'multi\nline', '', 'ünïcødé 🎉', ' lead and trail ', 'cr\rhere', 'plain'];
+
+const literal = (text: string): string =>
+  `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll('\n', '\\n').replaceAll('\r', '\\r')}'`;
+
+beforeAll(async () => {
+  ({ postgres } = readDbServers());
+  harness = await createDriverHarness();
+  const rows = FLOATS.map((f, i) => {
+    const real = REALS[i % REALS.length] as string;
+    const text = TEXTS[i % TEXTS.length] as string;
+    return `(${i}, '${f}'::float8, '${real}'::float4, ${['true', 'false', 'NULL'][i % 3]},
+      ${i % 4 === 0 ? 'NULL' : `${(i * 12.5 - 40).toFixed(1)}::numeric(12,3)`},
+      DATE '2024-02-29' + ${i}, TIMESTAMP '2024-01-02 03:04:05.12' + interval '${i * 1.000001} seconds',
+      TIMESTAMPTZ '2024-01-02 03:04:05+02' + interval '${i} minutes', ${i % 5 === 0 ? 'NULL' : literal(text)},
+      '{"b": ${i}, "a": [1, 2]}'::jsonb, '{"b":  ${i},"a":2}'::json, ${i % 6 === 0 ? 'NULL' : `'00000000-0000-4000-8000-00000000000${i % 10}'::uuid`},
+      ${i % 2 === 0 ? '9223372036854775807' : `-${i}`}::bigint, TIME '23:59:59.5', interval '${i} days 02:00:00', ARRAY[${i}, NULL]::int[])`;
+  });
+  await runPsql(
+    postgres,
+    `DROP SCHEMA IF EXISTS canon CASCADE; CREATE SCHEMA canon;
+     CREATE TABLE canon.edge (id int, f8 float8, f4 float4, b boolean, n numeric(12,3), d date, ts timestamp(6),
+       tstz timestamptz, t text, jb jsonb, js json, u uuid, big bigint, tm time, iv interval, arr int[]);
+     INSERT INTO canon.edge VALUES ${rows.join(',\n')};`,
+  );
+});
+
+afterAll(async () => {
+  await harness?.dispose();
+});
+
+describe('PostgreSQL extraction handed over as canonical CSV (real server)', () => {
+  it('hands over bytes that DuckDB, parsing them, writes back identically; values and types survive', async () => {
+    const extracted = await runDriver(harness, postgresExtractorModule, 'pg_edge', {
+      config: { schema: 'canon', table: 'edge' },
+      connection: createServerConnection('postgres', postgres),
+    });
+    expect(extracted.error).toBeUndefined();
+    expect(extracted.result?.rowsRead).toBe(FLOATS.length);
+    const adopted = harness.dataPlane.canonicalCsvPath('pg_edge');
+    expect(adopted).toBeDefined();
+    const handedOver = readFileSync(adopted as string);
+
+    // A query step materializes it (one parse); DuckDB's own COPY then renders every value canonically.
+    await harness.dataPlane.createFromQuery('parsed', 'SELECT * FROM input_df', { input_df: 'pg_edge' });
+    expect(harness.dataPlane.canonicalCsvPath('pg_edge')).toBeUndefined();
+    const rendered = join(harness.workDir, 'rendered.csv');
+    await harness.dataPlane.copyToCsv('parsed', rendered, { delimiter: ',', header: false, quote: '"' });
+    expect(readFileSync(rendered, 'utf8')).toBe(handedOver.toString('utf8'));
+
+    const info = await harness.dataPlane.describe('parsed');
+    expect(info.columns.map((c) => c.type)).toEqual([
+      'INTEGER',
+      'DOUBLE',
+      'FLOAT',
+      'BOOLEAN',
+      'DECIMAL(12,3)',
+      'DATE',
+      'TIMESTAMP',
+      'TIMESTAMP WITH TIME ZONE',
+      'VARCHAR',
+      'JSON',
+      'JSON',
+      'UUID',
+      'BIGINT',
+      'TIME',
+      'VARCHAR',
+      'VARCHAR',
+    ]);
+    // Exact doubles: PostgreSQL's own text of every value reads back to the same number.
+    const rows: string[][] = [];
+    for await (const chunk of harness.dataPlane.readText('parsed')) rows.push(...(chunk as string[][]));
+    const pgText = (await runPsql(postgres, 'SELECT f8::text FROM canon.edge ORDER BY id'))
+      .trim()
+      .split('\n');
+    // (-0 is written as 0, the canonical form)
+    expect(rows.map((r) => Number(r[1]))).toEqual(pgText.map((x) => (x === '-0' ? 0 : Number(x))));
+    expect(rows[1]?.[1]).toBe('0'); // -0
+    expect(rows[3]?.[1]).toBe('0.000015');
+    expect(rows[5]?.[1]).toBe('123456789012345680');
+    expect(rows[8]?.[1]).toBe('1e+21');
+  });
+
+  it('a CSV writer copies the handed-over bytes under its header', async () => {
+    const extracted = await runDriver(harness, postgresExtractorModule, 'pg_copy', {
+      config: { schema: 'canon', table: 'edge', columns: ['id', 'f8', 'b', 't'] },
+      connection: createServerConnection('postgres', postgres),
+    });
+    expect(extracted.error).toBeUndefined();
+    const adopted = readFileSync(harness.dataPlane.canonicalCsvPath('pg_copy') as string, 'utf8');
+    const written = await runDriver(harness, csvWriterModule, 'pg_copy_out', {
+      config: { path: 'out/edge.csv' },
+      inputs: { input: 'pg_copy' },
+    });
+    expect(written.error).toBeUndefined();
+    expect(written.result?.rowsWritten).toBe(FLOATS.length);
+    expect(readFileSync(join(harness.projectDir, 'out', 'edge.csv'), 'utf8')).toBe(`id,f8,b,t\n${adopted}`);
+  });
+
+  it('a value DuckDB cannot hold fails the first step that parses it, naming both steps', async () => {
+    await runPsql(
+      postgres,
+      "CREATE TABLE canon.nan (n numeric(10,2)); INSERT INTO canon.nan VALUES (1.5), ('NaN');",
+    );
+    const extracted = await runDriver(harness, postgresExtractorModule, 'pg_nan', {
+      config: { schema: 'canon', table: 'nan' },
+      connection: createServerConnection('postgres', postgres),
+    });
+    expect(extracted.result?.rowsRead).toBe(2);
+    const failure = await harness.dataPlane
+      .createFromQuery('nan_sum', 'SELECT sum(n) FROM input_df', { input_df: 'pg_nan' })
+      .then(
+        () => undefined,
+        (error: unknown) => error as { code: string; message: string; where?: string },
+      );
+    expect(failure?.code).toBe('input_error');
+    expect(failure?.where).toBe('nan_sum');
+    expect(failure?.message).toMatch(
+      /reading the output of step "pg_nan": Conversion Error: CSV Error on Line: 2: .*Could not convert string "NaN"/,
+    );
+    expect(failure?.message).not.toMatch(/auto-detect|sample_size/i);
+  });
+});
