@@ -3,7 +3,11 @@ import type { ExtractSource } from './database-config.js';
 import { createExtractorSchema, readExtractorConfig } from './database-config.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
 import { POSTGRES_RUNTIME_DEPENDENCIES, openPostgresSession } from './postgres-client.js';
-import { mapPostgresField, renderPostgresCanonicalCell } from './postgres-column-types.js';
+import {
+  POSTGRES_UNRENDERABLE_TYPES,
+  mapPostgresField,
+  renderPostgresCanonicalCell,
+} from './postgres-column-types.js';
 import { runExtraction } from './run-extraction.js';
 import { quoteIdentifier, quoteTableRef } from './sql-ddl.js';
 
@@ -16,10 +20,12 @@ export function buildPostgresSelect(source: ExtractSource): string {
 
 /**
  * `COPY … TO STDOUT (FORMAT csv)` with every value in the canonical form of its data-plane type, so the
- * rows can be handed over without a pass through DuckDB: booleans and floats are re-rendered by the
+ * rows can be handed over without a pass through DuckDB: booleans and doubles are re-rendered by the
  * server (renderPostgresCanonicalCell); everything else already is canonical as PostgreSQL prints it.
+ * Undefined when a column's canonical text is out of the server's reach (a FLOAT).
  */
-export function buildCanonicalCopy(sql: string, columns: readonly ColumnInfo[]): string {
+export function buildCanonicalCopy(sql: string, columns: readonly ColumnInfo[]): string | undefined {
+  if (columns.some((c) => POSTGRES_UNRENDERABLE_TYPES.has(c.type))) return undefined;
   const q = (name: string): string => quoteIdentifier('postgres', name);
   const rendered = columns.map((c) => renderPostgresCanonicalCell(q(c.name), c.type));
   if (rendered.every((expression) => expression === undefined)) return `COPY (${sql}) TO STDOUT (FORMAT csv)`;
@@ -70,11 +76,14 @@ export function createPostgresExtractorModule(family: 'postgres' | 'supabase'): 
             // LIMIT 0: the planner describes the result without reading a row.
             const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
             const columns = described.fields.map(mapPostgresField);
-            const copySql = buildCanonicalCopy(sql, columns);
+            const canonicalSql = buildCanonicalCopy(sql, columns);
+            const copySql = canonicalSql ?? `COPY (${sql}) TO STDOUT (FORMAT csv)`;
             return {
               columns,
-              method: 'COPY TO STDOUT (canonical CSV, handed over unparsed)',
-              canonical: true,
+              method: canonicalSql
+                ? 'COPY TO STDOUT (canonical CSV, handed over unparsed)'
+                : 'COPY TO STDOUT (FORMAT csv), parsed by the data plane',
+              canonical: canonicalSql !== undefined,
               produce: (sink) => session.copyOut(copySql, sink),
               close: () => session.close(),
               destroy: () => session.destroy(),
