@@ -94,3 +94,69 @@ export function renderCsvCellSql(quotedRef: string, render: CellRender): string 
       return `IFNULL(CAST(${quotedRef} AS UNSIGNED),'')`;
   }
 }
+
+/**
+ * Marks a TINYINT(1) value other than 0 or 1 in server-rendered canonical CSV (after a \x01 byte), so
+ * the extractor can refuse it as the data plane's parse would: only a text value holding exactly this
+ * marker could be mistaken for one.
+ */
+export const NOT_BOOLEAN_TAG = 'osiris:not-0-or-1:';
+export const NOT_BOOLEAN_MARK = `\u0001${NOT_BOOLEAN_TAG}`;
+
+/**
+ * A DOUBLE's text in the canonical form (ECMAScript's Number#toString). MariaDB prints the shortest
+ * exact digits but with other thresholds: `1e15` and `1.23e-18` (no `+`, no padding), and plain
+ * `0.000000025` below 1e-6; those are re-rendered (`1000000000000000`, `2.5e-8`).
+ */
+function renderDoubleText(ref: string): string {
+  const t = `CAST(${ref} AS CHAR)`;
+  const sign = `IF(${ref} < 0, '-', '')`;
+  // Exponent form `[-]d[.ddd]e[-]X`.
+  const e = `CAST(SUBSTRING_INDEX(${t}, 'e', -1) AS SIGNED)`;
+  const digits = `REPLACE(REPLACE(SUBSTRING_INDEX(${t}, 'e', 1), '-', ''), '.', '')`;
+  const fraction = `SUBSTRING(${digits}, 2)`;
+  const fromExponent = `CONCAT(${sign}, CASE
+      WHEN ${e} BETWEEN -6 AND -1 THEN CONCAT('0.', REPEAT('0', -${e} - 1), ${digits})
+      WHEN ${e} BETWEEN 0 AND 20 AND LENGTH(${fraction}) <= ${e} THEN CONCAT(${digits}, REPEAT('0', ${e} - LENGTH(${fraction})))
+      WHEN ${e} BETWEEN 0 AND 20 THEN CONCAT(LEFT(${digits}, ${e} + 1), '.', SUBSTRING(${digits}, ${e} + 2))
+      ELSE CONCAT(LEFT(${digits}, 1), IF(${fraction} = '', '', CONCAT('.', ${fraction})), 'e', IF(${e} < 0, '-', '+'), ABS(${e}))
+    END)`;
+  // Plain `[-]0.000000ddd` below 1e-6, where ECMAScript writes an exponent.
+  const small = `SUBSTRING_INDEX(${t}, '.', -1)`;
+  const significant = `TRIM(LEADING '0' FROM ${small})`;
+  const fromSmall = `CONCAT(${sign}, LEFT(${significant}, 1), IF(LENGTH(${significant}) > 1, CONCAT('.', SUBSTRING(${significant}, 2)), ''), 'e-', LENGTH(${small}) - LENGTH(${significant}) + 1)`;
+  return `CASE WHEN ${ref} = 0 THEN '0' WHEN LOCATE('e', ${t}) > 0 THEN ${fromExponent}
+    WHEN ABS(${ref}) < 1e-6 THEN ${fromSmall} ELSE ${t} END`;
+}
+
+/** Quote text only where the CSV needs it (empty, `"`, `,`, CR, LF), as DuckDB's writer does. */
+function renderMinimalQuoting(text: string): string {
+  const needs = `LENGTH(${text}) = 0 OR LOCATE('"', ${text}) > 0 OR LOCATE(',', ${text}) > 0 OR LOCATE(CHAR(10), ${text}) > 0 OR LOCATE(CHAR(13), ${text}) > 0`;
+  return `IF(${needs}, CONCAT('"', REPLACE(${text}, '"', '""'), '"'), ${text})`;
+}
+
+/**
+ * The SQL expression that renders one column as a CSV field in the canonical form of its data-plane
+ * type (DESIGN 5.6), so the rows can be handed over without a DuckDB pass; undefined for a FLOAT, whose
+ * canonical digits (DuckDB's) the server does not print.
+ */
+export function renderCanonicalCellSql(ref: string, column: MappedMysqlColumn): string | undefined {
+  const field = (expression: string): string => `IFNULL(${expression}, '')`;
+  if (column.type === 'FLOAT') return undefined;
+  if (column.render === 'bit') return renderCsvCellSql(ref, 'bit');
+  if (column.render === 'hex') return field(`IF(LENGTH(${ref}) = 0, '""', HEX(${ref}))`);
+  if (column.type === 'BOOLEAN') {
+    const bad = `CONCAT(CHAR(1), '${NOT_BOOLEAN_TAG}', ${ref})`;
+    return field(`CASE ${ref} WHEN 0 THEN 'false' WHEN 1 THEN 'true' ELSE ${bad} END`);
+  }
+  if (column.type === 'DOUBLE') return field(renderDoubleText(ref));
+  if (column.type === 'TIMESTAMP') {
+    // DATETIME(n) prints n fraction digits; the canonical form drops trailing zeros (and a bare `.`).
+    const t = `CAST(${ref} AS CHAR)`;
+    return field(`IF(LOCATE('.', ${t}) > 0, TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${t})), ${t})`);
+  }
+  if (column.render === 'quoted') return field(renderMinimalQuoting(`CAST(${ref} AS CHAR)`));
+  // A plain VARCHAR (TIME, wide DECIMAL, NULL type) can still be empty.
+  if (column.type === 'VARCHAR') return field(renderMinimalQuoting(`CAST(${ref} AS CHAR)`));
+  return field(ref);
+}

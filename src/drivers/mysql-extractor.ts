@@ -10,7 +10,12 @@ import type { MysqlSession } from './mysql-client.js';
 import type { MysqlColumn } from './mysql-protocol.js';
 import { MYSQL_RUNTIME_DEPENDENCIES, openMysqlSession } from './mysql-client.js';
 import type { MappedMysqlColumn } from './mysql-column-types.js';
-import { mapMysqlColumn, renderCsvCellSql } from './mysql-column-types.js';
+import {
+  NOT_BOOLEAN_MARK,
+  mapMysqlColumn,
+  renderCanonicalCellSql,
+  renderCsvCellSql,
+} from './mysql-column-types.js';
 import { runExtraction } from './run-extraction.js';
 import { quoteIdentifier, quoteTableRef } from './sql-ddl.js';
 
@@ -32,16 +37,50 @@ export function buildServerCsvSelect(
   source: ExtractSource,
   sql: string,
   mapped: readonly MappedMysqlColumn[],
+  canonical = false,
 ): string | undefined {
   if (source.kind === 'query' && /\border\s+by\b/i.test(sql)) return undefined;
   const from = source.kind === 'table' ? quoteTableRef('mysql', source.ref) : `(${sql}) AS osiris_q`;
-  const cells = mapped.map((c) => renderCsvCellSql(quoteIdentifier('mysql', c.name), c.render));
+  const cells: string[] = [];
+  for (const c of mapped) {
+    const ref = quoteIdentifier('mysql', c.name);
+    const cell = canonical ? renderCanonicalCellSql(ref, c) : renderCsvCellSql(ref, c.render);
+    if (cell === undefined) return undefined;
+    cells.push(cell);
+  }
   return `SELECT CONCAT(${cells.join(",',',")}) FROM ${from}`;
 }
 
 async function produceServerLines(session: MysqlSession, csvSql: string, sink: Writable): Promise<number> {
   let rows = 0;
   for await (const chunk of session.streamFirstColumnLines(csvSql, CHUNK_ROWS)) {
+    rows += chunk.lines;
+    await writeChunk(sink, chunk.bytes);
+  }
+  sink.end();
+  return rows;
+}
+
+/** produceServerLines for canonical CSV, refusing a TINYINT(1) read as BOOLEAN that is not 0 or 1. */
+async function produceCanonicalLines(
+  session: MysqlSession,
+  csvSql: string,
+  booleans: readonly string[],
+  sink: Writable,
+): Promise<number> {
+  const mark = Buffer.from(NOT_BOOLEAN_MARK);
+  let rows = 0;
+  for await (const chunk of session.streamFirstColumnLines(csvSql, CHUNK_ROWS)) {
+    const at = booleans.length > 0 ? chunk.bytes.indexOf(mark) : -1;
+    if (at >= 0) {
+      const rest = chunk.bytes.subarray(at + mark.length, at + mark.length + 40).toString();
+      const value = /^-?\d+/.exec(rest)?.[0] ?? rest;
+      throw new OsirisError(
+        'driver_error',
+        `a TINYINT(1) column read as BOOLEAN (${booleans.join(', ')}) holds ${value}, which is not 0 or 1; ` +
+          'set tinyint1_as_boolean: false to read such columns as numbers',
+      );
+    }
     rows += chunk.lines;
     await writeChunk(sink, chunk.bytes);
   }
@@ -113,14 +152,32 @@ export const mysqlExtractorModule: DriverModule = {
           const described = await session.describe(sql);
           const mapped = described.map((c) => mapMysqlColumn(c, asBoolean));
           const columns = mapped.map(({ name, type }) => ({ name, type }));
-          let csvSql = buildServerCsvSelect(cfg.source, sql, mapped);
           // A query that cannot be a derived table (duplicate names, SHOW ...) is streamed row by row instead.
-          if (csvSql !== undefined)
-            csvSql = await session.describe(csvSql).then(
-              () => csvSql,
-              () => undefined,
-            );
+          const usable = async (candidate: string | undefined): Promise<string | undefined> =>
+            candidate === undefined
+              ? undefined
+              : session.describe(candidate).then(
+                  () => candidate,
+                  () => undefined,
+                );
           const common = { columns, close: () => session.close(), destroy: () => session.destroy() };
+          // Canonical text from the server: the rows are handed over without a DuckDB pass.
+          const canonicalSql = await usable(buildServerCsvSelect(cfg.source, sql, mapped, true));
+          if (canonicalSql !== undefined) {
+            return {
+              ...common,
+              method: 'server-rendered canonical CSV, handed over unparsed',
+              canonical: true,
+              produce: (sink) =>
+                produceCanonicalLines(
+                  session,
+                  canonicalSql,
+                  mapped.filter((c) => c.type === 'BOOLEAN').map((c) => c.name),
+                  sink,
+                ),
+            };
+          }
+          const csvSql = await usable(buildServerCsvSelect(cfg.source, sql, mapped));
           if (csvSql === undefined) {
             return {
               ...common,
