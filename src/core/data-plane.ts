@@ -36,6 +36,14 @@ export interface CsvReadOptions {
   nullString: string;
 }
 
+/** A step's output kept as a canonical CSV file. */
+export interface CanonicalCsvFile {
+  /** Absolute path (in the run's work directory). */
+  path: string;
+  /** Length in bytes of its header line, newline included: the rows start there. */
+  headerBytes: number;
+}
+
 /** How to stream a table out as text cells. */
 export interface ReadTextOptions {
   /** Rows per chunk (bounded memory). */
@@ -58,18 +66,18 @@ export interface DataPlane {
     rows: AsyncIterable<(string | null)[][]>,
   ): Promise<TableInfo>;
   /**
-   * Adopt a file holding a step's rows in the canonical CSV convention (no header; the forms of DESIGN
-   * 5.6, as `copyToCsv` writes them) as its output, without parsing it: a writer streams the bytes as
-   * they are, and the first query parses them once. The data plane owns the file from now on.
+   * Adopt a file holding a step's output in the canonical CSV convention (a header line, then the rows
+   * in the forms of DESIGN 5.6, as `copyToCsv` writes them), without parsing it: a writer takes the
+   * bytes as they are, and the first query parses them once. The data plane owns the file from now on.
    */
   createFromCanonicalCsv(
     stepId: string,
     columns: ColumnInfo[],
-    path: string,
+    file: CanonicalCsvFile,
     rows: number,
   ): Promise<TableInfo>;
   /** The canonical CSV file a step's output is kept in (see createFromCanonicalCsv), if it is. */
-  canonicalCsvPath(stepId: string): string | undefined;
+  canonicalCsvFile(stepId: string): CanonicalCsvFile | undefined;
   /** Describe a step's output table. */
   describe(stepId: string): Promise<TableInfo>;
   /** Stream a step's output table in chunks of text rows, in insertion order. */

@@ -12,9 +12,10 @@ import { tryMakeFifo } from './csv-handoff.js';
  */
 export async function* streamTableAsCsv(ctx: StepContext, stepId: string): AsyncGenerator<Buffer> {
   // Kept as canonical CSV already (an extractor's own bytes): stream them, no pass through DuckDB.
-  const adopted = ctx.dataPlane.canonicalCsvPath(stepId);
+  const adopted = ctx.dataPlane.canonicalCsvFile(stepId);
   if (adopted !== undefined) {
-    yield* createReadStream(adopted, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+    const rows = createReadStream(adopted.path, { start: adopted.headerBytes, highWaterMark: 1 << 20 });
+    yield* rows as AsyncIterable<Buffer>;
     return;
   }
   const path = join(ctx.workDir, `load-${ctx.stepId}-${randomUUID()}.csv`);

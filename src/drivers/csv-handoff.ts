@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { ColumnInfo, CsvReadOptions, StepContext, TableInfo } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
+import { createCsvRowRenderer } from './csv-row-renderer.js';
 
 /**
  * Writes CSV into `sink` (RFC 4180, `"` quoting, no header; NULL as an empty unquoted field, the empty
@@ -135,8 +136,9 @@ export async function writeChunk(sink: Writable, chunk: string | Buffer): Promis
 
 /**
  * For a producer that writes the canonical CSV convention itself (its server renders the canonical
- * forms): the bytes go to a file in the work directory that the data plane adopts as the step's output
- * without parsing it (DataPlane.createFromCanonicalCsv). A failed producer leaves no file and no table.
+ * forms): a header line and the bytes go to a file in the work directory that the data plane adopts as
+ * the step's output without parsing it (DataPlane.createFromCanonicalCsv). A failed producer leaves
+ * no file and no table.
  */
 export async function adoptCanonicalCsv(
   ctx: StepContext,
@@ -144,12 +146,18 @@ export async function adoptCanonicalCsv(
   produce: CsvProducer,
 ): Promise<HandoffResult> {
   const path = join(ctx.workDir, `extract-${ctx.stepId}-${randomUUID()}.csv`);
+  // The header a CSV writer would write, so that writer can take the whole file as its output.
+  const header = createCsvRowRenderer({ delimiter: ',', quoting: 'minimal', newline: '\n' }).renderHeader(
+    columns.map((c) => c.name),
+  );
   try {
     const file = createWriteStream(path);
     file.on('error', () => undefined);
+    await writeChunk(file, header);
     const rowsProduced = await produce(file);
     if (!file.writableFinished) await finished(file);
-    const table = await ctx.dataPlane.createFromCanonicalCsv(ctx.stepId, columns, path, rowsProduced);
+    const adopted = { path, headerBytes: Buffer.byteLength(header) };
+    const table = await ctx.dataPlane.createFromCanonicalCsv(ctx.stepId, columns, adopted, rowsProduced);
     return { table, rowsProduced };
   } catch (error) {
     rmSync(path, { force: true });

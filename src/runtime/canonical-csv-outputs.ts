@@ -5,17 +5,15 @@
  * wants canonical CSV gets the bytes without any pass through DuckDB.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, rm } from 'node:fs/promises';
+import { copyFile, link, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import type { ColumnInfo } from '../core/data-plane.js';
+import type { CanonicalCsvFile, ColumnInfo } from '../core/data-plane.js';
 import { quoteIdent, quoteString } from './canonical-text-sql.js';
 import type { SqlSession } from './load-csv-table.js';
 import { renderColumnStruct } from './load-csv-table.js';
 
 /** One adopted file. */
-export interface CanonicalCsvOutput {
-  /** The file (no header). */
-  path: string;
+export interface CanonicalCsvOutput extends CanonicalCsvFile {
   /** Its columns with their data-plane types. */
   columns: ColumnInfo[];
   /** Its rows, as the producer counted them. */
@@ -24,7 +22,7 @@ export interface CanonicalCsvOutput {
 
 /** The read_csv call that parses a canonical CSV file with its explicit types. */
 function renderSource(output: CanonicalCsvOutput): string {
-  return `read_csv(${quoteString(output.path)}, header=false, delim=',', quote='"', escape='"', nullstr='', allow_quoted_nulls=false, auto_detect=false, columns=${renderColumnStruct(output.columns)})`;
+  return `read_csv(${quoteString(output.path)}, header=true, delim=',', quote='"', escape='"', nullstr='', allow_quoted_nulls=false, auto_detect=false, columns=${renderColumnStruct(output.columns)})`;
 }
 
 /** Make `main."<step>"` a view of the file. */
@@ -57,26 +55,22 @@ export async function materializeCanonicalCsv(
 }
 
 /**
- * Write the file as CSV with the engine's defaults (`,` and `"`): the header as DuckDB's COPY writes it
- * (from an empty projection, so the file is not read), then the bytes as they are.
+ * Write the file as CSV with the engine's defaults (`,` and `"`). With a header, the file is the output
+ * as it is: hard-linked where the file system allows (no byte is copied), else copied. Without, the
+ * rows after its header line are copied.
  */
 export async function copyCanonicalCsv(
-  session: SqlSession,
   output: CanonicalCsvOutput,
   target: string,
   header: boolean,
 ): Promise<number> {
-  if (!header) {
-    await copyFile(output.path, target);
+  if (header) {
+    await link(output.path, target).catch(() => copyFile(output.path, target));
     return output.rows;
   }
-  const names = output.columns.map((c) => `NULL AS ${quoteIdent(c.name)}`).join(', ');
-  await session.run(
-    `COPY (SELECT ${names} LIMIT 0) TO ${quoteString(target)} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '"', ESCAPE '"')`,
-  );
   await pipeline(
-    createReadStream(output.path, { highWaterMark: 1 << 20 }),
-    createWriteStream(target, { flags: 'a' }),
+    createReadStream(output.path, { start: output.headerBytes, highWaterMark: 1 << 20 }),
+    createWriteStream(target),
   );
   return output.rows;
 }

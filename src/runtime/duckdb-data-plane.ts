@@ -3,6 +3,7 @@ import type { DuckDBConnection, DuckDBVarCharVector } from '@duckdb/node-api';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
+  CanonicalCsvFile,
   ColumnInfo,
   CsvReadOptions,
   DataPlane,
@@ -225,12 +226,12 @@ class DuckDbPlane implements DuckDbDataPlane {
   async createFromCanonicalCsv(
     stepId: string,
     columns: ColumnInfo[],
-    path: string,
+    file: CanonicalCsvFile,
     rows: number,
   ): Promise<TableInfo> {
     return this.exclusive(async () => {
       await dropAliasNamed(this.session, stepId);
-      const output = { path, columns, rows };
+      const output = { path: file.path, headerBytes: file.headerBytes, columns, rows };
       await createCanonicalCsvView(this.session, stepId, output).catch((error: unknown) => {
         throw wrapError(error, 'driver_error', stepId, 'adopting the extracted rows: ');
       });
@@ -240,8 +241,9 @@ class DuckDbPlane implements DuckDbDataPlane {
     });
   }
 
-  canonicalCsvPath(stepId: string): string | undefined {
-    return this.canonicalFiles.get(stepId)?.path;
+  canonicalCsvFile(stepId: string): CanonicalCsvFile | undefined {
+    const output = this.canonicalFiles.get(stepId);
+    return output && { path: output.path, headerBytes: output.headerBytes };
   }
 
   /** Parse a canonical CSV output into a table before a query reads it (a bad value fails the reader). */
@@ -325,7 +327,7 @@ class DuckDbPlane implements DuckDbDataPlane {
     return this.exclusive(async () => {
       const file = this.canonicalFiles.get(stepId);
       if (file && options.delimiter === ',' && options.quote === '"') {
-        return copyCanonicalCsv(this.session, file, path, options.header).catch((error: unknown) => {
+        return copyCanonicalCsv(file, path, options.header).catch((error: unknown) => {
           throw wrapError(error, 'io_error', stepId, `writing ${path}: `);
         });
       }

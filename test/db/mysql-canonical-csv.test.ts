@@ -3,6 +3,7 @@
 // values and 20,000 random doubles: the handed-over bytes equal what DuckDB writes for the same values
 // after parsing them; a FLOAT column and an ORDER BY query take the parsing path instead.
 import { readFileSync } from 'node:fs';
+import type { CanonicalCsvFile } from '../../src/core/index.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlExtractorModule } from '../../src/drivers/mysql-extractor.js';
@@ -13,6 +14,12 @@ import { createServerConnection, readDbServers } from '../support/read-db-server
 import { runDriver, runMysqlCli } from './db-test-kit.js';
 
 let harness: DriverHarness;
+
+/** The rows of a handed-over file (after its header line). */
+const readRows = (file: CanonicalCsvFile | undefined): string =>
+  readFileSync((file as CanonicalCsvFile).path)
+    .subarray((file as CanonicalCsvFile).headerBytes)
+    .toString('utf8');
 let mariadb: DbServer;
 
 const DOUBLES = [
@@ -60,9 +67,9 @@ async function extractBothWays(step: string, config: Record<string, unknown>) {
     connection: createServerConnection('mysql', mariadb),
   });
   expect(extracted.error).toBeUndefined();
-  const adopted = harness.dataPlane.canonicalCsvPath(step);
+  const adopted = harness.dataPlane.canonicalCsvFile(step);
   expect(adopted, 'handed over unparsed').toBeDefined();
-  const handedOver = readFileSync(adopted as string, 'utf8');
+  const handedOver = readRows(adopted);
   await harness.dataPlane.createFromQuery(`${step}_parsed`, 'SELECT * FROM input_df', { input_df: step });
   const rendered = join(harness.workDir, `${step}.csv`);
   await harness.dataPlane.copyToCsv(`${step}_parsed`, rendered, {
@@ -131,7 +138,7 @@ describe('MySQL extraction handed over as canonical CSV (real MariaDB)', () => {
         connection: createServerConnection('mysql', mariadb),
       });
       expect(extracted.error).toBeUndefined();
-      expect(harness.dataPlane.canonicalCsvPath(step)).toBeUndefined();
+      expect(harness.dataPlane.canonicalCsvFile(step)).toBeUndefined();
     }
   });
 });

@@ -3,6 +3,7 @@
 // the handed-over bytes equal what DuckDB writes for the same values after parsing them (a fixpoint),
 // the output parses back to the same typed values, and a writer copies the bytes as they are.
 import { readFileSync } from 'node:fs';
+import type { CanonicalCsvFile } from '../../src/core/index.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresExtractorModule } from '../../src/drivers/postgres-extractor.js';
@@ -14,6 +15,12 @@ import { createServerConnection, readDbServers } from '../support/read-db-server
 import { runDriver, runPsql } from './db-test-kit.js';
 
 let harness: DriverHarness;
+
+/** The rows of a handed-over file (after its header line). */
+const readRows = (file: CanonicalCsvFile | undefined): string =>
+  readFileSync((file as CanonicalCsvFile).path)
+    .subarray((file as CanonicalCsvFile).headerBytes)
+    .toString('utf8');
 let postgres: DbServer;
 
 const FLOATS = [
@@ -91,16 +98,19 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
     });
     expect(extracted.error).toBeUndefined();
     expect(extracted.result?.rowsRead).toBe(FLOATS.length);
-    const adopted = harness.dataPlane.canonicalCsvPath('pg_edge');
+    const adopted = harness.dataPlane.canonicalCsvFile('pg_edge');
     expect(adopted).toBeDefined();
-    const handedOver = readFileSync(adopted as string);
+    expect(readFileSync((adopted as CanonicalCsvFile).path, 'utf8')).toMatch(
+      /^id,f8,b,n,d,ts,tstz,t,jb,js,u,big,tm,iv,arr\n/,
+    );
+    const handedOver = readRows(adopted);
 
     // A query step materializes it (one parse); DuckDB's own COPY then renders every value canonically.
     await harness.dataPlane.createFromQuery('parsed', 'SELECT * FROM input_df', { input_df: 'pg_edge' });
-    expect(harness.dataPlane.canonicalCsvPath('pg_edge')).toBeUndefined();
+    expect(harness.dataPlane.canonicalCsvFile('pg_edge')).toBeUndefined();
     const rendered = join(harness.workDir, 'rendered.csv');
     await harness.dataPlane.copyToCsv('parsed', rendered, { delimiter: ',', header: false, quote: '"' });
-    expect(readFileSync(rendered, 'utf8')).toBe(handedOver.toString('utf8'));
+    expect(readFileSync(rendered, 'utf8')).toBe(handedOver);
 
     const info = await harness.dataPlane.describe('parsed');
     expect(info.columns.map((c) => c.type)).toEqual([
@@ -146,7 +156,7 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
       connection: createServerConnection('postgres', postgres),
     });
     expect(extracted.error).toBeUndefined();
-    const handedOver = readFileSync(harness.dataPlane.canonicalCsvPath('pg_floats') as string, 'utf8');
+    const handedOver = readRows(harness.dataPlane.canonicalCsvFile('pg_floats'));
     expect(handedOver).toMatch(/e-\d/); // values below 1e-6 keep an exponent
     await harness.dataPlane.createFromQuery('floats_parsed', 'SELECT * FROM input_df', {
       input_df: 'pg_floats',
@@ -176,26 +186,28 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
       connection: createServerConnection('postgres', postgres),
     });
     expect(extracted.error).toBeUndefined();
-    expect(harness.dataPlane.canonicalCsvPath('pg_real')).toBeUndefined();
+    expect(harness.dataPlane.canonicalCsvFile('pg_real')).toBeUndefined();
     const info = await harness.dataPlane.describe('pg_real');
     expect(info.columns.map((c) => c.type)).toEqual(['INTEGER', 'FLOAT']);
     expect(info.rows).toBe(REALS.length);
   });
 
-  it('a CSV writer copies the handed-over bytes under its header', async () => {
+  it('a CSV writer takes the handed-over file, header included, as its output', async () => {
     const extracted = await runDriver(harness, postgresExtractorModule, 'pg_copy', {
       config: { schema: 'canon', table: 'edge', columns: ['id', 'f8', 'b', 't'] },
       connection: createServerConnection('postgres', postgres),
     });
     expect(extracted.error).toBeUndefined();
-    const adopted = readFileSync(harness.dataPlane.canonicalCsvPath('pg_copy') as string, 'utf8');
+    const adopted = readFileSync(harness.dataPlane.canonicalCsvFile('pg_copy')?.path as string, 'utf8');
+    expect(adopted).toMatch(/^id,f8,b,t\n/);
     const written = await runDriver(harness, csvWriterModule, 'pg_copy_out', {
       config: { path: 'out/edge.csv' },
       inputs: { input: 'pg_copy' },
     });
     expect(written.error).toBeUndefined();
     expect(written.result?.rowsWritten).toBe(FLOATS.length);
-    expect(readFileSync(join(harness.projectDir, 'out', 'edge.csv'), 'utf8')).toBe(`id,f8,b,t\n${adopted}`);
+    // the writer takes the handed-over file as its output (hard-linked, or copied across file systems)
+    expect(readFileSync(join(harness.projectDir, 'out', 'edge.csv'), 'utf8')).toBe(adopted);
   });
 
   it('a value DuckDB cannot hold fails the first step that parses it, naming both steps', async () => {
@@ -217,7 +229,7 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
     expect(failure?.code).toBe('input_error');
     expect(failure?.where).toBe('nan_sum');
     expect(failure?.message).toMatch(
-      /reading the output of step "pg_nan": Conversion Error: CSV Error on Line: 2: .*Could not convert string "NaN"/,
+      /reading the output of step "pg_nan": Conversion Error: CSV Error on Line: \d+: .*Could not convert string "NaN"/,
     );
     expect(failure?.message).not.toMatch(/auto-detect|sample_size/i);
   });
