@@ -2,6 +2,7 @@ import type { ColumnInfo, ComponentSpec, DriverModule } from '../core/index.js';
 import type { ExtractSource } from './database-config.js';
 import { createExtractorSchema, readExtractorConfig } from './database-config.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
+import type { PostgresSession } from './postgres-client.js';
 import { POSTGRES_RUNTIME_DEPENDENCIES, openPostgresSession } from './postgres-client.js';
 import {
   POSTGRES_UNRENDERABLE_TYPES,
@@ -33,6 +34,17 @@ export function buildCanonicalCopy(sql: string, columns: readonly ColumnInfo[]):
     rendered[i] === undefined ? q(c.name) : `${rendered[i]} AS ${q(c.name)}`,
   );
   return `COPY (SELECT ${cells.join(', ')} FROM (${sql}) AS osiris_q) TO STDOUT (FORMAT csv)`;
+}
+
+/**
+ * A table comes out in its stored order, the same in every run: no parallel workers (Gather interleaves
+ * their rows), no synchronized scan (it starts where another scan of the table is), and no JIT (its
+ * compile time outweighs the few expressions of a COPY).
+ */
+async function keepTableOrder(session: PostgresSession): Promise<void> {
+  await session.query('SET max_parallel_workers_per_gather = 0');
+  await session.query('SET synchronize_seqscans = off');
+  await session.query('SET jit = off');
 }
 
 function createSpec(family: 'postgres' | 'supabase'): ComponentSpec {
@@ -73,6 +85,7 @@ export function createPostgresExtractorModule(family: 'postgres' | 'supabase'): 
             statementTimeoutMs: cfg.statementTimeoutMs,
           });
           try {
+            if (cfg.source.kind === 'table') await keepTableOrder(session);
             // LIMIT 0: the planner describes the result without reading a row.
             const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
             const columns = described.fields.map(mapPostgresField);

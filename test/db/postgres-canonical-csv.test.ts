@@ -210,6 +210,33 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
     expect(readFileSync(join(harness.projectDir, 'out', 'edge.csv'), 'utf8')).toBe(adopted);
   });
 
+  it('a table comes out in its stored order on every run, even where the planner would go parallel', async () => {
+    // A database whose settings make every scan a parallel one: Gather would interleave the workers' rows.
+    await runPsql(postgres, 'DROP DATABASE IF EXISTS ordered');
+    await runPsql(postgres, 'CREATE DATABASE ordered');
+    await runPsql(
+      postgres,
+      `ALTER DATABASE ordered SET parallel_setup_cost = 0; ALTER DATABASE ordered SET parallel_tuple_cost = 0;
+       ALTER DATABASE ordered SET min_parallel_table_scan_size = 0;`,
+    );
+    const ordered = { ...postgres, database: 'ordered' };
+    await runPsql(ordered, 'CREATE TABLE t AS SELECT i, md5(i::text) AS h FROM generate_series(1, 200000) i');
+    const plan = await runPsql(ordered, "EXPLAIN SELECT i, h || 'x' FROM t");
+    expect(plan).toMatch(/Gather/);
+    for (const step of ['ordered_1', 'ordered_2']) {
+      const extracted = await runDriver(harness, postgresExtractorModule, step, {
+        config: { table: 't' },
+        connection: createServerConnection('postgres', ordered),
+      });
+      expect(extracted.error).toBeUndefined();
+      const ids = readRows(harness.dataPlane.canonicalCsvFile(step))
+        .trimEnd()
+        .split('\n')
+        .map((line) => Number(line.split(',')[0]));
+      expect(ids).toEqual(Array.from({ length: 200_000 }, (_, i) => i + 1));
+    }
+  });
+
   it('a value DuckDB cannot hold fails the first step that parses it, naming both steps', async () => {
     await runPsql(
       postgres,
