@@ -13,6 +13,7 @@ import { findInstalledVersion } from './check-dependencies.js';
 import { HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION, createLineSplitter } from './protocol.js';
 import type { Request, Response } from './protocol.js';
 import { createWorkerSession } from './worker-session.js';
+import { createDeferredDataPlane } from '../runtime/deferred-data-plane.js';
 
 const root = process.cwd();
 const [mode, archivePath, ...outputFiles] = process.argv.slice(2);
@@ -56,7 +57,11 @@ function serveRequests(): void {
     parseManifest,
     notify: send,
     loadDrivers: () => drivers ?? loadDriverTable(),
-    createDataPlane: async (o) => (await (plane ?? loadDataPlane())).createDuckDbDataPlane(o),
+    // as in the local adapter, DuckDB opens when a step first needs it
+    createDataPlane: async (o) =>
+      createDeferredDataPlane(o, async (opts) =>
+        (await (plane ?? loadDataPlane())).createDuckDbDataPlane(opts),
+      ),
   });
   mask = session.mask;
 

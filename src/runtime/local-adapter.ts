@@ -1,5 +1,6 @@
 import type { DriverTable, ExecutionAdapter, ManifestStep, PreparedRun, StepOutcome } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
+import { createDeferredDataPlane } from './deferred-data-plane.js';
 import type { DuckDbDataPlane } from './duckdb-data-plane.js';
 import { executeStep } from './execute-step.js';
 import { registerDrivers } from './register-drivers.js';
@@ -14,13 +15,12 @@ export function createLocalAdapter(drivers: DriverTable): ExecutionAdapter {
     async prepare(prepared) {
       run = prepared;
       registerDrivers(prepared.manifest, drivers, prepared.sink);
-      // loaded on first use: commands that run nothing never load DuckDB's native addon
-      const { createDuckDbDataPlane } = await import('./duckdb-data-plane.js');
-      dataPlane = await createDuckDbDataPlane({
-        workDir: prepared.workDir,
-        memoryLimit: prepared.memoryLimit,
-        threads: prepared.threads,
-      });
+      // DuckDB's native addon loads when a step first needs it (never, for a run that only hands
+      // extracted files to writers, nor for commands that run nothing)
+      dataPlane = await createDeferredDataPlane(
+        { workDir: prepared.workDir, memoryLimit: prepared.memoryLimit, threads: prepared.threads },
+        async (options) => (await import('./duckdb-data-plane.js')).createDuckDbDataPlane(options),
+      );
       // a long DuckDB statement would otherwise run to its end after Ctrl-C or the run timeout
       prepared.signal.addEventListener('abort', () => dataPlane?.interrupt(), { once: true });
     },
