@@ -1,5 +1,6 @@
 import type { Masker, ResolvedConnection } from '../core/index.js';
 import { OsirisError, createMasker, parseDsn } from '../core/index.js';
+import { DatabaseFailure } from './database-failure.js';
 
 /** Where a database connection goes, read from a resolved `mysql` / `postgres` / `supabase` connection. */
 export interface DatabaseEndpoint {
@@ -151,20 +152,26 @@ export function readDatabaseEndpoint(
 
 /** `@family.alias (host:port/database)` without credentials, for messages. */
 export function describeEndpoint(endpoint: DatabaseEndpoint, defaultPort: number): string {
-  let host = endpoint.host;
-  let port = endpoint.port;
-  let database = endpoint.database;
-  if (endpoint.dsn && !host) {
-    try {
-      const url = new URL(endpoint.dsn);
-      host = url.hostname;
-      port = url.port ? Number(url.port) : undefined;
-      database = decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined;
-    } catch {
-      host = '?';
-    }
-  }
+  // A DSN's host, port and database are already in the endpoint (readDatabaseEndpoint).
+  const { host, port, database } = endpoint;
   return endpoint.mask(
     `${endpoint.label} (${host ?? '?'}:${port ?? defaultPort}${database ? `/${database}` : ''})`,
   );
+}
+
+/**
+ * Work out how to connect (TLS, DSN options) before connecting: a refusal is a deterministic, masked
+ * connection failure of this step, never retried.
+ */
+export function planConnection<T>(
+  endpoint: DatabaseEndpoint,
+  where: string,
+  plan: (e: DatabaseEndpoint) => T,
+): T {
+  try {
+    return plan(endpoint);
+  } catch (error) {
+    const e = error as OsirisError;
+    throw new DatabaseFailure(e.code, endpoint.mask(e.message), 'deterministic', undefined, where);
+  }
 }

@@ -2,8 +2,8 @@
 import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import type { DatabaseEndpoint } from './database-endpoint.js';
-import type { OsirisError } from '../core/index.js';
-import { DatabaseFailure } from './database-failure.js';
+import { planConnection } from './database-endpoint.js';
+import type { DatabaseFailure } from './database-failure.js';
 import type { MysqlColumn } from './mysql-protocol.js';
 import { MYSQL_TYPES, createCellDecoders, joinLines, wrapMysqlError } from './mysql-protocol.js';
 import { planMysqlConnection } from './plan-mysql-connection.js';
@@ -98,13 +98,7 @@ async function connectMysql(
   endpoint: DatabaseEndpoint,
   options: MysqlSessionOptions,
 ): Promise<mysql.Connection> {
-  let tls: TlsChoice;
-  try {
-    tls = planMysqlConnection(endpoint);
-  } catch (error) {
-    const e = error as OsirisError;
-    throw new DatabaseFailure(e.code, endpoint.mask(e.message), 'deterministic', undefined, options.where);
-  }
+  const tls = planConnection(endpoint, options.where, planMysqlConnection);
   const attempt = (choice: TlsChoice): Promise<mysql.Connection> => {
     const conn = mysql.createConnection(buildConnectionConfig(endpoint, options, choice));
     // Errors on an idle connection (server restart, KILL) arrive as events; keep the process alive.

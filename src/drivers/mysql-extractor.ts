@@ -51,9 +51,18 @@ export function buildServerCsvSelect(
   return `SELECT CONCAT(${cells.join(",',',")}) FROM ${from}`;
 }
 
-async function produceServerLines(session: MysqlSession, csvSql: string, sink: Writable): Promise<number> {
+/**
+ * Stream server-rendered CSV lines into the sink; `check` sees every chunk first and may refuse it.
+ */
+async function produceServerLines(
+  session: MysqlSession,
+  csvSql: string,
+  sink: Writable,
+  check: (bytes: Buffer) => void = () => undefined,
+): Promise<number> {
   let rows = 0;
   for await (const chunk of session.streamFirstColumnLines(csvSql, CHUNK_ROWS)) {
+    check(chunk.bytes);
     rows += chunk.lines;
     await writeChunk(sink, chunk.bytes);
   }
@@ -61,31 +70,20 @@ async function produceServerLines(session: MysqlSession, csvSql: string, sink: W
   return rows;
 }
 
-/** produceServerLines for canonical CSV, refusing a TINYINT(1) read as BOOLEAN that is not 0 or 1. */
-async function produceCanonicalLines(
-  session: MysqlSession,
-  csvSql: string,
-  booleans: readonly string[],
-  sink: Writable,
-): Promise<number> {
+/** Refuses canonical lines where a TINYINT(1) read as BOOLEAN is neither 0 nor 1 (NOT_BOOLEAN_MARK). */
+function createBooleanCheck(booleans: readonly string[]): (bytes: Buffer) => void {
   const mark = Buffer.from(NOT_BOOLEAN_MARK);
-  let rows = 0;
-  for await (const chunk of session.streamFirstColumnLines(csvSql, CHUNK_ROWS)) {
-    const at = booleans.length > 0 ? chunk.bytes.indexOf(mark) : -1;
-    if (at >= 0) {
-      const rest = chunk.bytes.subarray(at + mark.length, at + mark.length + 40).toString();
-      const value = /^-?\d+/.exec(rest)?.[0] ?? rest;
-      throw new OsirisError(
-        'driver_error',
-        `a TINYINT(1) column read as BOOLEAN (${booleans.join(', ')}) holds ${value}, which is not 0 or 1; ` +
-          'set tinyint1_as_boolean: false to read such columns as numbers',
-      );
-    }
-    rows += chunk.lines;
-    await writeChunk(sink, chunk.bytes);
-  }
-  sink.end();
-  return rows;
+  return (bytes) => {
+    const at = booleans.length > 0 ? bytes.indexOf(mark) : -1;
+    if (at < 0) return;
+    const rest = bytes.subarray(at + mark.length, at + mark.length + 40).toString();
+    const value = /^-?\d+/.exec(rest)?.[0] ?? rest;
+    throw new OsirisError(
+      'driver_error',
+      `a TINYINT(1) column read as BOOLEAN (${booleans.join(', ')}) holds ${value}, which is not 0 or 1; ` +
+        'set tinyint1_as_boolean: false to read such columns as numbers',
+    );
+  };
 }
 
 async function produceClientLines(
@@ -169,11 +167,11 @@ export const mysqlExtractorModule: DriverModule = {
               method: 'server-rendered canonical CSV, handed over unparsed',
               canonical: true,
               produce: (sink) =>
-                produceCanonicalLines(
+                produceServerLines(
                   session,
                   canonicalSql,
-                  mapped.filter((c) => c.type === 'BOOLEAN').map((c) => c.name),
                   sink,
+                  createBooleanCheck(mapped.filter((c) => c.type === 'BOOLEAN').map((c) => c.name)),
                 ),
             };
           }

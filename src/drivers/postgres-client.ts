@@ -3,9 +3,9 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import type { ErrorCode, OsirisError } from '../core/index.js';
+import type { ErrorCode } from '../core/index.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
-import { describeEndpoint } from './database-endpoint.js';
+import { describeEndpoint, planConnection } from './database-endpoint.js';
 import type { FailureKind } from './database-failure.js';
 import { DatabaseFailure, suggestConnectionFix } from './database-failure.js';
 import type { PostgresConnectionPlan } from './plan-postgres-connection.js';
@@ -167,13 +167,7 @@ async function connectClient(
   endpoint: DatabaseEndpoint,
   options: PostgresSessionOptions,
 ): Promise<pg.Client> {
-  let plan: PostgresConnectionPlan;
-  try {
-    plan = planPostgresConnection(endpoint);
-  } catch (error) {
-    const e = error as OsirisError;
-    throw new DatabaseFailure(e.code, endpoint.mask(e.message), 'deterministic', undefined, options.where);
-  }
+  const plan = planConnection(endpoint, options.where, planPostgresConnection);
   const attempt = async (ssl: PostgresConnectionPlan['ssl']): Promise<pg.Client> => {
     const client = new pg.Client(buildClientConfig(endpoint, options, plan, ssl));
     try {

@@ -2,9 +2,6 @@
 // value as a CSV field in the canonical form of its data-plane type. Proof, on the real server with edge
 // values and 20,000 random doubles: the handed-over bytes equal what DuckDB writes for the same values
 // after parsing them; a FLOAT column and an ORDER BY query take the parsing path instead.
-import { readFileSync } from 'node:fs';
-import type { CanonicalCsvFile } from '../../src/core/index.js';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlExtractorModule } from '../../src/drivers/mysql-extractor.js';
 import type { DriverHarness } from '../drivers/contract/step-context.js';
@@ -12,14 +9,10 @@ import { createDriverHarness } from '../drivers/contract/step-context.js';
 import type { DbServer } from '../support/db-servers.js';
 import { createServerConnection, readDbServers } from '../support/read-db-servers.js';
 import { runDriver, runMysqlCli } from './db-test-kit.js';
+import { extractBothWays } from './handed-over-kit.js';
 
 let harness: DriverHarness;
 
-/** The rows of a handed-over file (after its header line). */
-const readRows = (file: CanonicalCsvFile | undefined): string =>
-  readFileSync((file as CanonicalCsvFile).path)
-    .subarray((file as CanonicalCsvFile).headerBytes)
-    .toString('utf8');
 let mariadb: DbServer;
 
 const DOUBLES = [
@@ -60,25 +53,8 @@ const TEXTS = [
 const sqlText = (t: string): string =>
   `'${t.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n').replaceAll('\r', '\\r').replaceAll('\t', '\\t')}'`;
 
-/** Extract `table`, return the handed-over bytes and DuckDB's rendering of the parsed output. */
-async function extractBothWays(step: string, config: Record<string, unknown>) {
-  const extracted = await runDriver(harness, mysqlExtractorModule, step, {
-    config,
-    connection: createServerConnection('mysql', mariadb),
-  });
-  expect(extracted.error).toBeUndefined();
-  const adopted = harness.dataPlane.canonicalCsvFile(step);
-  expect(adopted, 'handed over unparsed').toBeDefined();
-  const handedOver = readRows(adopted);
-  await harness.dataPlane.createFromQuery(`${step}_parsed`, 'SELECT * FROM input_df', { input_df: step });
-  const rendered = join(harness.workDir, `${step}.csv`);
-  await harness.dataPlane.copyToCsv(`${step}_parsed`, rendered, {
-    delimiter: ',',
-    header: false,
-    quote: '"',
-  });
-  return { handedOver, rendered: readFileSync(rendered, 'utf8'), rows: extracted.result?.rowsRead };
-}
+const extractMysql = (step: string, config: Record<string, unknown>) =>
+  extractBothWays(harness, mysqlExtractorModule, createServerConnection('mysql', mariadb), step, config);
 
 beforeAll(async () => {
   ({ mariadb } = readDbServers());
@@ -112,7 +88,7 @@ afterAll(async () => {
 
 describe('MySQL extraction handed over as canonical CSV (real MariaDB)', () => {
   it('hands over bytes that DuckDB, parsing them, writes back identically', async () => {
-    const both = await extractBothWays('my_edge', { schema: 'canon', table: 'edge' });
+    const both = await extractMysql('my_edge', { schema: 'canon', table: 'edge' });
     expect(both.rows).toBe(DOUBLES.length);
     expect(both.rendered).toBe(both.handedOver);
     expect(both.handedOver).toMatch(/\n3,0\.000015,/);
@@ -122,7 +98,7 @@ describe('MySQL extraction handed over as canonical CSV (real MariaDB)', () => {
   });
 
   it('renders 20,000 random doubles over 600 orders of magnitude exactly as DuckDB does', async () => {
-    const both = await extractBothWays('my_doubles', { schema: 'canon', table: 'doubles' });
+    const both = await extractMysql('my_doubles', { schema: 'canon', table: 'doubles' });
     expect(both.rows).toBe(20_000);
     expect(both.handedOver).toMatch(/e-\d/);
     expect(both.rendered).toBe(both.handedOver);

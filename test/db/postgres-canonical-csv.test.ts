@@ -3,7 +3,6 @@
 // the handed-over bytes equal what DuckDB writes for the same values after parsing them (a fixpoint),
 // the output parses back to the same typed values, and a writer copies the bytes as they are.
 import { readFileSync } from 'node:fs';
-import type { CanonicalCsvFile } from '../../src/core/index.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresExtractorModule } from '../../src/drivers/postgres-extractor.js';
@@ -13,14 +12,10 @@ import { createDriverHarness } from '../drivers/contract/step-context.js';
 import type { DbServer } from '../support/db-servers.js';
 import { createServerConnection, readDbServers } from '../support/read-db-servers.js';
 import { runDriver, runPsql } from './db-test-kit.js';
+import { readHandedOverRows, renderParsed } from './handed-over-kit.js';
 
 let harness: DriverHarness;
 
-/** The rows of a handed-over file (after its header line). */
-const readRows = (file: CanonicalCsvFile | undefined): string =>
-  readFileSync((file as CanonicalCsvFile).path)
-    .subarray((file as CanonicalCsvFile).headerBytes)
-    .toString('utf8');
 let postgres: DbServer;
 
 const FLOATS = [
@@ -98,21 +93,17 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
     });
     expect(extracted.error).toBeUndefined();
     expect(extracted.result?.rowsRead).toBe(FLOATS.length);
-    const adopted = harness.dataPlane.canonicalCsvFile('pg_edge');
-    expect(adopted).toBeDefined();
-    expect(readFileSync((adopted as CanonicalCsvFile).path, 'utf8')).toMatch(
+    expect(readFileSync(harness.dataPlane.canonicalCsvFile('pg_edge')?.path as string, 'utf8')).toMatch(
       /^id,f8,b,n,d,ts,tstz,t,jb,js,u,big,tm,iv,arr\n/,
     );
-    const handedOver = readRows(adopted);
+    const handedOver = readHandedOverRows(harness, 'pg_edge');
 
     // A query step materializes it (one parse); DuckDB's own COPY then renders every value canonically.
-    await harness.dataPlane.createFromQuery('parsed', 'SELECT * FROM input_df', { input_df: 'pg_edge' });
+    const rendered = await renderParsed(harness, 'pg_edge');
     expect(harness.dataPlane.canonicalCsvFile('pg_edge')).toBeUndefined();
-    const rendered = join(harness.workDir, 'rendered.csv');
-    await harness.dataPlane.copyToCsv('parsed', rendered, { delimiter: ',', header: false, quote: '"' });
-    expect(readFileSync(rendered, 'utf8')).toBe(handedOver);
+    expect(rendered).toBe(handedOver);
 
-    const info = await harness.dataPlane.describe('parsed');
+    const info = await harness.dataPlane.describe('pg_edge_parsed');
     expect(info.columns.map((c) => c.type)).toEqual([
       'INTEGER',
       'DOUBLE',
@@ -132,7 +123,8 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
     ]);
     // Exact doubles: PostgreSQL's own text of every value reads back to the same number.
     const rows: string[][] = [];
-    for await (const chunk of harness.dataPlane.readText('parsed')) rows.push(...(chunk as string[][]));
+    for await (const chunk of harness.dataPlane.readText('pg_edge_parsed'))
+      rows.push(...(chunk as string[][]));
     const pgText = (await runPsql(postgres, 'SELECT f8::text FROM canon.edge ORDER BY id'))
       .trim()
       .split('\n');
@@ -156,19 +148,11 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
       connection: createServerConnection('postgres', postgres),
     });
     expect(extracted.error).toBeUndefined();
-    const handedOver = readRows(harness.dataPlane.canonicalCsvFile('pg_floats'));
+    const handedOver = readHandedOverRows(harness, 'pg_floats');
     expect(handedOver).toMatch(/e-\d/); // values below 1e-6 keep an exponent
-    await harness.dataPlane.createFromQuery('floats_parsed', 'SELECT * FROM input_df', {
-      input_df: 'pg_floats',
-    });
-    const rendered = join(harness.workDir, 'floats.csv');
-    await harness.dataPlane.copyToCsv('floats_parsed', rendered, {
-      delimiter: ',',
-      header: false,
-      quote: '"',
-    });
+    const rendered = await renderParsed(harness, 'pg_floats');
     const ours = handedOver.split('\n');
-    const duck = readFileSync(rendered, 'utf8').split('\n');
+    const duck = rendered.split('\n');
     expect(ours).toHaveLength(duck.length);
     // Where the shortest digits tie (a 16-digit text that reads back only by round-half-even),
     // PostgreSQL prints 17 digits and DuckDB 16: the same double either way, and rare.
@@ -229,7 +213,7 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
         connection: createServerConnection('postgres', ordered),
       });
       expect(extracted.error).toBeUndefined();
-      const ids = readRows(harness.dataPlane.canonicalCsvFile(step))
+      const ids = readHandedOverRows(harness, step)
         .trimEnd()
         .split('\n')
         .map((line) => Number(line.split(',')[0]));

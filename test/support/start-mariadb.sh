@@ -17,6 +17,7 @@
 # The server is tuned for tests (no doublewrite, log flushed ~1/s, UTC, utf8mb4):
 # a crash may lose the last second of writes -- never use it for real data.
 set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)   # this folder, for make-test-cert.sh
 
 cmd=start
 case "${1:-}" in start|stop|status|env|destroy|fresh|restart) cmd=$1; shift ;; esac
@@ -136,12 +137,7 @@ do_start() {
   fi
   # TLS with a self-signed certificate for localhost and 127.0.0.1 (the ssl_mode tests verify against it).
   if [[ ! -s $DIR/tls/server.crt ]]; then
-    command -v openssl >/dev/null || die "openssl is needed for the test server's TLS certificate (apt-get install openssl)"
-    mkdir -p "$DIR/tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
-      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-      -keyout "$DIR/tls/server.key" -out "$DIR/tls/server.crt" >"$DIR/openssl.log" 2>&1 \
-      || { cat "$DIR/openssl.log" >&2; die "openssl could not make the server certificate"; }
+    bash "$HERE/make-test-cert.sh" "$DIR/tls" || die "no TLS certificate"
   fi
   rm -f "$SOCK"
   echo "$port" >"$PORTFILE"

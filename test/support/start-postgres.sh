@@ -17,6 +17,7 @@
 # TCP (127.0.0.1) needs the password (scram-sha-256); the Unix socket in DIR is trust.
 # Tuned for tests: fsync/synchronous_commit/full_page_writes off, UTC -- never use it for real data.
 set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)   # this folder, for make-test-cert.sh
 
 cmd=start
 case "${1:-}" in start|stop|status|env|destroy|fresh|restart) cmd=$1; shift ;; esac
@@ -158,12 +159,7 @@ do_start() {
       || { rm -f "$pwfile"; tail -20 "$DIR/initdb.log" >&2; die "initdb failed"; }
     rm -f "$pwfile"
     # TLS with a self-signed certificate for localhost and 127.0.0.1 (the sslmode tests verify against it).
-    command -v openssl >/dev/null || die "openssl is needed for the test server's TLS certificate (apt-get install openssl)"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=localhost" \
-      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-      -keyout "$DATA/server.key" -out "$DATA/server.crt" >"$DIR/openssl.log" 2>&1 \
-      || { cat "$DIR/openssl.log" >&2; die "openssl could not make the server certificate"; }
-    chmod 600 "$DATA/server.key"; chmod 644 "$DATA/server.crt"
+    bash "$HERE/make-test-cert.sh" "$DATA" || die "no TLS certificate"
     if [[ $(id -u) == 0 ]]; then chown "$OS_USER:" "$DATA/server.key" "$DATA/server.crt"; fi
     cat >>"$DATA/postgresql.conf" <<EOF
 
