@@ -1,10 +1,12 @@
 // Failure drills around setup (sandbox create refused, Ctrl-C during create, missing dependencies and
 // installing them) and a 1 MB error line that must arrive intact and masked.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectFailedRun, expectNothingAlive } from './drill-checks.js';
+import { startLocalNpmRegistry } from '../support/local-npm-registry.js';
+import type { LocalNpmRegistry } from '../support/local-npm-registry.js';
+import { REPO_ROOT } from '../support/run-osiris.js';
 import { PROJECT_FILES } from './parity-pipelines.js';
 import type { RemoteEnv, Target } from './remote-run-kit.js';
 import {
@@ -112,18 +114,32 @@ for (const target of ['sandbox-local', 'e2b'] as const) {
   });
 }
 
-describe('setup drills: installing dependencies (local sandbox, npm from the host cache, offline)', () => {
+describe('setup drills: installing dependencies (local sandbox, npm from a loopback registry the test serves)', () => {
+  // The packages come from this repository's node_modules, packed and served on 127.0.0.1, into an
+  // empty npm cache: the test depends neither on the network nor on the host's npm cache.
+  let registry: LocalNpmRegistry;
+  let cache: string;
+  beforeAll(async () => {
+    registry = await startLocalNpmRegistry(join(REPO_ROOT, 'node_modules'), ['@duckdb/node-api']);
+    cache = mkdtempSync(join(env.tmp, 'npm-cache-'));
+  }, 120_000);
+  afterAll(async () => {
+    await registry?.close();
+  });
+
   it('--e2b-install-deps installs the pinned package: dependency_check then dependency_installed, run succeeds', async () => {
-    const cache = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
+    expect(registry.packages).toContain('@duckdb/node-api@1.5.6-r.1');
     const project = env.project(PROJECT_FILES);
     const result = await runOnTarget('sandbox-local', env, project, 'pipelines/zero-server.yaml', [], {
       ...missingDepsEnv('sandbox-local'),
       OSIRIS_E2B_INSTALL_DEPS: '1',
       npm_config_cache: cache,
-      npm_config_offline: 'true',
+      npm_config_registry: registry.url,
     }).done;
     const session = findLatestSession(project) as string;
     expect(result.code, result.stderr + readFileSync(join(session, 'osiris.log'), 'utf8')).toBe(0);
+    // the packages really came from the loopback registry, not from anywhere else
+    expect(registry.downloads()).toBeGreaterThanOrEqual(registry.packages.length);
     const events = readSessionLines(session, 'events.jsonl');
     const names = events.map((e) => e.event);
     expect(names.indexOf('dependency_check')).toBeLessThan(names.indexOf('dependency_installed'));
