@@ -1,6 +1,6 @@
 // What a remote run sends: commands.jsonl (file-only, never a secret) and the files uploaded to the sandbox.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize, sep } from 'node:path';
+import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { DriverTable, ManifestStep, PreparedRun, RuntimeDependency } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
 import type { Command } from './protocol.js';
@@ -73,9 +73,39 @@ function listStepPaths(run: PreparedRun, step: ManifestStep, drivers: DriverTabl
         { where: `step ${step.id} config.${key}` },
       );
     }
+    checkResolvedInside(run.projectDir, clean, `step ${step.id} config.${key}`);
     paths.push(clean.split(sep).join('/'));
   }
   return paths;
+}
+
+/**
+ * A path that stays inside the project by its text may still leave it through a symlink (`outlink/x.csv`
+ * with `outlink -> /tmp`, an input linked to `/etc/hostname`): resolve the longest existing prefix and
+ * refuse what lands outside, so nothing outside the project is uploaded or overwritten by a collect.
+ */
+function checkResolvedInside(projectDir: string, rel: string, where: string): void {
+  const root = realpathSync(projectDir);
+  let existing = resolve(projectDir, rel);
+  const rest: string[] = [];
+  // lstat, not exists: a dangling link counts as present (and is refused when it cannot be resolved)
+  while (!lstatSync(existing, { throwIfNoEntry: false }) && dirname(existing) !== existing) {
+    rest.unshift(basename(existing));
+    existing = dirname(existing);
+  }
+  let real: string | undefined;
+  try {
+    real = join(realpathSync(existing), ...rest);
+  } catch {
+    // a dangling link: where it would write or read is not known until it exists; refuse it
+  }
+  if (real !== undefined && (real === root || real.startsWith(root + sep))) return;
+  const target = real ?? `${existing} (a dangling link)`;
+  throw new OsirisError(
+    'config_error',
+    `remote runs need paths inside the project directory; '${rel}' resolves to ${target} through a symbolic link (use a path whose directories are inside the project)`,
+    { where },
+  );
 }
 
 /** Check every step's paths up front (config_error before a sandbox exists). */

@@ -40,6 +40,8 @@ export interface DuckDbDataPlaneOptions {
   memoryLimit: string;
   /** DuckDB threads (default 2). */
   threads?: number;
+  /** Directories SQL may read or write (sandbox runs); every other path, the network and settings are locked. */
+  confineTo?: readonly string[];
 }
 
 /** The data plane plus its lifecycle. */
@@ -72,7 +74,19 @@ export async function createDuckDbDataPlane(options: DuckDbDataPlaneOptions): Pr
   // 1.3 s, CTAS 1.1-1.6 s -> 0.5 s) for a scratch file twice as small; disk is cheaper than time here.
   await connection.run(`SET GLOBAL disabled_compression_methods = 'fsst'`);
   for (const macro of CANONICAL_MACROS) await connection.run(macro);
+  if (options.confineTo) await confineFileAccess(connection, options.confineTo);
   return new DuckDbPlane(instance, connection, options.workDir);
+}
+
+/**
+ * Sandbox runs: a processor's SQL may touch only these directories (read_text('../.env') is refused).
+ * DuckDB resolves symlinks before the check; lock_configuration keeps a query from undoing it.
+ */
+async function confineFileAccess(connection: DuckDBConnection, dirs: readonly string[]): Promise<void> {
+  const list = dirs.map((d) => quoteString(d.endsWith('/') ? d : `${d}/`)).join(', ');
+  await connection.run(`SET allowed_directories = [${list}]`);
+  await connection.run('SET enable_external_access = false');
+  await connection.run('SET lock_configuration = true');
 }
 
 function messageOf(error: unknown): string {
