@@ -14,10 +14,22 @@ process.on('SIGINT', () => {
 });
 process.on('SIGTERM', () => controller.abort(new OsirisError('interrupted', 'terminated (SIGTERM)')));
 
+// `osiris logs list | head -1`: once the reader is gone, output is dropped and the command ends as it
+// would have (its own exit code), instead of dying with an unhandled EPIPE stack.
+let stdoutClosed = false;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  stdoutClosed = true;
+});
+const stdout = {
+  write: (text: string): boolean => stdoutClosed || process.stdout.write(text),
+  isTTY: process.stdout.isTTY,
+};
+
 const code = await runCli(
   process.argv.slice(2),
   {
-    stdout: process.stdout,
+    stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
