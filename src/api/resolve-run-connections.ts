@@ -37,7 +37,13 @@ export function resolveRunConnections(
     }
   }
   const secrets = [...resolved.values()].flatMap((c) => c.secrets);
-  const errors = new Map([...failures].map(([key, error]) => [key, describeError(error)]));
+  // exactly code and message: the worker's strict protocol refuses a connection error with more keys
+  const errors = new Map(
+    [...failures].map(([key, error]) => {
+      const { code, message } = describeError(error);
+      return [key, { code, message }];
+    }),
+  );
   return {
     secrets,
     resolved,

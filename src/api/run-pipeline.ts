@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import { loadConnections } from '../connections/index.js';
 import type { DriverTable, ExecutionAdapter, ResolvedConnection, SessionStatus } from '../core/index.js';
-import { OsirisError, createMasker } from '../core/index.js';
+import { OsirisError, createMasker, createSecretFinder, findPlanSecret } from '../core/index.js';
 import { runManifest, createLocalAdapter } from '../runtime/index.js';
 import type { SessionWriter } from '../session/index.js';
-import { createSessionDir, createSessionWriter } from '../session/index.js';
+import { createSessionDir, createSessionWriter, releaseSessionLock } from '../session/index.js';
 import type { CompiledPipeline } from './compile-pipeline.js';
 import type { RunConnections } from './resolve-run-connections.js';
 import { resolveRunConnections } from './resolve-run-connections.js';
@@ -60,11 +60,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     };
   }
   const connections = resolveRunConnections(plan, drivers, resolveConnection);
-  const mask = createMasker([...connections.secrets, ...(options.extraSecrets ?? [])]);
+  const secrets = [...connections.secrets, ...(options.extraSecrets ?? [])];
+  refusePlanWithSecret(plan, secrets);
+  const mask = createMasker(secrets);
 
   const startedAt = new Date();
   const logsDir = resolve(options.cwd, options.logsDir ?? 'logs');
-  const session = createSessionDir(logsDir, startedAt.getTime());
+  const session = createSessionDir(logsDir, startedAt.getTime(), { projectDir: plan.projectDir });
   const writer = createSessionWriter({ sessionId: session.id, dir: session.dir, mask });
   options.onSession?.(writer);
 
@@ -109,5 +111,22 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
     writer.close();
+    // the session is no longer running: logs gc may now remove it
+    releaseSessionLock(session.dir);
   }
+}
+
+/**
+ * manifest.yaml and cfg/ go into the session byte for byte (never masked: masking would rewrite
+ * `postgres.extractor` for a password `postgres`), so they are verified to hold no secret first; a plan
+ * that does is refused before anything is written.
+ */
+function refusePlanWithSecret(plan: CompiledPipeline, secrets: readonly string[]): void {
+  const finder = createSecretFinder(secrets);
+  const finding = findPlanSecret(plan.manifest, plan.cfgTexts, finder.contains, finder.equals);
+  if (!finding) return;
+  throw new OsirisError(
+    'config_error',
+    `${join(plan.buildDir, finding.file)}: the value at '${finding.path}' holds a secret of a connection this run uses (a password or key, or a form of one); pipelines must not carry secrets: take it from the connection instead (if the match is a coincidence because the password is a short or common word, change the password)`,
+  );
 }

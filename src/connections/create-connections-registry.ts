@@ -8,6 +8,8 @@ import { isSecretKey } from '../core/is-secret-key.js';
 import { maskConfig } from './mask-config.js';
 import { parseDsn } from '../core/parse-dsn.js';
 import { isValidPort, type ConnectionEntry } from './read-connections-yaml.js';
+import { listUrlSecretValues } from './list-url-secret-values.js';
+import type { Template } from './parse-template.js';
 import { renderTemplate, renderTemplateLeniently } from './parse-template.js';
 
 /** One connection as `connections list` shows it. */
@@ -48,6 +50,13 @@ function expandDsn(entry: ConnectionEntry, fields: Record<string, unknown>, secr
   const schemes = DSN_SCHEMES[entry.family];
   const example = `${schemes[0]}://user:password@host:port/database`;
   const parts = parseDsn(String(fields.dsn));
+  if (parts === 'ambiguous' || (typeof parts === 'object' && parts.ambiguous)) {
+    // guessing where the password ends could send part of it as the host, and show it in messages
+    throw new OsirisError(
+      'config_error',
+      `${label}: field 'dsn' cannot be read unambiguously: its user or password holds an unencoded '@', '#', '?' or '/' (or an '@' follows in the path or options); percent-encode them (@ as %40, # as %23, ? as %3F, / as %2F) or give host, port, user, password and database as separate fields`,
+    );
+  }
   if (parts === 'not_a_url' || (typeof parts === 'object' && !schemes.includes(parts.scheme))) {
     throw new OsirisError(
       'connection_error',
@@ -77,6 +86,24 @@ function collectUrlPassword(url: string, secrets: string[]): void {
   if (typeof parts === 'object' && parts.rawPassword) secrets.push(parts.rawPassword, parts.password ?? '');
 }
 
+/** Fields holding a URL whose userinfo may carry a password. */
+const URL_FIELDS = ['dsn', 'url'];
+
+/**
+ * The secrets a field brings before any parsing: a secret field's whole value and the full value of each
+ * variable in it; in a DSN or URL, the variables that are not provably host, port, database or user.
+ */
+function listFieldSecrets(name: string, value: string, template: Template, vars: Vars): string[] {
+  if (isSecretKey(name)) {
+    const values = template.flatMap((part) => {
+      const rendered = part.kind === 'var' ? renderTemplate([part], vars) : undefined;
+      return rendered && 'value' in rendered ? [rendered.value] : [];
+    });
+    return [value, ...values];
+  }
+  return URL_FIELDS.includes(name) ? listUrlSecretValues(template, vars) : [];
+}
+
 function resolveEntry(entry: ConnectionEntry, vars: Vars): ResolvedConnection {
   const label = labelOf(entry.family, entry.alias);
   const fields: Record<string, unknown> = {};
@@ -102,7 +129,7 @@ function resolveEntry(entry: ConnectionEntry, vars: Vars): ResolvedConnection {
       continue;
     }
     fields[field.name] = value;
-    if (isSecretKey(field.name) && value !== '') secrets.push(value);
+    secrets.push(...listFieldSecrets(field.name, value, field.template, vars));
   }
   if (typeof fields.dsn === 'string') expandDsn(entry, fields, secrets);
   if (typeof fields.url === 'string') collectUrlPassword(fields.url, secrets);
@@ -169,11 +196,8 @@ function renderLeniently(
     const { value, missing } = renderTemplateLeniently(field.template, vars);
     fields[field.name] =
       field.name === 'port' && missing.length === 0 && isValidPort(value) ? Number(value) : value;
-    if (!isSecretKey(field.name)) continue;
     // The parts that did resolve are secrets too, wherever else they might show up.
-    secrets.push(value);
-    for (const part of field.template)
-      if (part.kind === 'var' && vars[part.name]) secrets.push(vars[part.name] as string);
+    secrets.push(...listFieldSecrets(field.name, value, field.template, vars));
   }
   if (typeof fields.dsn === 'string') collectUrlPassword(fields.dsn, secrets);
   if (typeof fields.url === 'string') collectUrlPassword(fields.url, secrets);

@@ -8,6 +8,8 @@ export * from './errors.js';
 export * from './fingerprint.js';
 export * from './manifest.js';
 export * from './mask.js';
+export * from './mask-structure.js';
+export * from './find-plan-secret.js';
 export * from './adapter.js';
 export * from './session-files.js';
 export * from './version.js';

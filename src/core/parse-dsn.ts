@@ -16,10 +16,16 @@ export interface DsnParts {
   database?: string;
   /** Options after `?` as written (without the `?` and any `#fragment`), when there are any. */
   query?: string;
+  /**
+   * True when the string can be read more than one way: more than one `@`, or an `@` after a `/ ? #`
+   * (an unencoded special character in the password). The parts are then the best guess; the
+   * connections registry refuses such a DSN rather than guess where a password ends.
+   */
+  ambiguous?: true;
 }
 
 /** Why a connection string could not be parsed; never carries its text (it holds a password). */
-export type DsnProblem = 'not_a_url' | 'no_host' | 'bad_port';
+export type DsnProblem = 'not_a_url' | 'no_host' | 'bad_port' | 'ambiguous';
 
 function decode(text: string): string {
   try {
@@ -49,7 +55,8 @@ const HOST_PORT = /^(\[[^\]]*\]|[^:@[\]]*)(:[0-9]*)?$/;
 /** True when `after` (the text behind a userinfo `@`) reads as `host[:port][/database][?options]`. */
 function isPlausibleAfterUserinfo(after: string): boolean {
   const hostEnd = after.search(/[/?#]/);
-  if (!HOST_PORT.test(hostEnd < 0 ? after : after.slice(0, hostEnd))) return false;
+  const hostPort = hostEnd < 0 ? after : after.slice(0, hostEnd);
+  if (hostPort === '' || !HOST_PORT.test(hostPort)) return false;
   const path = hostEnd >= 0 && after[hostEnd] === '/' ? (after.slice(hostEnd).split(/[?#]/)[0] ?? '') : '';
   return !path.includes('@');
 }
@@ -71,16 +78,46 @@ export function findUserinfoEnd(rest: string): number {
 }
 
 /**
+ * Index of the last `@` in the text after `scheme://` that a plausible `host[:port][/path]` follows
+ * (-1: none). Masking uses it: whatever an unencoded password holds, the real userinfo ends there or
+ * later, never earlier.
+ */
+export function findLastUserinfoEnd(rest: string): number {
+  for (let i = rest.lastIndexOf('@'); i >= 0; i = i === 0 ? -1 : rest.lastIndexOf('@', i - 1)) {
+    if (isPlausibleAfterUserinfo(rest.slice(i + 1))) return i;
+  }
+  return -1;
+}
+
+/** True when the text after `scheme://` has more than one `@`, or an `@` after a `/ ? #`. */
+function isAmbiguousUserinfo(rest: string): boolean {
+  const at = rest.indexOf('@');
+  if (at < 0) return false;
+  if (rest.indexOf('@', at + 1) >= 0) return true;
+  const delimiter = rest.search(/[/?#]/);
+  return delimiter >= 0 && delimiter < at;
+}
+
+/**
  * Parse a URL-style connection string. Special characters in the password should be percent-encoded;
  * unencoded ones are accepted where the string stays unambiguous.
  */
 export function parseDsn(dsn: string): DsnParts | DsnProblem {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/s.exec(dsn.trim());
   if (!m) return 'not_a_url';
-  const scheme = (m[1] as string).toLowerCase();
-  const rest = m[2] as string;
-  const at = findUserinfoEnd(rest);
+  const parts = readDsn(m[1] as string, m[2] as string);
+  // a reading that fails because of an unencoded character in the password is reported as such
+  return typeof parts === 'string' && isAmbiguousUserinfo(m[2] as string) ? 'ambiguous' : parts;
+}
+
+function readDsn(schemeText: string, rest: string): DsnParts | DsnProblem {
+  const scheme = schemeText.toLowerCase();
   const parts: DsnParts = { scheme, host: '' };
+  // An ambiguous string is read with the last plausible `@`: a password tail never becomes a host or
+  // options (and so never shows in a message); the registry refuses such a string anyway.
+  if (isAmbiguousUserinfo(rest)) parts.ambiguous = true;
+  const last = parts.ambiguous ? findLastUserinfoEnd(rest) : -1;
+  const at = last >= 0 ? last : findUserinfoEnd(rest);
   if (at >= 0) {
     const userinfo = rest.slice(0, at);
     const colon = userinfo.indexOf(':');

@@ -15,6 +15,7 @@ import {
   CFG_META_KEYS,
   OsirisError,
   describeError,
+  maskStructure,
   parseConnectionRef,
   writeCanonicalJson,
 } from '../core/index.js';
@@ -165,7 +166,9 @@ async function runStepBody(x: StepExecution) {
       }
     : config;
   const cleanedRel = `${artifactsRel}/cleaned_config.json`;
-  writeFileSync(join(x.sessionDir, cleanedRel), x.mask(writeCanonicalJson(cleaned)));
+  // masked by structure: secret fields by key (any length), DSN passwords whatever they hold, and the
+  // masker over the other string values; never over the JSON text (a password `true` stays out of syntax)
+  writeFileSync(join(x.sessionDir, cleanedRel), writeCanonicalJson(maskStructure(cleaned, x.mask)));
   sink.event('artifact_created', { step_id: step.id, path: cleanedRel, type: 'cleaned_config' });
   if (failure !== undefined) throw failure;
 

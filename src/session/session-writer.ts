@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type {
   EventFields,
   EventName,
@@ -9,12 +9,16 @@ import type {
   SessionStatus,
   StepLogger,
 } from '../core/index.js';
-import { METRICS, writeCanonicalJson } from '../core/index.js';
+import { METRICS, maskStructure, writeCanonicalJson } from '../core/index.js';
 
 /** Observer of everything written, e.g. the CLI's live progress (never sees unmasked data). */
 export type SessionListener = (record: { kind: 'event' | 'metric'; line: Record<string, unknown> }) => void;
 
-/** The one writer of a session directory: events, metrics, logs, status. Masks every line. */
+/**
+ * The one writer of a session directory: events, metrics, logs, status. Masks by structure: JSON lines
+ * and status.json have their string values masked (never keys, numbers, booleans, identifiers); log
+ * lines have their message masked.
+ */
 export interface SessionWriter extends EventSink {
   /** `run_<id>`. */
   readonly sessionId: string;
@@ -22,9 +26,13 @@ export interface SessionWriter extends EventSink {
   readonly dir: string;
   /** Human log (osiris.log and debug.log). */
   readonly log: StepLogger;
-  /** Write a text file inside the session (masked). */
+  /**
+   * Write a text file inside the session as it is, atomically. Only for files that hold no secret by
+   * construction (manifest.yaml, cfg/*.json: verified before the run starts), never rewritten, so
+   * their bytes keep the fingerprints the compiler gave them.
+   */
   writeText(relativePath: string, text: string): void;
-  /** Write status.json. */
+  /** Write status.json (string values masked), atomically. */
   writeStatus(status: SessionStatus): void;
   /** Subscribe to written records. */
   listen(listener: SessionListener): void;
@@ -37,7 +45,7 @@ export interface SessionWriterOptions {
   sessionId: string;
   /** Absolute session directory (exists). */
   dir: string;
-  /** Masks secret values. */
+  /** Masks secret values in free text (log messages, string values of records). */
   mask: (text: string) => string;
   /** Clock (ISO strings). */
   now?: () => Date;
@@ -67,13 +75,12 @@ export function createSessionWriter(options: SessionWriterOptions): SessionWrite
     append(fds.debug, line);
   };
   const writeRecord = (kind: 'event' | 'metric', line: Record<string, unknown>): void => {
-    const text = mask(JSON.stringify(line));
+    // masked before serializing: a secret such as `true` or `step` can then never touch JSON syntax
+    const masked = maskStructure(line, mask) as Record<string, unknown>;
+    const text = JSON.stringify(masked);
     append(kind === 'event' ? fds.events : fds.metrics, `${text}\n`);
     if (kind === 'event') append(fds.debug, `${String(line.ts)} EVENT ${text}\n`);
-    if (listeners.length > 0) {
-      const masked = JSON.parse(text) as Record<string, unknown>;
-      for (const l of listeners) l({ kind, line: masked });
-    }
+    for (const l of listeners) l({ kind, line: masked });
   };
 
   return {
@@ -100,10 +107,10 @@ export function createSessionWriter(options: SessionWriterOptions): SessionWrite
       writeRecord('metric', line);
     },
     writeText(relativePath, text) {
-      writeFileSync(join(dir, relativePath), mask(text));
+      writeAtomically(join(dir, relativePath), text);
     },
     writeStatus(status) {
-      writeFileSync(join(dir, 'status.json'), mask(writeCanonicalJson(status)));
+      writeAtomically(join(dir, 'status.json'), writeCanonicalJson(maskStructure(status, mask)));
     },
     listen(listener) {
       listeners.push(listener);
@@ -114,4 +121,19 @@ export function createSessionWriter(options: SessionWriterOptions): SessionWrite
       for (const fd of Object.values(fds)) closeSync(fd);
     },
   };
+}
+
+/**
+ * Write through a temporary file in the same directory and rename it over the target: a reader (or a
+ * crash) sees the old bytes or the new ones, never half a file.
+ */
+function writeAtomically(path: string, text: string): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }

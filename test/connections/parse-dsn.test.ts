@@ -32,17 +32,24 @@ describe('parseDsn', () => {
     expect(parseDsn('postgres://h')).toEqual({ scheme: 'postgres', host: 'h' });
   });
 
-  it('accepts unencoded special characters in the password where unambiguous', () => {
+  it('reads unencoded special characters in the password as best it can, and flags the string as ambiguous', () => {
     expect(parseDsn('postgres://u:Pw-Canary-7f3a+/=@h:1/db')).toMatchObject({
+      ambiguous: true,
       user: 'u',
       password: 'Pw-Canary-7f3a+/=',
       host: 'h',
       port: 1,
       database: 'db',
     });
-    expect(parseDsn('mysql://u:pa?ss@h/db')).toMatchObject({ password: 'pa?ss', host: 'h', database: 'db' });
-    expect(parseDsn('mysql://u:p@ss@h/db')).toMatchObject({ password: 'p@ss', host: 'h' });
+    expect(parseDsn('mysql://u:pa?ss@h/db')).toMatchObject({
+      password: 'pa?ss',
+      host: 'h',
+      database: 'db',
+      ambiguous: true,
+    });
+    expect(parseDsn('mysql://u:p@ss@h/db')).toMatchObject({ password: 'p@ss', host: 'h', ambiguous: true });
     expect(parseDsn('mysql://etl:r@p/w@replica.internal:3306/movies')).toMatchObject({
+      ambiguous: true,
       user: 'etl',
       password: 'r@p/w',
       host: 'replica.internal',
@@ -51,19 +58,44 @@ describe('parseDsn', () => {
     });
     expect(parseDsn('mysql://u:1/2@3@h/db')).toMatchObject({ password: '1/2@3', host: 'h', database: 'db' });
     expect(parseDsn('mysql://@h/db')).toEqual({ scheme: 'mysql', host: 'h', database: 'db' });
-    expect(parseDsn('mysql://u:100%@h/db')).toMatchObject({ password: '100%', rawPassword: '100%' });
-    // An @ in the query string is not userinfo.
+    expect(parseDsn('mysql://u:100%@h/db')).toEqual({
+      scheme: 'mysql',
+      user: 'u',
+      password: '100%',
+      rawPassword: '100%',
+      host: 'h',
+      database: 'db',
+    });
+    // `h:5432/db?application_name=a@b` may be a host with options or a user with an unencoded password:
+    // flagged, and read the way that never turns a password tail into a host
     expect(parseDsn('postgres://h:5432/db?application_name=a@b')).toEqual({
       scheme: 'postgres',
-      host: 'h',
-      port: 5432,
-      database: 'db',
-      query: 'application_name=a@b',
+      host: 'b',
+      user: 'h',
+      password: '5432/db?application_name=a',
+      rawPassword: '5432/db?application_name=a',
+      ambiguous: true,
     });
     expect(parseDsn('postgres://u:pa?ss@h/db?sslmode=require#x')).toMatchObject({
       password: 'pa?ss',
       query: 'sslmode=require',
     });
+  });
+
+  it('reports a string it cannot read because of an unencoded character in the password as ambiguous', () => {
+    // the issue's reproductions: the standard reading would split at the first `@`
+    expect(parseDsn('postgresql://u:Secr3t@#VeryLongTailPart@host/db')).toMatchObject({
+      password: 'Secr3t@#VeryLongTailPart',
+      host: 'host',
+      ambiguous: true,
+    });
+    expect(parseDsn('postgresql://u:q@x?TOPSECRETtail@host/db')).toMatchObject({
+      password: 'q@x?TOPSECRETtail',
+      host: 'host',
+      ambiguous: true,
+    });
+    expect(parseDsn('postgresql://u:a#b@')).toBe('ambiguous');
+    expect(parseDsn('postgresql://u:a%40b@host/db')).not.toHaveProperty('ambiguous');
   });
 
   it('reports problems without the text', () => {
