@@ -172,13 +172,14 @@ class DuckDbPlane implements DuckDbDataPlane {
     return this.exclusive(async () => {
       await dropAliasNamed(this.session, stepId);
       const transcodePath = join(this.workDir, `transcoded-${++this.temporaryFiles}.csv`);
-      await loadCsvTable(
+      const rows = await loadCsvTable(
         this.session,
         { stepId, table: `main.${quoteIdent(stepId)}`, transcodePath },
         options,
       );
       await createAliasView(this.session, stepId);
-      return this.describeNow(stepId);
+      // The count the loader verified against its own scan of the file is the count reported.
+      return { ...(await this.describeNow(stepId)), rows };
     });
   }
 

@@ -2,7 +2,13 @@ import { constants } from 'node:fs';
 import { access, rm, stat } from 'node:fs/promises';
 import type { ColumnInfo, CsvReadOptions } from '../core/data-plane.js';
 import { OsirisError } from '../core/errors.js';
-import { quoteIdent, quoteString } from './canonical-text-sql.js';
+import { quoteString } from './canonical-text-sql.js';
+import { describeCsvFault, findLineOfOffset, readHeaderNames } from './describe-csv-fault.js';
+import type { FieldCountOrigin } from './describe-csv-fault.js';
+import { loadDetectedCsv, sniffCsvColumns } from './load-detected-csv.js';
+import { renderReaderOptions, resolveCsvDialect, resolveCsvEncoding } from './resolve-csv-dialect.js';
+import { CsvFault, locateReaderLine, scanCsvRecords } from './scan-csv-records.js';
+import type { CsvDialect } from './scan-csv-records.js';
 import { transcodeUtf16ToUtf8 } from './transcode-to-utf8.js';
 
 /** What the loader needs of a DuckDB connection (kept small so this file needs no client import). */
@@ -23,6 +29,14 @@ export interface CsvLoadTarget {
   transcodePath: string;
 }
 
+/** What the file held, by the independent scan (absent for a FIFO, which can be read only once). */
+interface ScannedFile {
+  records: number;
+  longestRecord: number;
+  /** Header names as written (a header without config.columns). */
+  names?: string[];
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -32,25 +46,13 @@ export function renderColumnStruct(columns: readonly ColumnInfo[]): string {
   return `{${columns.map((c) => `${quoteString(c.name)}: ${quoteString(c.type)}`).join(', ')}}`;
 }
 
-function renderDialect(o: CsvReadOptions, encoding: string): string[] {
-  return [
-    `delim=${quoteString(o.delimiter)}`,
-    `header=${o.header ? 'true' : 'false'}`,
-    `quote=${quoteString(o.quote)}`,
-    `escape=${quoteString(o.escape)}`,
-    `nullstr=${quoteString(o.nullString)}`,
-    // PERF-NOTES gotcha 16: the default turns "" into NULL; the convention keeps it as ''.
-    'allow_quoted_nulls=false',
-    `encoding=${quoteString(encoding)}`,
-  ];
-}
-
-async function checkReadable(path: string, stepId: string): Promise<void> {
+/** Whether the path is a FIFO (a database extractor's hand-over); throws io_error when unreadable. */
+async function checkReadable(path: string, stepId: string): Promise<boolean> {
   try {
     await access(path, constants.R_OK);
     const kind = await stat(path);
-    // A FIFO is fine: database extractors stream their CSV through one while DuckDB reads it.
     if (!kind.isFile() && !kind.isFIFO()) throw new Error('not a regular file');
+    return kind.isFIFO();
   } catch (error) {
     throw new OsirisError('io_error', `cannot read CSV file ${path}: ${messageOf(error)}`, {
       where: stepId,
@@ -59,20 +61,22 @@ async function checkReadable(path: string, stepId: string): Promise<void> {
   }
 }
 
-/** Create `target.table` from a CSV file with read_csv (explicit types, or detection that keeps DECIMAL exact). */
+/**
+ * Create `target.table` from a CSV file, read strictly with the configured dialect: a byte scan first
+ * checks every record and counts them (a bad record fails with file:line and the config key to
+ * change), DuckDB then reads with exactly that dialect, and the rows it loaded must equal the
+ * records counted. Returns the verified row count.
+ */
 export async function loadCsvTable(
   session: SqlSession,
   target: CsvLoadTarget,
   options: CsvReadOptions,
-): Promise<void> {
+): Promise<number> {
   const { stepId } = target;
-  await checkReadable(options.path, stepId);
-  const encoding = options.encoding.toLowerCase().replace(/_/g, '-');
+  const fifo = await checkReadable(options.path, stepId);
+  const encoding = resolveCsvEncoding(options.encoding, stepId);
   let path = options.path;
-  let readEncoding = 'utf-8';
-  let transcoded = false;
-  if (encoding === 'latin-1' || encoding === 'latin1' || encoding === 'iso-8859-1') readEncoding = 'latin-1';
-  else if (encoding.startsWith('utf-16')) {
+  if (encoding === 'utf-16') {
     await transcodeUtf16ToUtf8(options.path, target.transcodePath).catch(async (error: unknown) => {
       await rm(target.transcodePath, { force: true });
       throw new OsirisError('io_error', `cannot decode ${options.path} as UTF-16: ${messageOf(error)}`, {
@@ -81,72 +85,124 @@ export async function loadCsvTable(
       });
     });
     path = target.transcodePath;
-    transcoded = true;
-  } else if (encoding !== 'utf-8' && encoding !== 'utf8') {
-    throw new OsirisError(
-      'config_error',
-      `unsupported encoding "${options.encoding}" (expected utf-8, utf-16 or latin-1)`,
-      {
-        where: stepId,
-      },
-    );
   }
-  const dialect = renderDialect(options, readEncoding);
-  const source = (extra: string[]): string =>
-    `read_csv(${[quoteString(path), ...dialect, ...extra].join(', ')})`;
   try {
-    if (options.columns && options.columns.length > 0) {
-      const explicit = [`columns=${renderColumnStruct(options.columns)}`, 'auto_detect=false'];
-      await session.run(`CREATE OR REPLACE TABLE ${target.table} AS SELECT * FROM ${source(explicit)}`);
-    } else {
-      await loadDetected(session, target.table, source);
+    const dialect = resolveCsvDialect(options, encoding === 'latin-1' ? 'latin-1' : 'utf-8', stepId);
+    checkColumnNames(options.columns, stepId);
+    const scanned = fifo ? undefined : await scanFile(path, options, dialect, stepId);
+    const reader = renderReaderOptions(options, dialect, scanned?.longestRecord ?? 0);
+    const source = (columns: readonly ColumnInfo[], extra: readonly string[] = []): string =>
+      `read_csv(${[quoteString(path), ...reader, 'auto_detect=false', `columns=${renderColumnStruct(columns)}`, ...extra].join(', ')})`;
+    try {
+      if (options.columns && options.columns.length > 0) {
+        await session.run(
+          `CREATE OR REPLACE TABLE ${target.table} AS SELECT * FROM ${source(options.columns)}`,
+        );
+      } else {
+        const sniffed = await sniffCsvColumns(session, path, reader, scanned?.names, stepId);
+        await loadDetectedCsv(session, target.table, source, sniffed);
+      }
+    } catch (error) {
+      throw await explainReadError(error, { path, options, dialect, stepId, fifo });
     }
-  } catch (error) {
-    if (error instanceof OsirisError) throw error;
-    throw new OsirisError('io_error', `reading ${options.path}: ${messageOf(error)}`, {
-      where: stepId,
-      cause: error,
-    });
+    const [row] = await session.query(`SELECT count(*) AS n FROM ${target.table}`);
+    const rows = Number(row?.['n'] ?? -1);
+    if (scanned && rows !== scanned.records) {
+      await session.run(`DROP TABLE IF EXISTS ${target.table}`);
+      throw new OsirisError(
+        'io_error',
+        `${options.path}: the file holds ${scanned.records} records but the reader loaded ${rows} rows; nothing was kept`,
+        { where: stepId },
+      );
+    }
+    return rows;
   } finally {
-    if (transcoded) await rm(target.transcodePath, { force: true });
+    if (encoding === 'utf-16') await rm(target.transcodePath, { force: true });
   }
 }
 
-/**
- * Detection: DuckDB's sniffer types the columns from a sample (20,480 rows). It types every number
- * with a fraction as DOUBLE, which would lose `10.50`; those columns are loaded as VARCHAR and then
- * converted: to DECIMAL(18|38, s) when every value is a plain decimal with the same scale s (exact,
- * text unchanged), else to DOUBLE, else they stay VARCHAR.
- */
-async function loadDetected(
-  session: SqlSession,
-  table: string,
-  source: (extra: string[]) => string,
-): Promise<void> {
-  const sniffed = await session.query(`DESCRIBE SELECT * FROM ${source(['auto_detect=true'])}`);
-  const candidates = sniffed
-    .filter((row) => row['column_type'] === 'DOUBLE' || row['column_type'] === 'FLOAT')
-    .map((row) => String(row['column_name']));
-  const types = candidates.length
-    ? [`types=${renderColumnStruct(candidates.map((name) => ({ name, type: 'VARCHAR' })))}`]
-    : [];
-  await session.run(
-    `CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${source(['auto_detect=true', ...types])}`,
-  );
-  for (const name of candidates) {
-    const c = quoteIdent(name);
-    const [row] = await session.query(
-      `SELECT count_if(NOT regexp_full_match(${c}, '[+-]?[0-9]+(\\.[0-9]+)?')) AS bad,
-         min(length(split_part(${c}, '.', 2))) AS smin, max(length(split_part(${c}, '.', 2))) AS smax,
-         max(length(ltrim(split_part(ltrim(${c}, '+-'), '.', 1), '0'))) AS digits
-       FROM ${table} WHERE ${c} IS NOT NULL`,
+function checkColumnNames(columns: readonly ColumnInfo[] | undefined, stepId: string): void {
+  const duplicates = findDuplicates((columns ?? []).map((c) => c.name));
+  if (duplicates.length > 0) {
+    throw new OsirisError(
+      'config_error',
+      `config.columns names ${duplicates.join(', ')} more than once (names are compared without case)`,
+      { where: stepId },
     );
-    const scale = Number(row?.['smax'] ?? 0);
-    const width = Number(row?.['digits'] ?? 0) + scale;
-    const exact =
-      row?.['smin'] !== null && Number(row?.['bad']) === 0 && Number(row?.['smin']) === scale && width <= 38;
-    const type = exact ? `DECIMAL(${width <= 18 ? 18 : 38},${scale})` : 'DOUBLE';
-    // A column that is not numeric after all (beyond the sample) stays VARCHAR.
-    await session.run(`ALTER TABLE ${table} ALTER ${c} TYPE ${type}`).catch(() => undefined);
   }
+}
+
+/** Names that occur more than once, compared as DuckDB does (without case), each shown once. */
+function findDuplicates(names: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  for (const name of names) seen.set(name.toLowerCase(), (seen.get(name.toLowerCase()) ?? 0) + 1);
+  const shown = new Set<string>();
+  for (const name of names) if ((seen.get(name.toLowerCase()) ?? 0) > 1) shown.add(JSON.stringify(name));
+  return [...shown];
+}
+
+async function scanFile(
+  path: string,
+  options: CsvReadOptions,
+  dialect: CsvDialect,
+  stepId: string,
+): Promise<ScannedFile> {
+  const columns = options.columns && options.columns.length > 0 ? options.columns : undefined;
+  const origin: FieldCountOrigin = columns ? 'columns' : dialect.header ? 'header' : 'first_record';
+  const fail = (message: string): OsirisError => new OsirisError('io_error', message, { where: stepId });
+  const scan = await scanCsvRecords(path, dialect, columns?.length).catch(async (error: unknown) => {
+    if (!(error instanceof CsvFault)) throw error;
+    const context = { scannedPath: path, shownPath: options.path, dialect, origin };
+    throw fail(await describeCsvFault(error, context));
+  });
+  if (scan.records === 0 && scan.header === undefined && (dialect.header || !columns)) {
+    throw fail(
+      dialect.header
+        ? `${options.path}: the file is empty; expected a header line with the column names (config.header is true)`
+        : `${options.path}: the file is empty and config.columns is not given, so it has no columns`,
+    );
+  }
+  const result: ScannedFile = { records: scan.records, longestRecord: scan.longestRecord };
+  if (scan.header && !columns) {
+    const names = await readHeaderNames(path, scan.header, dialect);
+    const unnamed = names.findIndex((name) => name === '');
+    if (unnamed >= 0)
+      throw fail(
+        `${options.path}:1: column ${unnamed + 1} of the header has no name; name the columns with config.columns`,
+      );
+    const duplicates = findDuplicates(names);
+    if (duplicates.length > 0) {
+      throw fail(
+        `${options.path}:1: the header names ${duplicates.join(', ')} more than once (names are compared without case); name the columns with config.columns`,
+      );
+    }
+    result.names = names;
+  }
+  return result;
+}
+
+/**
+ * DuckDB's own message speaks of its options (`strict_mode=false`, `sample_size=-1`): keep what
+ * failed, put the line in the file's terms, and name the Osiris key that changes the reading.
+ */
+async function explainReadError(
+  error: unknown,
+  at: { path: string; options: CsvReadOptions; dialect: CsvDialect; stepId: string; fifo: boolean },
+): Promise<OsirisError> {
+  if (error instanceof OsirisError) return error;
+  const text = messageOf(error);
+  const lines = text.split('\n');
+  const converting = lines.find((l) => l.startsWith('Error when converting column'));
+  const readerLine = Number(/CSV Error on Line: (\d+)/.exec(text)?.[1] ?? 0);
+  let where = at.options.path;
+  if (readerLine > 0) {
+    const offset = await locateReaderLine(at.path, at.dialect, readerLine).catch(() => -1);
+    if (offset >= 0) where += `:${await findLineOfOffset(at.path, offset)}`;
+  }
+  const conversion = /^Error when converting column (".*")\. Could not (.*)$/.exec(converting ?? '');
+  // A hand-over's types come from the source database; a file's explicit types from config.columns.
+  const what = conversion
+    ? `column ${conversion[1]}: could not ${conversion[2]}${at.fifo ? '' : ' (the type comes from config.columns)'}`
+    : (lines.find((l) => l.trim() !== '' && !l.startsWith('CSV Error on Line')) ?? text);
+  return new OsirisError('io_error', `${where}: ${what}`, { where: at.stepId, cause: error });
 }

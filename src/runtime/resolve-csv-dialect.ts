@@ -1,0 +1,88 @@
+import type { CsvReadOptions } from '../core/data-plane.js';
+import { OsirisError } from '../core/errors.js';
+import { quoteString } from './canonical-text-sql.js';
+import type { CsvDialect } from './scan-csv-records.js';
+
+/** Encodings of the loader: UTF-16 is transcoded to a UTF-8 copy first. */
+export type CsvSourceEncoding = 'utf-8' | 'latin-1' | 'utf-16';
+
+/** Read `config.encoding` (spellings as users write them); config_error for anything else. */
+export function resolveCsvEncoding(encoding: string, stepId: string): CsvSourceEncoding {
+  const name = encoding.toLowerCase().replace(/_/g, '-');
+  if (name === 'utf-8' || name === 'utf8') return 'utf-8';
+  if (name === 'latin-1' || name === 'latin1' || name === 'iso-8859-1') return 'latin-1';
+  if (name.startsWith('utf-16')) return 'utf-16';
+  throw new OsirisError(
+    'config_error',
+    `config.encoding "${encoding}" is not supported (expected utf-8, utf-16 or latin-1)`,
+    { where: stepId },
+  );
+}
+
+function readByte(value: string, key: string, optional: boolean, stepId: string): number {
+  if (value === '' && optional) return -1;
+  const code = value.length === 1 ? value.charCodeAt(0) : -1;
+  if (code <= 0 || code > 0x7f || code === 0x0a || code === 0x0d) {
+    throw new OsirisError(
+      'config_error',
+      `config.${key} must be ${optional ? 'empty or ' : ''}one ASCII character other than CR, LF and NUL (got ${JSON.stringify(value)})`,
+      { where: stepId },
+    );
+  }
+  return code;
+}
+
+/**
+ * The dialect, decided once from the config: the byte scan and DuckDB read with exactly this. Comment
+ * lines do not exist, so a value starting with `#` is a value.
+ */
+export function resolveCsvDialect(
+  options: CsvReadOptions,
+  encoding: 'utf-8' | 'latin-1',
+  stepId: string,
+): CsvDialect {
+  const delimiter = readByte(options.delimiter, 'delimiter', false, stepId);
+  const quote = readByte(options.quote, 'quote', true, stepId);
+  // Without a quote there is nothing to escape.
+  const escape = quote < 0 ? -1 : readByte(options.escape, 'escape', true, stepId);
+  const clash = quote === delimiter ? 'quote' : escape === delimiter ? 'escape' : undefined;
+  if (clash) {
+    throw new OsirisError(
+      'config_error',
+      `config.${clash} and config.delimiter are the same character (${JSON.stringify(options.delimiter)})`,
+      { where: stepId },
+    );
+  }
+  return { delimiter, quote, escape, header: options.header, encoding };
+}
+
+/** DuckDB's default longest line; a longer record raises the limit instead of failing. */
+const DEFAULT_MAX_LINE = 2_097_152;
+
+/**
+ * read_csv's options for this dialect: nothing is sniffed (auto_detect=false, skip and comment fixed),
+ * strict mode, no padding, no ignored rows.
+ */
+export function renderReaderOptions(
+  options: CsvReadOptions,
+  dialect: CsvDialect,
+  longestRecord: number,
+): string[] {
+  const char = (byte: number): string => quoteString(byte < 0 ? '' : String.fromCharCode(byte));
+  return [
+    `delim=${char(dialect.delimiter)}`,
+    `header=${dialect.header ? 'true' : 'false'}`,
+    `quote=${char(dialect.quote)}`,
+    `escape=${char(dialect.escape)}`,
+    `nullstr=${quoteString(options.nullString)}`,
+    // PERF-NOTES gotcha 16: the default turns "" into NULL; the convention keeps it as ''.
+    'allow_quoted_nulls=false',
+    `encoding=${quoteString(dialect.encoding)}`,
+    'strict_mode=true',
+    'null_padding=false',
+    'ignore_errors=false',
+    'skip=0',
+    "comment=''",
+    `max_line_size=${Math.max(DEFAULT_MAX_LINE, longestRecord + 1024)}`,
+  ];
+}

@@ -1,0 +1,301 @@
+import { open } from 'node:fs/promises';
+import { Utf8StreamChecker } from './utf8-stream-checker.js';
+
+/**
+ * The dialect of a CSV file as bytes. Every character is one byte (the loader refuses others), so
+ * the scan never decodes text: structure is found byte by byte, exactly as the reader must split it.
+ */
+export interface CsvDialect {
+  /** Field delimiter byte. */
+  delimiter: number;
+  /** Quote byte, or -1 when fields are never quoted. */
+  quote: number;
+  /** Escape byte inside quotes, or -1 for none; equal to `quote` means a doubled quote. */
+  escape: number;
+  /** The first record holds the column names. */
+  header: boolean;
+  /** `utf-8` bytes are validated; `latin-1` accepts every byte but NUL. */
+  encoding: 'utf-8' | 'latin-1';
+}
+
+/** What breaks a file, found at a byte offset (the caller turns it into a message with the line). */
+export const CSV_FAULTS = [
+  'field_count',
+  'stray_quote',
+  'after_quote',
+  'bad_escape',
+  'unterminated_quote',
+  'bare_cr',
+  'mixed_line_ends',
+  'nul_byte',
+  'invalid_utf8',
+] as const;
+export type CsvFaultKind = (typeof CSV_FAULTS)[number];
+
+/** A structural fault of the file: where, and what was found. */
+export class CsvFault extends Error {
+  constructor(
+    readonly kind: CsvFaultKind,
+    /** Byte offset the message's line is computed from. */
+    readonly offset: number,
+    readonly details: { found?: number; expected?: number; field?: number; byte?: number } = {},
+  ) {
+    super(kind);
+  }
+}
+
+/** What a successful scan found. */
+export interface CsvScanResult {
+  /** Data records (the header excluded; blank lines of a multi-column file are not records). */
+  records: number;
+  /** Fields per record. */
+  fields: number;
+  /** Byte range of the header record (BOM excluded), when the dialect has one. */
+  header?: { start: number; end: number };
+  /** Length in bytes of the longest record. */
+  longestRecord: number;
+  /** Whether a UTF-8 byte-order mark opens the file. */
+  bom: boolean;
+}
+
+const CHUNK_BYTES = 1 << 20;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+// Byte classes outside quotes: a lookup per byte keeps the hot loop to one load and one compare.
+const PLAIN = 0;
+const DELIM = 1;
+const QUOTE = 2;
+const LF = 3;
+const CR = 4;
+// States.
+const FIELD_START = 0;
+const UNQUOTED = 1;
+const QUOTED = 2;
+const CLOSED = 3; // a quote seen inside a quoted field: closing, or the first of a doubled quote
+const ESCAPED = 4; // an escape (other than the quote) seen inside a quoted field
+const AFTER_CR = 5;
+
+/**
+ * A streaming byte-level pass over a CSV file with the reader's dialect: counts records, checks every
+ * record's field count, quoting, line ends, NUL bytes and the encoding. Memory is one chunk; nothing is
+ * decoded or allocated per field. `expectedFields` (from `config.columns`) applies to the header too.
+ */
+export async function scanCsvRecords(
+  path: string,
+  dialect: CsvDialect,
+  expectedFields?: number,
+): Promise<CsvScanResult> {
+  return runScanner(path, new CsvScanner(dialect, expectedFields ?? -1, 0));
+}
+
+/**
+ * Byte offset where the reader's `line`-th line starts, counting as DuckDB's error messages do: the
+ * header, each record (however many physical lines it spans) and each blank line count one.
+ */
+export async function locateReaderLine(path: string, dialect: CsvDialect, line: number): Promise<number> {
+  try {
+    await runScanner(path, new CsvScanner(dialect, -1, line));
+  } catch (error) {
+    if (error instanceof LineReached) return error.offset;
+    throw error;
+  }
+  return -1;
+}
+
+class LineReached extends Error {
+  constructor(readonly offset: number) {
+    super('line reached');
+  }
+}
+
+async function runScanner(path: string, scanner: CsvScanner): Promise<CsvScanResult> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let base = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) break;
+      scanner.feed(buffer.subarray(0, bytesRead), base);
+      base += bytesRead;
+    }
+    return scanner.finish(base);
+  } finally {
+    await file.close();
+  }
+}
+
+class CsvScanner {
+  private readonly classes = new Uint8Array(256);
+  /** The quote doubled stands for itself (escape = quote). */
+  private readonly doubling: boolean;
+  /** Inside quotes only the quote matters (no distinct escape): jump with memchr. */
+  private readonly jumpQuoted: boolean;
+  private state = FIELD_START;
+  private fields = 0;
+  private records = 0;
+  private recordStart = 0;
+  private quoteOpened = 0;
+  private lineEnd = 0; // 0 unknown, 1 LF, 2 CRLF
+  private headerPending: boolean;
+  private header: { start: number; end: number } | undefined;
+  private longest = 0;
+  private bom = false;
+  private readonly utf8: Utf8StreamChecker | undefined;
+  private ended = 0;
+
+  constructor(
+    private readonly dialect: CsvDialect,
+    private expected: number,
+    /** Stop where this reader line starts (see locateReaderLine); 0 scans the whole file. */
+    private readonly stopAtLine: number,
+  ) {
+    this.classes[dialect.delimiter] = DELIM;
+    if (dialect.quote >= 0) this.classes[dialect.quote] = QUOTE;
+    this.classes[0x0a] = LF;
+    this.classes[0x0d] = CR;
+    this.doubling = dialect.escape === dialect.quote;
+    this.jumpQuoted = this.doubling || dialect.escape < 0;
+    this.headerPending = dialect.header;
+    this.utf8 = dialect.encoding === 'utf-8' ? new Utf8StreamChecker() : undefined;
+  }
+
+  feed(chunk: Buffer, base: number): void {
+    let from = 0;
+    if (base === 0 && this.dialect.encoding === 'utf-8' && chunk.subarray(0, 3).equals(UTF8_BOM)) {
+      this.bom = true;
+      from = 3;
+      this.recordStart = 3;
+    }
+    if (base === 0 && this.stopAtLine === 1) throw new LineReached(from);
+    // The scan stops at the first NUL or invalid byte: everything before it is checked first, so the
+    // fault reported is the first in the file.
+    let stop = chunk.length;
+    const nul = chunk.indexOf(0, from);
+    if (nul >= 0) stop = nul;
+    const invalid = this.utf8 ? this.utf8.check(chunk, stop) : -1;
+    if (invalid >= 0 && invalid < stop) stop = invalid;
+    this.scan(chunk, from, stop, base);
+    if (stop < chunk.length) {
+      const byte = chunk[stop] ?? 0;
+      throw new CsvFault(byte === 0 ? 'nul_byte' : 'invalid_utf8', base + stop, { byte });
+    }
+  }
+
+  private scan(buf: Buffer, from: number, stop: number, base: number): void {
+    const classes = this.classes;
+    const quote = this.dialect.quote;
+    const escape = this.dialect.escape;
+    let state = this.state;
+    let i = from;
+    while (i < stop) {
+      if (state === FIELD_START || state === UNQUOTED) {
+        // The hot loop: plain bytes and delimiters stay here, with the field count in a local.
+        let fields = this.fields;
+        let c = PLAIN;
+        while (i < stop) {
+          c = classes[buf[i] as number] as number;
+          if (c === PLAIN) state = UNQUOTED;
+          else if (c === DELIM) {
+            fields++;
+            state = FIELD_START;
+          } else break;
+          i++;
+        }
+        this.fields = fields;
+        if (i === stop) break;
+        if (c === LF) {
+          this.endRecord(base + i, 1);
+          state = FIELD_START;
+        } else if (c === CR) {
+          state = AFTER_CR;
+        } else if (state === FIELD_START) {
+          state = QUOTED;
+          this.quoteOpened = base + i;
+        } else {
+          throw new CsvFault('stray_quote', base + i, { field: fields + 1 });
+        }
+        i++;
+      } else if (state === QUOTED) {
+        if (this.jumpQuoted) {
+          // memchr to the next quote: quoted text (newlines included) needs no per-byte work.
+          const next = buf.indexOf(quote, i);
+          if (next < 0 || next >= stop) {
+            i = stop;
+            break;
+          }
+          i = next + 1;
+          state = CLOSED;
+        } else {
+          const b = buf[i++];
+          if (b === escape) state = ESCAPED;
+          else if (b === quote) state = CLOSED;
+        }
+      } else if (state === CLOSED) {
+        const b = buf[i] as number;
+        const c = classes[b] as number;
+        if (b === quote && this.doubling) state = QUOTED;
+        else if (c === DELIM) {
+          this.fields++;
+          state = FIELD_START;
+        } else if (c === LF) {
+          this.endRecord(base + i, 1);
+          state = FIELD_START;
+        } else if (c === CR) state = AFTER_CR;
+        else throw new CsvFault('after_quote', base + i, { field: this.fields + 1 });
+        i++;
+      } else if (state === ESCAPED) {
+        const b = buf[i];
+        if (b !== quote && b !== escape) throw new CsvFault('bad_escape', base + i - 1);
+        state = QUOTED;
+        i++;
+      } else {
+        if (buf[i] !== 0x0a) throw new CsvFault('bare_cr', base + i - 1);
+        this.endRecord(base + i, 2);
+        state = FIELD_START;
+        i++;
+      }
+    }
+    this.state = state;
+  }
+
+  /** A record ends at the line feed at `lf` (or at end of file: `ending` 0). */
+  private endRecord(lf: number, ending: 0 | 1 | 2): void {
+    const count = this.fields + 1;
+    const length = lf - (ending === 2 ? 1 : 0) - this.recordStart;
+    if (ending !== 0) {
+      if (this.lineEnd === 0) this.lineEnd = ending;
+      else if (this.lineEnd !== ending) throw new CsvFault('mixed_line_ends', lf, { byte: ending });
+    }
+    this.fields = 0;
+    const start = this.recordStart;
+    this.recordStart = lf + 1;
+    if (++this.ended === this.stopAtLine - 1) throw new LineReached(this.recordStart);
+    // A blank line in a file of several columns holds no value: the reader skips it, so does the count.
+    if (length === 0 && this.expected > 1 && !this.headerPending) return;
+    if (this.expected < 0) this.expected = count;
+    else if (count !== this.expected)
+      throw new CsvFault('field_count', start, { found: count, expected: this.expected });
+    if (length > this.longest) this.longest = length;
+    if (this.headerPending) {
+      this.headerPending = false;
+      this.header = { start, end: start + length };
+    } else this.records++;
+  }
+
+  finish(size: number): CsvScanResult {
+    const cut = this.utf8?.pendingBytes() ?? 0;
+    if (cut > 0) throw new CsvFault('invalid_utf8', size - cut);
+    const state = this.state;
+    if (state === QUOTED || state === ESCAPED) throw new CsvFault('unterminated_quote', this.quoteOpened);
+    if (state === AFTER_CR) throw new CsvFault('bare_cr', size - 1);
+    // The last record may end at the end of the file instead of a line end.
+    if (this.recordStart < size) this.endRecord(size, 0);
+    return {
+      records: this.records,
+      fields: Math.max(this.expected, 0),
+      header: this.header,
+      longestRecord: this.longest,
+      bom: this.bom,
+    };
+  }
+}
