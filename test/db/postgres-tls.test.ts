@@ -190,8 +190,8 @@ describe('TLS through osiris_connections.yaml and the CLI (real server)', () => 
       sslmode: verify-full
       sslrootcert: \${PG_CA}
     unchecked:
-      # the canary password goes in unencoded: the registry's reading of the DSN is the one used
-      dsn: postgresql://postgres:\${PG_PASSWORD}@127.0.0.1:\${PG_PORT}/etl?sslmode=verify-full&application_name=tls
+      # percent-encoded: the canary holds '#' and '/', and an ambiguous DSN is refused (docs/connections.md)
+      dsn: postgresql://postgres:\${PG_PASSWORD_URLENC}@127.0.0.1:\${PG_PORT}/etl?sslmode=verify-full&application_name=tls
 `;
   const pipeline = `oml_version: "0.1.0"
 name: tls-check
@@ -215,6 +215,7 @@ steps:
     const env = {
       PG_PORT: String(postgres.port),
       PG_PASSWORD: postgres.password,
+      PG_PASSWORD_URLENC: encodeURIComponent(postgres.password),
       PG_CA: readFileSync(postgres.sslCert as string, 'utf8'),
     };
     const project = createProject({ 'osiris_connections.yaml': connections, 'pipelines/tls.yaml': pipeline });
