@@ -46,6 +46,19 @@ export function parsePositiveInt(text: string, flag: string): number {
   return n;
 }
 
+const MEMORY_SIZE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
+/** `--memory-limit`: a size DuckDB accepts (e.g. `512MB`, `1.5GB`, `2GiB`), checked before a session exists. */
+export function parseMemoryLimit(text: string, flag = '--memory-limit'): string {
+  const value = text.trim();
+  if (!MEMORY_SIZE.test(value) || Number.parseFloat(value) <= 0)
+    throw new OsirisError(
+      'usage',
+      `${flag} expects a size such as 512MB, 1.5GB or 2GiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), got '${text}'`,
+    );
+  return value;
+}
+
 /** Secrets of the remote setup itself (the E2B API key), masked like connection secrets. */
 export function listTransportSecrets(env: Record<string, string | undefined>): string[] {
   return env.E2B_API_KEY ? [env.E2B_API_KEY] : [];

@@ -224,6 +224,20 @@ p.yaml:6:11: steps[0] (id: a).mode: a write step needs an input, but it is the f
     stderr: `error [usage]: --threads expects a positive whole number, got '0'`,
   },
   {
+    name: 'bad --memory-limit',
+    oml: HEAD + READ_A,
+    args: ['--memory-limit', 'lots'],
+    code: 2,
+    stderr: `error [usage]: --memory-limit expects a size such as 512MB, 1.5GB or 2GiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), got 'lots'`,
+  },
+  {
+    name: 'zero --memory-limit',
+    oml: HEAD + READ_A,
+    args: ['--memory-limit', '0MB'],
+    code: 2,
+    stderr: `error [usage]: --memory-limit expects a size such as 512MB, 1.5GB or 2GiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), got '0MB'`,
+  },
+  {
     name: 'unknown option',
     oml: HEAD + READ_A,
     args: ['--frobnicate'],
