@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { compileOml } from '../compiler/index.js';
 import type { ComponentCatalog, DriverTable } from '../core/index.js';
 import { OSIRIS_VERSION, OsirisError, writeCanonicalJson } from '../core/index.js';
 import { findProjectDir } from './find-project-dir.js';
+import { writeFileAtomic } from './write-file-atomic.js';
 
 export interface CompilePipelineOptions {
   /** OML file. */
@@ -56,9 +57,10 @@ export function createCatalog(drivers: DriverTable): ComponentCatalog {
 /** Read, compile and write `build/<pipeline>/<short>/` plus `.osiris/last_compile.json`. */
 export function compilePipeline(options: CompilePipelineOptions): CompiledPipeline {
   const file = resolve(options.cwd, options.file);
-  let text: string;
+  let text: Uint8Array;
   try {
-    text = readFileSync(file, 'utf8');
+    // Bytes, not text: the compiler names a wrong encoding and the offset of the first bad byte.
+    text = readFileSync(file);
   } catch (error) {
     throw new OsirisError(
       'usage',
@@ -76,12 +78,13 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
   });
   const buildDir = join(resolve(options.cwd, options.outDir ?? 'build'), out.pipelineId, out.manifestShort);
   mkdirSync(join(buildDir, 'cfg'), { recursive: true });
-  writeFileSync(join(buildDir, 'manifest.yaml'), out.manifestText);
   const cfgTexts = new Map<string, string>();
+  // The cfgs before the manifest that names them; each file whole or not at all (writeFileAtomic).
   for (const [id, cfg] of out.cfgs) {
-    writeFileSync(join(buildDir, cfg.path), cfg.text);
+    writeFileAtomic(join(buildDir, cfg.path), cfg.text);
     cfgTexts.set(id, cfg.text);
   }
+  writeFileAtomic(join(buildDir, 'manifest.yaml'), out.manifestText);
   const projectDir = findProjectDir(file);
   const pointer: LastCompile = {
     manifest_path: join(buildDir, 'manifest.yaml'),
@@ -90,7 +93,7 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
     manifest_fp: out.manifest.pipeline.fingerprints.manifest_fp,
   };
   mkdirSync(join(options.cwd, '.osiris'), { recursive: true });
-  writeFileSync(join(options.cwd, '.osiris', 'last_compile.json'), writeCanonicalJson(pointer));
+  writeFileAtomic(join(options.cwd, '.osiris', 'last_compile.json'), writeCanonicalJson(pointer));
   return { buildDir, projectDir, manifestText: out.manifestText, manifest: out.manifest, cfgTexts };
 }
 

@@ -1,31 +1,52 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { parseManifest } from '../compiler/index.js';
+import { dirname, join, relative, resolve } from 'node:path';
+import { createRegistryFingerprint, parseManifest, verifyManifest } from '../compiler/index.js';
+import type { DriverTable } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
 import type { CompiledPipeline, LastCompile } from './compile-pipeline.js';
+import { createCatalog } from './compile-pipeline.js';
 import { findMarkedProjectDir } from './find-project-dir.js';
 
+const POINTER = join('.osiris', 'last_compile.json');
+
 function readLastCompile(cwd: string): LastCompile | undefined {
-  const path = join(cwd, '.osiris', 'last_compile.json');
+  const path = join(cwd, POINTER);
   if (!existsSync(path)) return undefined;
-  return JSON.parse(readFileSync(path, 'utf8')) as LastCompile;
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<LastCompile> | null;
+    if (value && typeof value.manifest_path === 'string' && typeof value.project_dir === 'string')
+      return value as LastCompile;
+  } catch {
+    // reported below, like a pointer of the wrong shape
+  }
+  throw new OsirisError(
+    'usage',
+    `${POINTER} is not a compile pointer (expected JSON with manifest_path and project_dir); run 'osiris compile FILE' again`,
+  );
 }
 
-/** Load a manifest and its cfg files as they are (no recompilation). */
-export function loadManifestPlan(manifestFile: string, cwd: string): CompiledPipeline {
-  const path = resolve(cwd, manifestFile);
-  let manifestText: string;
+function readFileOrRefuse(path: string, what: string): Buffer {
   try {
-    manifestText = readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (error) {
     throw new OsirisError(
       'usage',
-      `cannot read manifest ${manifestFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      `cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     );
   }
+}
+
+/**
+ * Load a manifest and its cfg files as they are (no recompilation), after checking they are what the
+ * compiler wrote (verifyManifest: manifest_fp, each cfg's sha256, the registry of `drivers`). An edited
+ * file is refused with `compile_error` (exit 2) before a session exists.
+ */
+export function loadManifestPlan(manifestFile: string, cwd: string, drivers: DriverTable): CompiledPipeline {
+  const path = resolve(cwd, manifestFile);
+  const manifestText = readFileOrRefuse(path, `manifest ${manifestFile}`).toString('utf8');
   const manifest = parseManifest(manifestText, manifestFile);
   const buildDir = dirname(path);
-  const cfgTexts = new Map<string, string>();
+  const cfgs = new Map<string, Buffer>();
   for (const step of manifest.steps) {
     const cfgPath = join(buildDir, step.cfg_path);
     if (!existsSync(cfgPath)) {
@@ -34,8 +55,17 @@ export function loadManifestPlan(manifestFile: string, cwd: string): CompiledPip
         `manifest ${manifestFile}: step ${step.id} needs ${step.cfg_path}, which does not exist`,
       );
     }
-    cfgTexts.set(step.id, readFileSync(cfgPath, 'utf8'));
+    cfgs.set(step.id, readFileOrRefuse(cfgPath, step.cfg_path));
   }
+  verifyManifest({
+    manifest,
+    manifestText,
+    manifestFile,
+    cfgs,
+    describeCfg: (cfgPath) => relative(cwd, join(buildDir, cfgPath)) || cfgPath,
+    registryFp: createRegistryFingerprint(createCatalog(drivers)),
+  });
+  const cfgTexts = new Map([...cfgs].map(([id, bytes]) => [id, bytes.toString('utf8')]));
   const last = readLastCompile(cwd);
   const projectDir =
     findMarkedProjectDir(buildDir) ??
@@ -49,14 +79,22 @@ export function loadManifestPlan(manifestFile: string, cwd: string): CompiledPip
   return { buildDir, projectDir, manifestText, manifest, cfgTexts };
 }
 
-/** The manifest of the last `osiris compile` in this directory. */
-export function loadLastCompile(cwd: string): CompiledPipeline {
+/** The manifest of the last `osiris compile` in this directory, checked as loadManifestPlan does. */
+export function loadLastCompile(cwd: string, drivers: DriverTable): CompiledPipeline {
   const last = readLastCompile(cwd);
   if (!last)
     throw new OsirisError(
       'usage',
       `no previous compile in ${cwd} (.osiris/last_compile.json is missing); run 'osiris compile FILE' first`,
     );
-  const plan = loadManifestPlan(last.manifest_path, cwd);
+  const plan = loadManifestPlan(last.manifest_path, cwd, drivers);
+  const fp = plan.manifest.pipeline.fingerprints.manifest_fp;
+  // The pointer records the manifest_fp it was written for: a manifest rewritten since (fingerprints and all) shows here.
+  if (typeof last.manifest_fp === 'string' && last.manifest_fp !== fp) {
+    throw new OsirisError(
+      'compile_error',
+      `${relative(cwd, last.manifest_path) || last.manifest_path}: changed after compile: ${POINTER} records manifest_fp ${last.manifest_fp}, the manifest holds ${fp} (recompile with \`osiris compile\`)`,
+    );
+  }
   return { ...plan, projectDir: last.project_dir };
 }

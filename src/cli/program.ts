@@ -198,9 +198,10 @@ export function createProgram(
   return { program, result };
 }
 
-function readOmlFile(io: CliIo, file: string): string {
+// Bytes, not text: the compiler refuses a non-UTF-8 file naming its encoding and the first bad byte.
+function readOmlFile(io: CliIo, file: string): Uint8Array {
   try {
-    return readFileSync(resolve(io.cwd, file), 'utf8');
+    return readFileSync(resolve(io.cwd, file));
   } catch (error) {
     throw new OsirisError(
       'usage',

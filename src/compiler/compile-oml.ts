@@ -7,8 +7,11 @@ import { OML_VERSION } from '../core/manifest.js';
 import type { Manifest, ManifestStep, StepConfig } from '../core/manifest.js';
 import { createDiagnosticSink } from './diagnostic-sink.js';
 import type { DiagnosticSink } from './diagnostic-sink.js';
+import { decodeOmlBytes } from './decode-oml-bytes.js';
+import { NAME_LIMITS } from './name-limits.js';
 import { orderSteps } from './order-steps.js';
 import { parseYamlSource } from './parse-oml.js';
+import type { YamlSource } from './parse-oml.js';
 import { readOmlShape } from './read-oml-shape.js';
 import { listParamReferences, PARAM_ENV_PREFIX, resolveParams } from './resolve-params.js';
 import type { ParamValue } from './resolve-params.js';
@@ -23,8 +26,8 @@ import {
 
 /** What validation needs: everything comes from the caller (the compiler reads no file, env or clock). */
 export interface ValidateInput {
-  /** OML text. */
-  text: string;
+  /** OML text, or the file's bytes (then checked to be UTF-8: see decode-oml-bytes.ts). */
+  text: string | Uint8Array;
   /** Path for messages, as the user typed it. */
   file: string;
   /** Component specs by name. */
@@ -74,21 +77,20 @@ export interface CompileOutput {
 interface CheckedPipeline {
   name: string;
   params: Record<string, ParamValue>;
-  steps: { step: ManifestStep; config: StepConfig }[];
+  steps: { step: Omit<ManifestStep, 'cfg_fp'>; config: StepConfig }[];
 }
 
 // Every check runs even after a failure elsewhere so that one compile reports every problem it can see.
 function checkPipeline(input: ValidateInput, sink: DiagnosticSink): CheckedPipeline | undefined {
-  const source = parseYamlSource(input.text, input.file, sink);
+  const text =
+    typeof input.text === 'string'
+      ? input.text.replace(/^\uFEFF/, '')
+      : decodeOmlBytes(input.text, input.file, sink);
+  if (text === undefined) return undefined;
+  const source = parseYamlSource(text, input.file, sink);
   if (!source) return undefined;
   const doc = readOmlShape(source, input.catalog, sink);
-  if (doc.name !== undefined && createPipelineId(doc.name) === '') {
-    sink.invalid(
-      'name',
-      `name '${doc.name}' gives an empty pipeline id (use at least one letter or digit)`,
-      source.locate(['name']),
-    );
-  }
+  if (doc.name !== undefined) checkPipelineId(doc.name, source, sink);
   const table = resolveParams(doc.params, input.cliParams, input.env, source, sink);
   const configs = new Map<number, StepConfig | undefined>();
   const referenced = new Set<string>();
@@ -108,7 +110,7 @@ function checkPipeline(input: ValidateInput, sink: DiagnosticSink): CheckedPipel
     params: Object.fromEntries(table.values),
     steps: order.map((s) => {
       const id = s.id as string;
-      const step: ManifestStep = {
+      const step: Omit<ManifestStep, 'cfg_fp'> = {
         id,
         component: s.component as string,
         driver: s.component as string,
@@ -119,6 +121,24 @@ function checkPipeline(input: ValidateInput, sink: DiagnosticSink): CheckedPipel
       return { step, config: configs.get(s.index) as StepConfig };
     }),
   };
+}
+
+// The pipeline id names build/<id>/: it must be non-empty and fit a file name (NAME_LIMITS).
+function checkPipelineId(name: string, source: YamlSource, sink: DiagnosticSink): void {
+  const id = createPipelineId(name);
+  if (id === '') {
+    sink.invalid(
+      'name',
+      `name '${name}' gives an empty pipeline id (use at least one letter or digit)`,
+      source.locate(['name']),
+    );
+  } else if (id.length > NAME_LIMITS.pipelineIdBytes) {
+    sink.invalid(
+      'name',
+      `name gives a pipeline id of ${id.length} bytes ('${id.slice(0, 20)}...'), at most ${NAME_LIMITS.pipelineIdBytes} (it names the build/<pipeline_id>/ directory): use a shorter name`,
+      source.locate(['name']),
+    );
+  }
 }
 
 /** Every finding of the OML checks (YAML, shape, params, components, configs, secrets, needs, cycles); empty when it compiles. */

@@ -1,4 +1,7 @@
+import type { SourcePosition } from '../core/errors.js';
+import { createIndexHeap } from './create-index-heap.js';
 import type { DiagnosticSink } from './diagnostic-sink.js';
+import { indexStepIds } from './index-step-ids.js';
 import { formatPath } from './parse-oml.js';
 import type { PathSegment, YamlSource } from './parse-oml.js';
 import type { OmlStep } from './read-oml-shape.js';
@@ -11,41 +14,44 @@ export interface OrderedSteps {
   needs: Map<string, string[]>;
 }
 
-/** Check ids and needs, find cycles, and order the steps (stable Kahn). */
+type Locate = (step: OmlStep, segments: PathSegment[], target?: 'key' | 'value') => SourcePosition;
+
+// Messages name at most this many steps of a long list or cycle: a 20,000-step cycle stays one readable line.
+const LISTED_STEPS = 12;
+
+/**
+ * Check ids and needs, find cycles, and order the steps (stable Kahn). Every part is iterative and
+ * linear (or n log n) in the number of steps and needs: a pipeline of tens of thousands of steps in any
+ * declaration order compiles, or fails with positions, without deep recursion.
+ */
 export function orderSteps(
   steps: readonly OmlStep[],
   source: YamlSource,
   sink: DiagnosticSink,
 ): OrderedSteps {
-  const at = (step: OmlStep, segments: PathSegment[], target: 'key' | 'value' = 'value') =>
+  const at: Locate = (step, segments, target = 'value') =>
     source.locate(['steps', step.index, ...segments], target);
-  const byId = new Map<string, OmlStep>();
-  for (const step of steps) {
-    if (step.id === undefined) continue;
-    const first = byId.get(step.id);
-    if (first) {
-      const line = at(first, ['id']).line;
-      sink.error(
-        formatPath(step.path, ['id']),
-        `duplicate step id '${step.id}' (already used by steps[${first.index}] at line ${line})`,
-        at(step, ['id']),
-      );
-    } else byId.set(step.id, step);
-  }
+  const byId = indexStepIds(steps, at, sink);
   const needs = new Map<string, string[]>();
-  for (const step of steps) {
-    if (step.id === undefined || byId.get(step.id) !== step) continue;
-    needs.set(step.id, resolveNeeds(step, steps, byId, at, sink));
-  }
-  reportCycles(steps, byId, needs, at, sink);
+  steps.forEach((step, position) => {
+    if (step.id === undefined || byId.get(step.id) !== step) return;
+    needs.set(step.id, resolveNeeds(step, steps[position - 1], byId, at, sink));
+  });
+  reportCycles(byId, needs, at, sink);
   return { order: sortTopologically(steps, byId, needs), needs };
+}
+
+/** `a, b, c` or, past LISTED_STEPS names, `a, b, ... and 19990 more`. */
+function listSome(ids: readonly string[]): string {
+  if (ids.length <= LISTED_STEPS) return ids.join(', ');
+  return `${ids.slice(0, LISTED_STEPS).join(', ')} and ${ids.length - LISTED_STEPS} more`;
 }
 
 function resolveNeeds(
   step: OmlStep,
-  steps: readonly OmlStep[],
+  previous: OmlStep | undefined,
   byId: ReadonlyMap<string, OmlStep>,
-  at: (step: OmlStep, segments: PathSegment[], target?: 'key' | 'value') => ReturnType<YamlSource['locate']>,
+  at: Locate,
   sink: DiagnosticSink,
 ): string[] {
   const path = (segments: PathSegment[]) => formatPath(step.path, segments);
@@ -63,7 +69,6 @@ function resolveNeeds(
   if (step.needs === undefined) {
     // Without a valid mode the implicit input is unknowable; the shape finding already explains why.
     if (step.mode === undefined) return [];
-    const previous = steps[steps.indexOf(step) - 1];
     if (previous === undefined) {
       sink.error(
         path(['mode']),
@@ -81,55 +86,34 @@ function resolveNeeds(
       at(step, ['needs'], 'key'),
     );
   }
-  const known = [...byId.keys()].filter((id) => id !== step.id);
   const out: string[] = [];
+  const listed = new Set<string>();
   step.needs.forEach((need, i) => {
     if (!byId.has(need)) {
-      const list = known.length > 0 ? `known steps: ${known.join(', ')}` : 'there are no other steps';
+      // Built only on this error path: the list of every id per step made large pipelines quadratic.
+      const known = [...byId.keys()].filter((id) => id !== step.id);
+      const list = known.length > 0 ? `known steps: ${listSome(known)}` : 'there are no other steps';
       sink.error(path(['needs', i]), `unknown step '${need}' (${list})`, at(step, ['needs', i]));
-    } else if (out.includes(need)) {
+    } else if (listed.has(need)) {
       sink.error(path(['needs', i]), `step '${need}' is listed twice in needs`, at(step, ['needs', i]));
-    } else out.push(need);
+    } else {
+      listed.add(need);
+      out.push(need);
+    }
   });
   return out;
 }
 
-// Tarjan's strongly connected components; each component with a cycle is reported once, at its earliest-declared step.
+// Tarjan's strongly connected components with an explicit stack (a recursive walk overflowed the call
+// stack on chains of a few thousand steps); each component with a cycle is reported once, at its earliest-declared step.
 function reportCycles(
-  steps: readonly OmlStep[],
   byId: ReadonlyMap<string, OmlStep>,
   needs: ReadonlyMap<string, string[]>,
-  at: (step: OmlStep, segments: PathSegment[], target?: 'key' | 'value') => ReturnType<YamlSource['locate']>,
+  at: Locate,
   sink: DiagnosticSink,
 ): void {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const components: string[][] = [];
-  let counter = 0;
-  const connect = (v: string): void => {
-    index.set(v, counter);
-    low.set(v, counter++);
-    stack.push(v);
-    for (const w of needs.get(v) ?? []) {
-      if (!index.has(w)) {
-        connect(w);
-        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
-      } else if (stack.includes(w)) low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
-    }
-    if (low.get(v) === index.get(v)) {
-      const component: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop() as string;
-        component.push(w);
-      } while (w !== v);
-      components.push(component);
-    }
-  };
-  for (const id of byId.keys()) if (!index.has(id)) connect(id);
   const declared = (id: string) => (byId.get(id) as OmlStep).index;
-  const cycles = components
+  const cycles = findComponents([...byId.keys()], needs)
     .filter((c) => c.length > 1 || (needs.get(c[0] as string) ?? []).includes(c[0] as string))
     .map((c) => c.sort((a, b) => declared(a) - declared(b)))
     .sort((a, b) => declared(a[0] as string) - declared(b[0] as string));
@@ -138,10 +122,63 @@ function reportCycles(
     const cycle = findCycle(start.id as string, new Set(component), needs);
     sink.error(
       formatPath(start.path, ['needs']),
-      `cycle in needs: ${cycle.join(' -> ')} (a -> b means a needs b)`,
+      `cycle in needs: ${renderCycle(cycle)} (a -> b means a needs b)`,
       at(start, ['needs'], 'key'),
     );
   }
+}
+
+interface Frame {
+  id: string;
+  edges: readonly string[];
+  next: number;
+}
+
+function findComponents(ids: readonly string[], needs: ReadonlyMap<string, string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const components: string[][] = [];
+  let counter = 0;
+  const frames: Frame[] = [];
+  const open = (id: string): void => {
+    index.set(id, counter);
+    low.set(id, counter++);
+    stack.push(id);
+    onStack.add(id);
+    frames.push({ id, edges: needs.get(id) ?? [], next: 0 });
+  };
+  const lower = (id: string, value: number): void => {
+    if (value < (low.get(id) as number)) low.set(id, value);
+  };
+  for (const root of ids) {
+    if (index.has(root)) continue;
+    open(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1] as Frame;
+      if (frame.next < frame.edges.length) {
+        const w = frame.edges[frame.next++] as string;
+        if (!index.has(w)) open(w);
+        else if (onStack.has(w)) lower(frame.id, index.get(w) as number);
+        continue;
+      }
+      frames.pop();
+      if (low.get(frame.id) === index.get(frame.id)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop() as string;
+          onStack.delete(w);
+          component.push(w);
+        } while (w !== frame.id);
+        components.push(component);
+      }
+      const parent = frames[frames.length - 1];
+      if (parent) lower(parent.id, low.get(frame.id) as number);
+    }
+  }
+  return components;
 }
 
 // Shortest way back to `start` inside its component (breadth-first, edges in declared order), so the message is deterministic.
@@ -158,10 +195,10 @@ function findCycle(
       if (!members.has(w)) continue;
       if (w === start) {
         const between: string[] = [];
-        for (let u = v; u !== start; u = parent.get(u) as string) between.unshift(u);
-        return [start, ...between, start];
+        for (let u = v; u !== start; u = parent.get(u) as string) between.push(u);
+        return [start, ...between.reverse(), start];
       }
-      if (!parent.has(w) && w !== start) {
+      if (!parent.has(w)) {
         parent.set(w, v);
         queue.push(w);
       }
@@ -170,21 +207,38 @@ function findCycle(
   return [start, start];
 }
 
+/** `a -> b -> a`, or for a long cycle its first and last steps around `... (N more) ...`. */
+function renderCycle(cycle: readonly string[]): string {
+  if (cycle.length <= LISTED_STEPS) return cycle.join(' -> ');
+  const head = cycle.slice(0, LISTED_STEPS / 2);
+  const tail = cycle.slice(cycle.length - LISTED_STEPS / 2);
+  const hidden = cycle.length - head.length - tail.length;
+  return `${head.join(' -> ')} -> ... (${hidden} more steps) ... -> ${tail.join(' -> ')}`;
+}
+
+// Kahn's algorithm with a heap of declaration positions: always the earliest-declared ready step, so
+// ties keep declaration order (as the former first-ready scan did) in n log n instead of n^2.
 function sortTopologically(
   steps: readonly OmlStep[],
   byId: ReadonlyMap<string, OmlStep>,
   needs: ReadonlyMap<string, string[]>,
 ): OmlStep[] {
-  const placed = new Set<string>();
+  const live = steps.filter((s) => s.id !== undefined && byId.get(s.id) === s);
+  const position = new Map(live.map((s, i) => [s.id as string, i]));
+  const waiting = live.map((s) => (needs.get(s.id as string) ?? []).length);
+  const dependents = live.map((): number[] => []);
+  const ready = createIndexHeap();
+  live.forEach((s, i) => {
+    for (const need of needs.get(s.id as string) ?? []) dependents[position.get(need) as number]?.push(i);
+    if (waiting[i] === 0) ready.push(i);
+  });
   const order: OmlStep[] = [];
-  const pending = steps.filter((s) => s.id !== undefined && byId.get(s.id) === s);
-  // O(n^2) is fine for pipelines; picking the first ready step in declaration order makes ties stable.
-  while (pending.length > 0) {
-    const next = pending.findIndex((s) => (needs.get(s.id as string) ?? []).every((n) => placed.has(n)));
-    if (next < 0) break;
-    const [step] = pending.splice(next, 1) as [OmlStep];
-    placed.add(step.id as string);
-    order.push(step);
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
+    order.push(live[i] as OmlStep);
+    for (const d of dependents[i] as number[]) {
+      waiting[d] = (waiting[d] as number) - 1;
+      if (waiting[d] === 0) ready.push(d);
+    }
   }
   return order;
 }

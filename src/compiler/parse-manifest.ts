@@ -2,13 +2,15 @@ import { CompileError } from '../core/errors.js';
 import { OML_VERSION, STEP_MODES } from '../core/manifest.js';
 import type { Manifest, StepMode } from '../core/manifest.js';
 import { createDiagnosticSink } from './diagnostic-sink.js';
+import { NAME_LIMITS } from './name-limits.js';
 import { formatPath, isPlainObject, parseYamlSource } from './parse-oml.js';
 import type { PathSegment } from './parse-oml.js';
 import { STEP_ID_PATTERN } from './read-oml-shape.js';
 import { createCfgPath, PIPELINE_ID_PATTERN } from './write-manifest.js';
 
 const FINGERPRINT_KEYS = ['oml_fp', 'params_fp', 'compiler_fp', 'registry_fp', 'manifest_fp'] as const;
-const FINGERPRINT_PATTERN = /^sha256:[0-9a-f]{64}$/;
+/** What every fingerprint of a manifest looks like. */
+export const FINGERPRINT_PATTERN = /^sha256:[0-9a-f]{64}$/;
 const HINT = 'recompile the pipeline with `osiris compile`';
 
 /**
@@ -68,6 +70,11 @@ export function parseManifest(text: string, file: string): Manifest {
     expectString(pipeline.name, ['pipeline', 'name']);
     if ('id' in pipeline && (typeof pipeline.id !== 'string' || !PIPELINE_ID_PATTERN.test(pipeline.id))) {
       fail(['pipeline', 'id'], 'must be a pipeline id (lowercase letters, digits, _ and -)');
+    } else if (typeof pipeline.id === 'string' && pipeline.id.length > NAME_LIMITS.pipelineIdBytes) {
+      fail(
+        ['pipeline', 'id'],
+        `must be at most ${NAME_LIMITS.pipelineIdBytes} bytes long (got ${pipeline.id.length})`,
+      );
     }
     if (
       'fingerprints' in pipeline &&
@@ -109,11 +116,13 @@ function readSteps(
   }
   const seen = new Set<string>();
   steps.forEach((step, i) => {
-    const keys = ['id', 'component', 'driver', 'mode', 'needs', 'cfg_path'];
+    const keys = ['id', 'component', 'driver', 'mode', 'needs', 'cfg_path', 'cfg_fp'];
     if (!expectKeys(step, ['steps', i], keys, `steps[${i}]`)) return;
     const id = step.id;
     if ('id' in step && (typeof id !== 'string' || !STEP_ID_PATTERN.test(id))) {
       fail(['steps', i, 'id'], 'must be a step id matching ^[a-z0-9][a-z0-9_-]*$');
+    } else if (typeof id === 'string' && id.length > NAME_LIMITS.stepIdBytes) {
+      fail(['steps', i, 'id'], `must be at most ${NAME_LIMITS.stepIdBytes} bytes long (got ${id.length})`);
     } else if (typeof id === 'string' && seen.has(id)) {
       fail(['steps', i, 'id'], `duplicate step id '${id}'`);
     }
@@ -140,6 +149,9 @@ function readSteps(
         ['steps', i, 'cfg_path'],
         `must be '${createCfgPath(id)}' (the compiler writes each step's config there)`,
       );
+    }
+    if ('cfg_fp' in step && (typeof step.cfg_fp !== 'string' || !FINGERPRINT_PATTERN.test(step.cfg_fp))) {
+      fail(['steps', i, 'cfg_fp'], 'must be sha256:<64 hex digits>');
     }
     if (typeof id === 'string') seen.add(id);
   });

@@ -3,6 +3,7 @@ import { OML_VERSION, STEP_MODES } from '../core/manifest.js';
 import type { StepMode } from '../core/manifest.js';
 import type { DiagnosticSink } from './diagnostic-sink.js';
 import { renderSuggestion } from './find-closest-name.js';
+import { NAME_LIMITS } from './name-limits.js';
 import { formatPath, isPlainObject } from './parse-oml.js';
 import type { PathSegment, YamlSource } from './parse-oml.js';
 
@@ -207,6 +208,13 @@ function readStep(
     sink.invalid(
       sub('id'),
       `invalid step id '${rawId}' (expected lowercase letters, digits, '_' and '-', starting with a letter or digit: ^[a-z0-9][a-z0-9_-]*$)`,
+      at('id'),
+    );
+  } else if (rawId.length > NAME_LIMITS.stepIdBytes) {
+    // The pattern admits ASCII only, so characters are bytes.
+    sink.invalid(
+      sub('id'),
+      `step id '${rawId.slice(0, 20)}...' is ${rawId.length} bytes long (at most ${NAME_LIMITS.stepIdBytes}: it names cfg/<id>.json, artifacts/<id>/ and the step's table, whose df_<id> alias must fit 63-byte SQL identifiers)`,
       at('id'),
     );
   } else step.id = rawId;

@@ -36,17 +36,14 @@ export function createRegistryFingerprint(catalog: ComponentCatalog): string {
 }
 
 /**
- * `manifest_fp`: canonical JSON of the manifest with `manifest_fp` left out, then each step's cfg path and text
- * in step order. A runner can recompute it from manifest.yaml and cfg/ to detect edits.
+ * `manifest_fp`: canonical JSON of the manifest with `manifest_fp` left out. Each step records its cfg's
+ * `cfg_fp`, so the fingerprint covers every cfg too; a runner recomputes both to refuse edits.
  */
-export function createManifestFingerprint(manifest: Manifest, cfgTexts: readonly string[]): string {
+export function createManifestFingerprint(manifest: Manifest): string {
   const { manifest_fp: _omitted, ...fingerprints } = manifest.pipeline.fingerprints;
-  const body = { ...manifest, pipeline: { ...manifest.pipeline, fingerprints } };
-  let text = writeCanonicalJson(body);
-  manifest.steps.forEach((step, i) => {
-    text += `${step.cfg_path}\n${cfgTexts[i] ?? ''}`;
-  });
-  return createFingerprint(text);
+  return createFingerprint(
+    writeCanonicalJson({ ...manifest, pipeline: { ...manifest.pipeline, fingerprints } }),
+  );
 }
 
 /** manifest.yaml text: keys sorted at every depth, fixed formatting, no timestamp, so equal inputs give equal bytes. */
@@ -64,8 +61,8 @@ export interface ManifestParts {
   profile: string;
   /** Pipeline name as written. */
   name: string;
-  /** Steps in execution order with their cfg configs. */
-  steps: { step: ManifestStep; config: StepConfig }[];
+  /** Steps in execution order with their cfg configs (`cfg_fp` is computed here). */
+  steps: { step: Omit<ManifestStep, 'cfg_fp'>; config: StepConfig }[];
   /** Fingerprints other than manifest_fp. */
   fingerprints: Omit<ManifestFingerprints, 'manifest_fp'>;
 }
@@ -79,9 +76,13 @@ export function buildManifest(parts: ManifestParts): { manifest: Manifest; cfgTe
       name: parts.name,
       fingerprints: { ...parts.fingerprints, manifest_fp: '' },
     },
-    steps: parts.steps.map((s) => s.step),
+    steps: [],
   };
   const cfgTexts = parts.steps.map((s) => writeCfgText(s.config, s.step));
-  manifest.pipeline.fingerprints.manifest_fp = createManifestFingerprint(manifest, cfgTexts);
+  manifest.steps = parts.steps.map((s, i) => ({
+    ...s.step,
+    cfg_fp: createFingerprint(cfgTexts[i] as string),
+  }));
+  manifest.pipeline.fingerprints.manifest_fp = createManifestFingerprint(manifest);
   return { manifest, cfgTexts };
 }

@@ -19,6 +19,8 @@ export interface ManifestStep {
   needs: string[];
   /** Path of the step's config relative to the manifest: `cfg/<id>.json`. */
   cfg_path: string;
+  /** `sha256:<hex>` of that cfg file's bytes: a run refuses a cfg edited after compile. */
+  cfg_fp: string;
 }
 
 /** Fingerprints of everything that went into a manifest (`sha256:<hex>`). */
@@ -31,7 +33,7 @@ export interface ManifestFingerprints {
   compiler_fp: string;
   /** Of the component registry (specs) used. */
   registry_fp: string;
-  /** Of the manifest body and every cfg. */
+  /** Of the manifest without manifest_fp (which records every cfg's `cfg_fp`). */
   manifest_fp: string;
 }
 

@@ -158,7 +158,8 @@ describe('order and needs', () => {
       ...step('read-b', 'filesystem.csv_extractor', 'read'),
       ...step('save', 'filesystem.csv_writer', 'write'),
     );
-    const { manifest } = compile(text);
+    const out = compile(text);
+    const { manifest } = out;
     expect(manifest.steps.map((s) => [s.id, s.needs])).toEqual([
       ['read-a', []],
       ['read-b', []],
@@ -173,6 +174,7 @@ describe('order and needs', () => {
       mode: 'write',
       needs: ['read-b'],
       cfg_path: 'cfg/save.json',
+      cfg_fp: createFingerprint(out.cfgs.get('save')?.text ?? ''),
     });
   });
 });
@@ -200,8 +202,10 @@ describe('manifest', () => {
     expect(pipeline.fingerprints.params_fp).toBe(createFingerprint(writeCanonicalJson(out.params)));
     expect(out.manifestShort).toMatch(/^[0-9a-f]{12}$/);
     expect(pipeline.fingerprints.manifest_fp.startsWith(`sha256:${out.manifestShort}`)).toBe(true);
-    const cfgTexts = out.manifest.steps.map((s) => out.cfgs.get(s.id)?.text ?? '');
-    expect(createManifestFingerprint(out.manifest, cfgTexts)).toBe(pipeline.fingerprints.manifest_fp);
+    // Each step records its cfg's sha256, and manifest_fp covers those records.
+    for (const s of out.manifest.steps)
+      expect(s.cfg_fp).toBe(createFingerprint(out.cfgs.get(s.id)?.text ?? ''));
+    expect(createManifestFingerprint(out.manifest)).toBe(pipeline.fingerprints.manifest_fp);
     expect([...out.cfgs.keys()]).toEqual(out.manifest.steps.map((s) => s.id));
   });
 
@@ -213,8 +217,8 @@ describe('manifest', () => {
       '  oml_version: 0.1.0',
       '  profile: default',
     ]);
-    expect(out.manifestText).toContain(
-      '  - cfg_path: cfg/extract-movies.json\n    component: filesystem.csv_extractor\n',
+    expect(out.manifestText).toMatch(
+      /\n {2}- cfg_fp: sha256:[0-9a-f]{64}\n {4}cfg_path: cfg\/extract-movies.json\n {4}component: filesystem.csv_extractor\n/,
     );
     const everything = out.manifestText + [...out.cfgs.values()].map((c) => c.text).join('');
     expect(everything).not.toContain(FILE);

@@ -53,7 +53,7 @@ describe('parseManifest', () => {
     const line = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
     expect(refuseManifest(text)).toEqual([
       `${M}:${line('oml_fp')}:13: pipeline.fingerprints.oml_fp: must be sha256:<64 hex digits>`,
-      `${M}:${line('extra: 1')}:5: steps[0].extra: unknown key 'extra' in steps[0] (expected: id, component, driver, mode, needs, cfg_path)`,
+      `${M}:${line('extra: 1')}:5: steps[0].extra: unknown key 'extra' in steps[0] (expected: id, component, driver, mode, needs, cfg_path, cfg_fp)`,
       `${M}:${line('/tmp/join.json')}:15: steps[2].cfg_path: must be 'cfg/join.json' (the compiler writes each step's config there)`,
       `${M}:${line('- write-db')}:9: steps[2].needs[0]: must name an earlier step (steps are in execution order; earlier: extract-movies, extract-actors)`,
     ]);
