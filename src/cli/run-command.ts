@@ -35,11 +35,11 @@ function loadPlan(
 ): CompiledPipeline {
   if (opts.lastCompile) {
     if (file) throw new OsirisError('usage', 'give either FILE or --last-compile, not both');
-    return loadLastCompile(io.cwd);
+    return loadLastCompile(io.cwd, drivers);
   }
   if (!file)
     throw new OsirisError('usage', 'missing FILE (an OML pipeline or a manifest.yaml), or --last-compile');
-  if (/(^|[\\/])manifest\.ya?ml$/.test(file)) return loadManifestPlan(file, io.cwd);
+  if (/(^|[\\/])manifest\.ya?ml$/.test(file)) return loadManifestPlan(file, io.cwd, drivers);
   return compilePipeline({
     file,
     params: parseKeyValues(opts.param ?? [], '--param'),
