@@ -4,21 +4,28 @@
 // `worker-main.mjs --archive <archive> [project files...]` only packs the artifacts: the host uses it to
 // recover them after the serving worker was lost, killed or timed out.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseManifest } from '../compiler/index.js';
 import type { DriverTable } from '../core/index.js';
-import { describeError, maskStructure } from '../core/index.js';
+import { OsirisError, describeError } from '../core/index.js';
 import { writeArtifactsArchive } from './artifacts-archive.js';
 import { findInstalledVersion } from './check-dependencies.js';
-import { HEARTBEAT_INTERVAL_MS, PROTOCOL_VERSION, createLineSplitter } from './protocol.js';
+import { HEARTBEAT_INTERVAL_MS, MAX_LINE_BYTES, PROTOCOL_VERSION, createLineSplitter } from './protocol.js';
+import { parseRequest } from './parse-request.js';
+import { resolveWorkPath } from './resolve-work-path.js';
 import type { Request, Response } from './protocol.js';
 import { createWorkerSession } from './worker-session.js';
 import { createDeferredDataPlane } from '../runtime/deferred-data-plane.js';
 
 const root = process.cwd();
+/** How long a worker whose stdin ended waits for the request in flight before it exits anyway. */
+const ORPHAN_EXIT_MS = 10_000;
 const [mode, archivePath, ...outputFiles] = process.argv.slice(2);
 if (mode === '--archive' && archivePath) {
-  const stats = await writeArtifactsArchive(root, outputFiles, join(root, archivePath));
+  const stats = await writeArtifactsArchive(
+    root,
+    outputFiles,
+    resolveWorkPath(root, archivePath, 'archive path', 'write'),
+  );
   process.stdout.write(`${JSON.stringify(stats)}\n`);
 } else {
   serveRequests();
@@ -34,12 +41,11 @@ function serveRequests(): void {
   const bundled = new Set(
     JSON.parse(readFileSync(new URL('./bundled.json', import.meta.url), 'utf8')) as string[],
   );
-  // Every line is masked with the secrets `prepare` brought, by structure: string values only, before
-  // serializing (never the JSON text: a password `true` would turn `"ok":true` into a broken line), so
+  // Every line is masked with the secrets `prepare` brought (the JSON-escaped forms included), so
   // nothing a driver emits carries a secret back, even before the host masks it again.
   let mask = (text: string): string => text;
   const send = (line: unknown): void => {
-    process.stdout.write(`${JSON.stringify(maskStructure(line, mask))}\n`);
+    process.stdout.write(`${mask(JSON.stringify(line))}\n`);
   };
   const controller = new AbortController();
   const loadDriverTable = async () => (await import('./worker-driver-table.js')).createWorkerDriverTable();
@@ -73,7 +79,10 @@ function serveRequests(): void {
     switch (req.cmd) {
       case 'ping':
         if (req.protocol !== PROTOCOL_VERSION)
-          throw new Error(`protocol ${req.protocol} not supported (worker speaks ${PROTOCOL_VERSION})`);
+          throw new OsirisError(
+            'protocol_error',
+            `protocol ${req.protocol} not supported (worker speaks ${PROTOCOL_VERSION})`,
+          );
         return { protocol: PROTOCOL_VERSION, node: process.version };
       case 'prepare':
         return session.prepare(req);
@@ -85,37 +94,64 @@ function serveRequests(): void {
   };
 
   // Requests run one at a time, in arrival order (the host sends the next one after the response).
+  // Every line gets exactly one answer: a refused line (not JSON, wrong shape, unknown command, over
+  // MAX_LINE_BYTES) an error response with its id when one could be read, null otherwise.
   let queue = Promise.resolve();
-  const splitter = createLineSplitter((text) => {
-    let req: Request;
-    try {
-      req = JSON.parse(text) as Request;
-    } catch {
-      process.stderr.write(`worker: ignoring a line that is not JSON (${text.length} bytes)\n`);
-      return;
-    }
-    queue = queue.then(async () => {
-      let response: Response;
-      try {
-        response = { id: req.id, ok: true, result: await handle(req) };
-      } catch (error) {
-        const d = describeError(error);
-        response = {
-          id: req.id,
-          ok: false,
-          error: { code: d.code, message: session.mask(d.message), type: d.type },
-        };
-      }
-      send(response);
-    });
+  const answer = (work: () => Promise<Response>): void => {
+    queue = queue
+      .then(async () => send(await work()))
+      .catch((error: unknown) => {
+        // only send itself can land here (an unserializable result): answer must never stop the queue
+        process.stderr.write(`worker: could not answer a request: ${session.mask(String(error))}\n`);
+      });
+  };
+  const refuse = (id: number | null, message: string): Response => ({
+    id,
+    ok: false,
+    error: { code: 'protocol_error', message, type: 'OsirisError' },
   });
+  const splitter = createLineSplitter(
+    (text) => {
+      const parsed = parseRequest(text);
+      if (!parsed.ok) {
+        answer(async () => refuse(parsed.id, parsed.message));
+        return;
+      }
+      const req = parsed.request;
+      answer(async () => {
+        try {
+          return { id: req.id, ok: true, result: await handle(req) };
+        } catch (error) {
+          const d = describeError(error);
+          return {
+            id: req.id,
+            ok: false,
+            error: { code: d.code, message: session.mask(d.message), type: d.type },
+          };
+        }
+      });
+    },
+    {
+      maxLineBytes: MAX_LINE_BYTES,
+      onOverflow: (bytes) =>
+        answer(async () =>
+          refuse(null, `line refused: longer than ${MAX_LINE_BYTES} bytes (${bytes} bytes read and dropped)`),
+        ),
+    },
+  );
+  // a host that went away must not turn the next heartbeat into an EPIPE crash
+  process.stdout.on('error', () => process.exit(0));
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => splitter.push(chunk));
   process.stdin.on('end', () => {
     splitter.end();
+    // In a normal run stdin ends after the cleanup answer. Earlier, the host is gone (killed): abort the
+    // running step and leave soon, so an orphaned worker never goes on computing in its directory.
+    const leave = setTimeout(() => process.exit(0), ORPHAN_EXIT_MS);
+    controller.abort();
     void queue.then(() => {
+      clearTimeout(leave);
       clearInterval(heartbeat);
-      controller.abort();
     });
   });
 }

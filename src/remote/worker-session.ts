@@ -18,6 +18,7 @@ import { registerDrivers } from '../runtime/register-drivers.js';
 import { checkDependencies } from './check-dependencies.js';
 import type { PrepareSecrets, Request, ResultMap } from './protocol.js';
 import { writeArtifactsArchive } from './artifacts-archive.js';
+import { resolveWorkPath } from './resolve-work-path.js';
 
 /** How the worker reaches the outside: notifications to the host, and lazily loaded heavy parts. */
 export interface WorkerEnvironment {
@@ -77,7 +78,9 @@ export function createWorkerSession(env: WorkerEnvironment) {
   };
 
   async function prepare(req: Extract<Request, { cmd: 'prepare' }>): Promise<ResultMap['prepare']> {
-    manifest = env.parseManifest(readFileSync(join(env.root, req.manifest_path), 'utf8'), req.manifest_path);
+    if (manifest) throw new OsirisError('protocol_error', 'prepare was already done for this worker');
+    const manifestFile = resolveWorkPath(env.root, req.manifest_path, 'prepare.manifest_path', 'read');
+    manifest = env.parseManifest(readFileSync(manifestFile, 'utf8'), req.manifest_path);
     const secrets = req.secrets ?? { connections: {}, connection_errors: {} };
     mask = createMasker(Object.values(secrets.connections).flatMap((c) => c.secrets));
     connections = createSecretLookup(secrets);
@@ -112,11 +115,12 @@ export function createWorkerSession(env: WorkerEnvironment) {
   ): Promise<ResultMap['exec_step']> {
     const step = manifest?.steps.find((s) => s.id === req.step_id);
     if (!manifest || !drivers || !dataPlane || !step)
-      throw new OsirisError('internal', `exec_step ${req.step_id} before prepare or unknown step`);
+      throw new OsirisError('protocol_error', `exec_step ${req.step_id} before prepare or unknown step`);
+    const cfgFile = resolveWorkPath(env.root, req.cfg_path, 'exec_step.cfg_path', 'read');
     const inputs = Object.fromEntries(Object.entries(req.inputs).map(([name, ref]) => [name, ref.from_step]));
     const outcome = await executeStep({
       step,
-      cfgText: readFileSync(join(env.root, req.cfg_path), 'utf8'),
+      cfgText: readFileSync(cfgFile, 'utf8'),
       inputs,
       drivers,
       connections,
@@ -136,9 +140,10 @@ export function createWorkerSession(env: WorkerEnvironment) {
   }
 
   async function cleanup(req: Extract<Request, { cmd: 'cleanup' }>): Promise<ResultMap['cleanup']> {
+    const archive = resolveWorkPath(env.root, req.archive_path, 'cleanup.archive_path', 'write');
     await dataPlane?.close();
     dataPlane = undefined;
-    const stats = await writeArtifactsArchive(env.root, [...outputFiles], join(env.root, req.archive_path));
+    const stats = await writeArtifactsArchive(env.root, [...outputFiles], archive);
     return { archive_path: req.archive_path, ...stats };
   }
 
