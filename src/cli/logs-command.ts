@@ -1,6 +1,4 @@
-import { rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import type { SessionStatus } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
 import type { SessionSummary } from '../session/index.js';
 import { findSession, listSessions, readEvents } from '../session/index.js';
@@ -17,9 +15,11 @@ export function resolveLogsDir(io: CliIo, opts: LogsOptions): string {
   return resolve(io.cwd, opts.logsDir ?? 'logs');
 }
 
-function describeStatus(status: SessionStatus | undefined): string {
-  if (!status) return 'incomplete';
-  return status.ok ? 'success' : 'failed';
+/** The STATUS column: success/failed from status.json, else running, incomplete or corrupt. */
+function describeStatus(session: SessionSummary): string {
+  if (session.state === 'corrupt' || session.state === 'running') return session.state;
+  if (!session.status) return 'incomplete';
+  return session.status.ok ? 'success' : 'failed';
 }
 
 /** `logs list`. */
@@ -28,10 +28,11 @@ export function runLogsList(io: CliIo, opts: LogsOptions): number {
   if (opts.json) {
     printJson(io, {
       sessions: sessions.map((s) => ({
+        ...s.status,
         session_id: s.id,
         dir: s.dir,
-        status: describeStatus(s.status),
-        ...s.status,
+        status: describeStatus(s),
+        ...(s.problem ? { problem: s.problem } : {}),
       })),
     });
     return 0;
@@ -42,14 +43,14 @@ export function runLogsList(io: CliIo, opts: LogsOptions): number {
   }
   const rows = sessions.map((s) => [
     s.id,
-    describeStatus(s.status),
+    describeStatus(s),
     s.status?.pipeline_id ?? '?',
     s.status ? `${s.status.adapter}${s.status.transport ? `/${s.status.transport}` : ''}` : '?',
     s.status ? `${s.status.steps_completed}/${s.status.steps_total}` : '?',
     String(s.status?.rows_read ?? ''),
     String(s.status?.rows_written ?? ''),
     s.status ? `${s.status.duration_ms} ms` : '',
-    s.status?.failed_step ?? '',
+    s.problem ?? s.status?.failed_step ?? '',
   ]);
   const header = [
     'SESSION',
@@ -60,7 +61,7 @@ export function runLogsList(io: CliIo, opts: LogsOptions): number {
     'READ',
     'WRITTEN',
     'DURATION',
-    'FAILED STEP',
+    'FAILED STEP / PROBLEM',
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   for (const row of [header, ...rows])
@@ -110,7 +111,7 @@ export function runLogsShow(io: CliIo, opts: LogsOptions, ref: string | undefine
   const logsDir = resolveLogsDir(io, opts);
   let session: SessionSummary | undefined;
   if (ref) session = findSession(logsDir, ref);
-  else session = listSessions(logsDir)[0];
+  else session = listSessions(logsDir).find((s) => s.state !== 'corrupt');
   if (!session) throw new OsirisError('usage', `no sessions in ${logsDir}`);
   const steps = summarizeSteps(session.dir);
   if (opts.json) {
@@ -120,7 +121,7 @@ export function runLogsShow(io: CliIo, opts: LogsOptions, ref: string | undefine
   const st = session.status;
   io.stdout.write(`session   ${session.id}  (${relative(io.cwd, session.dir) || session.dir})\n`);
   io.stdout.write(
-    `status    ${describeStatus(st)}${st?.error ? ` [${st.error.code}] ${st.error.message}` : ''}\n`,
+    `status    ${describeStatus(session)}${st?.error ? ` [${st.error.code}] ${st.error.message}` : ''}${session.problem ? ` (${session.problem})` : ''}\n`,
   );
   if (st) {
     io.stdout.write(
@@ -138,14 +139,5 @@ export function runLogsShow(io: CliIo, opts: LogsOptions, ref: string | undefine
   return 0;
 }
 
-/** `logs gc --keep N`: delete all but the newest N sessions. */
-export function runLogsGc(io: CliIo, opts: LogsOptions & { keep: string; dryRun?: boolean }): number {
-  const keep = Number(opts.keep);
-  if (!Number.isInteger(keep) || keep < 0)
-    throw new OsirisError('usage', `--keep expects a whole number, got '${opts.keep}'`);
-  const doomed = listSessions(resolveLogsDir(io, opts)).slice(keep);
-  if (!opts.dryRun) for (const s of doomed) rmSync(s.dir, { recursive: true, force: true });
-  if (opts.json) printJson(io, { removed: doomed.map((s) => s.id), dry_run: Boolean(opts.dryRun) });
-  else io.stdout.write(`${opts.dryRun ? 'would remove' : 'removed'} ${doomed.length} session(s)\n`);
-  return 0;
-}
+/** `logs gc --keep N [--dry-run]`: see runLogsGc in logs-gc-command.ts. */
+export { runLogsGc } from './logs-gc-command.js';

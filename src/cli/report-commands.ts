@@ -111,7 +111,8 @@ function pickSession(io: CliIo, logsDir: string, ref: string | undefined): Sessi
       resolve(io.cwd, logsDir),
       ref.startsWith('.') || ref.includes('/') ? resolve(io.cwd, ref) : ref,
     );
-  const newest = listSessions(logsDir)[0];
+  // the newest readable session: a corrupt entry has no report to write
+  const newest = listSessions(logsDir).find((s) => s.state !== 'corrupt');
   if (!newest)
     throw new OsirisError('usage', `no sessions in ${logsDir} (run a pipeline first, or pass --logs-dir)`);
   return newest;
@@ -141,20 +142,41 @@ function writeAllReports(io: CliIo, logsDir: string, opts: LogsHtmlOptions): num
   const indexPath = join(outDir, 'index.html');
   const entries: SessionIndexEntry[] = [];
   const reports: Array<{ session_id: string; report: string }> = [];
+  const corrupt: Array<{ session_id: string; problem: string }> = [];
   for (const s of sessions) {
     // with --out every page sits beside the index; by default each page lives in its session
     const page = opts.out ? join(outDir, `${s.id}.html`) : join(s.dir, SESSION_REPORT_FILE);
     const href = relative(outDir, page).split('\\').join('/');
     const back = relative(dirname(page), indexPath).split('\\').join('/');
-    writeHtml(page, renderSessionReport(readSessionSnapshot(s.dir), { indexHref: back }));
+    const html = s.state === 'corrupt' ? undefined : renderOrUndefined(s.dir, back);
+    if (html === undefined) {
+      // a damaged entry is listed as corrupt and the others are still written
+      const problem = s.problem ?? 'its files cannot be read as a session';
+      entries.push({ id: s.id, status: undefined, href: '', problem });
+      corrupt.push({ session_id: s.id, problem });
+      continue;
+    }
+    writeHtml(page, html);
     entries.push({ id: s.id, status: s.status, href });
     reports.push({ session_id: s.id, report: page });
   }
   writeHtml(indexPath, renderSessionIndex(entries));
-  if (opts.json) printJson(io, { ok: true, index: indexPath, reports });
-  else io.stdout.write(`wrote ${display(io, indexPath)} and ${reports.length} session page(s)\n`);
+  if (opts.json) printJson(io, { ok: true, index: indexPath, reports, corrupt });
+  else {
+    for (const c of corrupt) io.stdout.write(`skipped ${c.session_id}: corrupt (${c.problem})\n`);
+    io.stdout.write(`wrote ${display(io, indexPath)} and ${reports.length} session page(s)\n`);
+  }
   if (opts.open) openInBrowser(io, indexPath);
   return EXIT_CODES.ok;
+}
+
+/** A session's page, or undefined when its files cannot be rendered (damaged in a way listing missed). */
+function renderOrUndefined(dir: string, indexHref: string): string | undefined {
+  try {
+    return renderSessionReport(readSessionSnapshot(dir), { indexHref });
+  } catch {
+    return undefined;
+  }
 }
 
 /** `logs compare A B [--json] [--html FILE]`: exit 0 when equal, 1 on a difference. */

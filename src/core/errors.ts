@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'driver_error',
   'dependency_missing',
   'worker_lost',
+  'protocol_error',
   'timeout',
   'interrupted',
   'internal',
@@ -86,9 +87,114 @@ export function exitCodeFor(error: unknown): number {
   return error.code === 'interrupted' ? EXIT_CODES.interrupted : EXIT_CODES.failed;
 }
 
-/** Stable code and message of any thrown value. */
+/** errno codes meaning the storage refused the operation (full, read-only, not permitted, wrong kind of path). */
+export const IO_ERRNO_CODES = [
+  'ENOSPC',
+  'EDQUOT',
+  'EROFS',
+  'EACCES',
+  'EPERM',
+  'ENOTDIR',
+  'EISDIR',
+  'EFBIG',
+  'EIO',
+] as const;
+export type IoErrno = (typeof IO_ERRNO_CODES)[number];
+
+/** DuckDB reports the OS's strerror text inside "IO Error: ..." rather than an errno. */
+const STRERROR_TEXTS: ReadonlyArray<readonly [string, IoErrno]> = [
+  ['No space left on device', 'ENOSPC'],
+  ['Disk quota exceeded', 'EDQUOT'],
+  ['Read-only file system', 'EROFS'],
+  ['Permission denied', 'EACCES'],
+  ['Operation not permitted', 'EPERM'],
+  ['Not a directory', 'ENOTDIR'],
+  ['Is a directory', 'EISDIR'],
+  ['File too large', 'EFBIG'],
+];
+
+const IO_HINTS: Record<IoErrno, string> = {
+  ENOSPC: 'the disk is full: free space or use a larger disk',
+  EDQUOT: 'the disk quota is used up: free space or raise the quota',
+  EROFS: 'the file system is read-only: choose a writable location',
+  EACCES: 'permission denied: choose a location this user may write',
+  EPERM: 'operation not permitted: choose a location this user may write',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EISDIR: 'the path is a directory, a file was expected',
+  EFBIG: 'the file exceeds the size the file system allows',
+  EIO: 'the device reported an I/O error',
+};
+
+/** A storage failure found in an error or its causes: the errno and the path, when reported. */
+export interface IoFailure {
+  /** errno code, e.g. ENOSPC. */
+  errno: IoErrno;
+  /** The file the OS or the engine named, when it named one. */
+  path: string | undefined;
+  /** What the errno means for the user. */
+  hint: string;
+}
+
+function isIoErrno(code: unknown): code is IoErrno {
+  return typeof code === 'string' && (IO_ERRNO_CODES as readonly string[]).includes(code);
+}
+
+function inspectOne(error: unknown): IoFailure | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { code?: unknown; path?: unknown; dest?: unknown; message?: unknown };
+  if (isIoErrno(e.code)) {
+    const path = typeof e.path === 'string' ? e.path : typeof e.dest === 'string' ? e.dest : undefined;
+    return { errno: e.code, path, hint: IO_HINTS[e.code] };
+  }
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (!/IO Error/.test(message)) return undefined;
+  const hit = STRERROR_TEXTS.find(([text]) => message.includes(text));
+  if (!hit) return undefined;
+  const quoted = /(?:file|directory) "([^"]+)"/.exec(message);
+  return { errno: hit[1], path: quoted?.[1], hint: IO_HINTS[hit[1]] };
+}
+
+/**
+ * The storage failure behind an error, looking through `cause` links: Node's errno errors (ENOSPC,
+ * EROFS, EACCES...) and DuckDB's "IO Error: ... No space left on device" texts. Undefined otherwise.
+ */
+export function findIoFailure(error: unknown): IoFailure | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    const found = inspectOne(current);
+    if (found) return found;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The message of an io_error: the original text, the path when it does not say it yet, and the hint. */
+function describeIoFailure(message: string, failure: IoFailure): string {
+  const path =
+    failure.path === undefined
+      ? ' (the OS did not name the file)'
+      : message.includes(failure.path)
+        ? ''
+        : ` (${failure.path})`;
+  return `${message}${path}; ${failure.hint}`;
+}
+
+/** Codes a storage failure overrides: the failure was not the SQL's or the program's. */
+const IO_OVERRIDABLE: readonly ErrorCode[] = ['internal', 'sql_error', 'driver_error'];
+
+/** Stable code and message of any thrown value; storage failures are `io_error` with their path. */
 export function describeError(error: unknown): { code: ErrorCode; message: string; type: string } {
-  if (error instanceof OsirisError) return { code: error.code, message: error.message, type: error.name };
-  if (error instanceof Error) return { code: 'internal', message: error.message, type: error.name };
+  if (error instanceof OsirisError) {
+    const failure = IO_OVERRIDABLE.includes(error.code) ? findIoFailure(error) : undefined;
+    if (failure)
+      return { code: 'io_error', message: describeIoFailure(error.message, failure), type: error.name };
+    return { code: error.code, message: error.message, type: error.name };
+  }
+  if (error instanceof Error) {
+    const failure = findIoFailure(error);
+    if (failure)
+      return { code: 'io_error', message: describeIoFailure(error.message, failure), type: error.name };
+    return { code: 'internal', message: error.message, type: error.name };
+  }
   return { code: 'internal', message: String(error), type: typeof error };
 }

@@ -1,5 +1,13 @@
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, normalize, sep } from 'node:path';
+import {
+  createReadStream,
+  createWriteStream,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { basename, dirname, join, normalize, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -22,7 +30,10 @@ function listFiles(dir: string, prefix: string): string[] {
   }
   return names.sort().flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? listFiles(path, `${prefix}${name}/`) : [`${prefix}${name}`];
+    // lstat: a symlink is never followed, so nothing outside the work directory can ride along
+    const info = lstatSync(path);
+    if (info.isDirectory()) return listFiles(path, `${prefix}${name}/`);
+    return info.isFile() ? [`${prefix}${name}`] : [];
   });
 }
 
@@ -44,7 +55,10 @@ export async function writeArtifactsArchive(
   const stats: ArchiveStats = { files: 0, bytes: 0 };
   for (const name of entries) {
     const path = join(root, name);
-    const size = statSync(path).size;
+    const info = lstatSync(path);
+    if (!info.isFile())
+      throw new OsirisError('io_error', `${name} is not a regular file; it is not archived`);
+    const size = info.size;
     await new Promise<void>((resolve, reject) => {
       const entry = pack.entry({ name, size, mode: 0o644 }, (error) => (error ? reject(error) : resolve()));
       createReadStream(path).on('error', reject).pipe(entry);
@@ -76,9 +90,20 @@ export async function readArtifactsArchive(
   const stats: ArchiveStats = { files: 0, bytes: 0 };
   const feeding = pipeline(Readable.from(source), extract);
   for await (const entry of extract) {
+    if (entry.header.type !== 'file')
+      throw new OsirisError('io_error', `artifact archive entry ${entry.header.name} is not a regular file`);
     const target = resolveTarget(entry.header.name, targets);
     mkdirSync(dirname(target), { recursive: true });
-    await pipeline(entry, createWriteStream(target));
+    // Temp + rename, named as the CSV writer names its temp files: a host killed mid-download leaves
+    // no half file under the real name, and the dead-session sweep finds the temp by the host's pid.
+    const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
+    try {
+      await pipeline(entry, createWriteStream(temp));
+      renameSync(temp, target);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
     stats.files++;
     stats.bytes += entry.header.size ?? 0;
   }

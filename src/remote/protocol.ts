@@ -7,6 +7,12 @@ export const PROTOCOL_VERSION = 1;
 export const HEARTBEAT_INTERVAL_MS = 1000;
 export const HEARTBEAT_LOSS_MS = 4000;
 
+/**
+ * Longest line either end accepts, in UTF-8 bytes. A longer line is dropped while it streams (never
+ * buffered whole) and reported; 64 MB is far above any real request or event line.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
 /** Input binding of an exec_step command (file-only contract: names, never data or config). */
 export interface InputRef {
   /** Upstream step id. */
@@ -49,10 +55,13 @@ export interface ResultMap {
   cleanup: { archive_path: string; files: number; bytes: number };
 }
 
-/** A response: exactly one per request. */
+/**
+ * A response: exactly one per request. `id` is null only when a line was refused before its id could be
+ * read (not JSON, not an object, over MAX_LINE_BYTES, or an id that is not a whole number).
+ */
 export type Response =
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { code: string; message: string; type: string } };
+  | { id: number | null; ok: false; error: { code: string; message: string; type: string } };
 
 /** Worker → host notifications, forwarded into the host's session as they arrive. */
 export type Notification =
@@ -64,15 +73,53 @@ export type Notification =
 /** Any line the worker writes on stdout. */
 export type WorkerLine = Response | Notification;
 
-/** Reassembles lines from arbitrary chunks; calls onLine for each complete line. */
-export function createLineSplitter(onLine: (line: string) => void): {
+/** What a line splitter reports besides complete lines. */
+export interface LineSplitterOptions {
+  /** Longest accepted line in UTF-8 bytes (default MAX_LINE_BYTES). */
+  maxLineBytes?: number;
+  /** Called once per line that exceeded the cap, with the bytes seen before it was dropped. */
+  onOverflow?: (bytesSeen: number) => void;
+}
+
+/**
+ * Reassembles lines from arbitrary chunks; calls onLine for each complete line. A line longer than the
+ * cap is discarded as it arrives (memory stays bounded by the cap) and reported once through onOverflow.
+ */
+export function createLineSplitter(
+  onLine: (line: string) => void,
+  options: LineSplitterOptions = {},
+): {
   push(chunk: string): void;
   end(): void;
 } {
+  const cap = options.maxLineBytes ?? MAX_LINE_BYTES;
   // Parts of the current line: a 1 MB line in 32 KB chunks is joined once, not rescanned per chunk.
   let parts: string[] = [];
+  let bytes = 0;
+  // bytes of an over-long line seen so far; undefined while the current line is within the cap
+  let overflowing: number | undefined;
   const emit = (line: string): void => {
     if (line.trim() !== '') onLine(line);
+  };
+  /** Add a piece of the current line; false once it is over the cap (then its parts are dropped). */
+  const add = (piece: string): boolean => {
+    const size = Buffer.byteLength(piece, 'utf8');
+    if (overflowing !== undefined) {
+      overflowing += size;
+      return false;
+    }
+    bytes += size;
+    if (bytes <= cap) return true;
+    overflowing = bytes;
+    parts = [];
+    return false;
+  };
+  const finishLine = (): void => {
+    if (overflowing !== undefined) options.onOverflow?.(overflowing);
+    else emit(parts.join(''));
+    parts = [];
+    bytes = 0;
+    overflowing = undefined;
   };
   return {
     push(chunk) {
@@ -80,19 +127,24 @@ export function createLineSplitter(onLine: (line: string) => void): {
       let nl = chunk.indexOf('\n');
       while (nl !== -1) {
         const tail = chunk.slice(start, nl);
-        if (parts.length > 0) {
-          parts.push(tail);
-          emit(parts.join(''));
-          parts = [];
-        } else emit(tail);
+        // a UTF-16 unit is at most 3 UTF-8 bytes: short lines skip the byte count
+        const fits = tail.length * 3 <= cap || Buffer.byteLength(tail, 'utf8') <= cap;
+        if (parts.length === 0 && overflowing === undefined && fits) {
+          emit(tail);
+        } else {
+          if (add(tail)) parts.push(tail);
+          finishLine();
+        }
         start = nl + 1;
         nl = chunk.indexOf('\n', start);
       }
-      if (start < chunk.length) parts.push(chunk.slice(start));
+      if (start < chunk.length) {
+        const rest = chunk.slice(start);
+        if (add(rest)) parts.push(rest);
+      }
     },
     end() {
-      emit(parts.join(''));
-      parts = [];
+      finishLine();
     },
   };
 }

@@ -1,8 +1,9 @@
 import type { EventSink, MetricName, StepLogger } from '../core/index.js';
-import { OsirisError } from '../core/index.js';
+import { ERROR_CODES, OsirisError } from '../core/index.js';
+import type { ErrorCode } from '../core/index.js';
 import type { SandboxProcess } from './transport.js';
-import type { Command, PrepareSecrets, ResultMap, WorkerLine } from './protocol.js';
-import { createLineSplitter } from './protocol.js';
+import type { Command, Notification, PrepareSecrets, ResultMap, WorkerLine } from './protocol.js';
+import { MAX_LINE_BYTES, createLineSplitter } from './protocol.js';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -56,24 +57,34 @@ export function createWorkerChannel(options: WorkerChannelOptions) {
 
   const onLine = (text: string): void => {
     lastSeen = Date.now();
-    let line: WorkerLine;
+    let value: unknown;
     try {
-      line = JSON.parse(text) as WorkerLine;
+      value = JSON.parse(text);
     } catch {
       options.log.debug(`worker stdout (not JSON, ${text.length} bytes): ${text.slice(0, 200)}`);
       return;
     }
+    const line = readWorkerLine(value);
+    if (!line) {
+      options.log.debug(`worker stdout (not a protocol line, ${text.length} bytes): ${text.slice(0, 200)}`);
+      return;
+    }
     if ('id' in line) {
+      if (line.id === null) {
+        // the worker refused a line before reading its id: a host bug, never silent
+        if (!line.ok) options.log.warn(`worker refused a line: [${line.error.code}] ${line.error.message}`);
+        return;
+      }
       const p = pending.get(line.id);
       pending.delete(line.id);
       if (!p) return;
       if (line.ok) p.resolve(line.result);
-      else p.reject(new OsirisError(line.error.code as 'internal', line.error.message));
+      else p.reject(new OsirisError(toErrorCode(line.error.code), line.error.message));
       return;
     }
     forward(line);
   };
-  const forward = (line: Exclude<WorkerLine, { id: number }>): void => {
+  const forward = (line: Notification): void => {
     switch (line.type) {
       case 'event': {
         const { ts: _ts, session: _s, event, ...fields } = line.line;
@@ -102,7 +113,16 @@ export function createWorkerChannel(options: WorkerChannelOptions) {
         break;
     }
   };
-  const splitter = createLineSplitter(onLine);
+  const splitter = createLineSplitter(onLine, {
+    maxLineBytes: MAX_LINE_BYTES,
+    onOverflow: (bytes) =>
+      fail(
+        new OsirisError(
+          'protocol_error',
+          `the sandbox worker sent a line of more than ${MAX_LINE_BYTES} bytes (${bytes} seen); such a line is never read`,
+        ),
+      ),
+  });
 
   return {
     /** Feed stdout chunks here. */
@@ -151,4 +171,43 @@ export function createWorkerChannel(options: WorkerChannelOptions) {
       clearInterval(watchdog);
     },
   };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The worker line `value` is, or undefined when its shape is not one the protocol defines. */
+function readWorkerLine(value: unknown): WorkerLine | undefined {
+  if (!isRecord(value)) return undefined;
+  if ('id' in value) {
+    const idOk = value.id === null || Number.isSafeInteger(value.id);
+    if (!idOk || typeof value.ok !== 'boolean') return undefined;
+    if (value.ok) return value.id === null ? undefined : (value as WorkerLine);
+    const error = value.error;
+    const errorOk = isRecord(error) && typeof error.code === 'string' && typeof error.message === 'string';
+    return errorOk ? (value as WorkerLine) : undefined;
+  }
+  switch (value.type) {
+    case 'event':
+      return isRecord(value.line) && typeof value.line.event === 'string' ? (value as WorkerLine) : undefined;
+    case 'metric':
+      return isRecord(value.line) &&
+        typeof value.line.metric === 'string' &&
+        typeof value.line.value === 'number'
+        ? (value as WorkerLine)
+        : undefined;
+    case 'log':
+      return ['info', 'warn', 'debug'].includes(value.level as string) && typeof value.message === 'string'
+        ? (value as WorkerLine)
+        : undefined;
+    case 'heartbeat':
+      return value as WorkerLine;
+    default:
+      return undefined;
+  }
+}
+
+/** A worker's error code when it is one of ours; anything else is a protocol error. */
+function toErrorCode(code: string): ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'protocol_error';
 }

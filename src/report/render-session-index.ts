@@ -9,13 +9,21 @@ export interface SessionIndexEntry {
   id: string;
   /** status.json (undefined: the run never wrote it). */
   status: SessionStatus | undefined;
-  /** Link to the session's page, relative to the index file. */
+  /** Link to the session's page, relative to the index file ('' when there is no page). */
   href: string;
+  /** Set when the entry is not a readable session: shown as corrupt with this reason, without a page. */
+  problem?: string;
 }
 
-function describeState(status: SessionStatus | undefined): string {
-  if (!status) return 'incomplete';
-  return status.ok ? 'success' : 'failed';
+function describeState(entry: SessionIndexEntry): string {
+  if (entry.problem !== undefined) return 'corrupt';
+  if (!entry.status) return 'incomplete';
+  return entry.status.ok === true ? 'success' : 'failed';
+}
+
+/** A status.json number as a sort key: anything that is not a finite number sorts as -1. */
+function toSortValue(value: unknown): string {
+  return typeof value === 'number' && Number.isFinite(value) ? String(value) : '-1';
 }
 
 function renderSelect(name: string, label: string, values: readonly string[]): string {
@@ -23,31 +31,36 @@ function renderSelect(name: string, label: string, values: readonly string[]): s
     .sort()
     .map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`)
     .join('');
-  return `<label>${escapeHtml(label)} <select data-filter="${name}" id="filter-${name}"><option value="">all</option>${options}</select></label>`;
+  return `<label>${escapeHtml(label)} <select data-filter="${escapeHtml(name)}" id="filter-${escapeHtml(name)}"><option value="">all</option>${options}</select></label>`;
 }
 
 /** The index of all sessions: sortable columns, filters by status, pipeline and local/remote. */
 export function renderSessionIndex(entries: readonly SessionIndexEntry[]): string {
+  // Every value below comes from status.json files on disk, which anyone may have edited: each one is
+  // escaped where it is interpolated, attributes included, whatever its type.
   const rows = entries.map((e) => {
     const st = e.status;
-    const state = describeState(st);
-    const adapter = st?.adapter ?? 'unknown';
-    const pipeline = st?.pipeline_id ?? '?';
-    const started = st?.started_at ?? '';
-    const num = (v: number | undefined, text: string): string =>
-      `<td class="num" data-value="${v ?? -1}">${escapeHtml(text)}</td>`;
+    const state = describeState(e);
+    const adapter = String(st?.adapter ?? 'unknown');
+    const pipeline = String(st?.pipeline_id ?? '?');
+    const started = String(st?.started_at ?? '');
+    const num = (v: unknown, text: string): string =>
+      `<td class="num" data-value="${escapeHtml(toSortValue(v))}">${escapeHtml(text)}</td>`;
+    const link = e.href ? `<a href="${escapeHtml(e.href)}">${escapeHtml(e.id)}</a>` : escapeHtml(e.id);
+    const failure =
+      e.problem ?? (st?.error ? `[${String(st.error.code)}] ${String(st.failed_step ?? '')}` : '');
     return (
-      `<tr data-session="${escapeHtml(e.id)}" data-status="${state}" data-pipeline="${escapeHtml(pipeline)}" data-adapter="${escapeHtml(adapter)}">` +
-      `<td class="mono" data-value="${escapeHtml(e.id.replace(/^\D+/, '').padStart(16, '0'))}"><a href="${escapeHtml(e.href)}">${escapeHtml(e.id)}</a></td>` +
+      `<tr data-session="${escapeHtml(e.id)}" data-status="${escapeHtml(state)}" data-pipeline="${escapeHtml(pipeline)}" data-adapter="${escapeHtml(adapter)}">` +
+      `<td class="mono" data-value="${escapeHtml(e.id.replace(/^\D+/, '').padStart(16, '0'))}">${link}</td>` +
       `<td class="mono">${escapeHtml(pipeline)}</td>` +
-      `<td data-value="${state}"><span class="badge state-${state}">${state}</span></td>` +
-      `<td data-value="${escapeHtml(adapter)}">${escapeHtml(adapter === 'remote' ? `remote · ${st?.transport ?? '?'}` : adapter)}</td>` +
+      `<td data-value="${escapeHtml(state)}"><span class="badge state-${escapeHtml(state)}">${escapeHtml(state)}</span></td>` +
+      `<td data-value="${escapeHtml(adapter)}">${escapeHtml(adapter === 'remote' ? `remote · ${String(st?.transport ?? '?')}` : adapter)}</td>` +
       `<td class="mono">${escapeHtml(started)}</td>` +
       num(st?.duration_ms, formatDuration(st?.duration_ms)) +
-      num(st?.steps_completed, st ? `${st.steps_completed} / ${st.steps_total}` : '–') +
+      num(st?.steps_completed, st ? `${String(st.steps_completed)} / ${String(st.steps_total)}` : '–') +
       num(st?.rows_read, formatCount(st?.rows_read)) +
       num(st?.rows_written, formatCount(st?.rows_written)) +
-      `<td class="mono">${st?.error ? escapeHtml(`[${st.error.code}] ${st.failed_step ?? ''}`) : ''}</td></tr>`
+      `<td class="mono">${escapeHtml(failure)}</td></tr>`
     );
   });
   const filters =
@@ -55,17 +68,17 @@ export function renderSessionIndex(entries: readonly SessionIndexEntry[]): strin
     renderSelect(
       'status',
       'status',
-      entries.map((e) => describeState(e.status)),
+      entries.map((e) => describeState(e)),
     ) +
     renderSelect(
       'pipeline',
       'pipeline',
-      entries.map((e) => e.status?.pipeline_id ?? '?'),
+      entries.map((e) => String(e.status?.pipeline_id ?? '?')),
     ) +
     renderSelect(
       'adapter',
       'local/remote',
-      entries.map((e) => e.status?.adapter ?? 'unknown'),
+      entries.map((e) => String(e.status?.adapter ?? 'unknown')),
     ) +
     `<span class="note" id="index-count">${entries.length} sessions</span></div>`;
   const table =

@@ -5,8 +5,10 @@ import type { ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { OsirisError } from '../../core/errors.js';
+import { createOwnLock, releaseSessionLock, writeSessionLock } from '../../session/session-lock.js';
+import { SANDBOX_PREFIX, sweepStaleSandboxes } from './sweep-stale-sandboxes.js';
 import { createStdinQueue } from './stdin-queue.js';
 import type {
   ProcessOutput,
@@ -42,10 +44,14 @@ export function createLocalTransport(options: LocalTransportOptions = {}): Trans
     name: 'local',
     async create(request: SandboxRequest): Promise<Sandbox> {
       const base = options.baseDir ?? tmpdir();
+      // directories of hosts that died (kill -9) go now; a live host's are left alone
+      sweepStaleSandboxes(base);
       let dir: string;
       try {
         // realpath: macOS temp dirs are symlinks, and children report the resolved cwd.
-        dir = await realpath(await mkdtemp(join(base, 'osiris-sandbox-')));
+        dir = await realpath(await mkdtemp(join(base, SANDBOX_PREFIX)));
+        // the owner lock: a later sweep removes this directory once this host process is gone
+        writeSessionLock(dir, createOwnLock(basename(dir), new Date()));
       } catch (error) {
         throw new OsirisError(
           'io_error',
@@ -167,7 +173,9 @@ function createLocalSandbox(
         if (lifetime) clearTimeout(lifetime);
         for (const child of children.keys()) killGroup(child);
         await Promise.all([...children.values()].map((closed) => withTimeout(closed, KILL_WAIT_MS)));
-        if (!keep) await rm(dir, { recursive: true, force: true });
+        // a kept directory loses its owner lock, so no sweep removes what was kept on purpose
+        if (keep) releaseSessionLock(dir);
+        else await rm(dir, { recursive: true, force: true });
       })();
       return killed;
     },
