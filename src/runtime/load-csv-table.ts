@@ -33,6 +33,7 @@ export interface CsvLoadTarget {
 interface ScannedFile {
   records: number;
   longestRecord: number;
+  lineEnd: 'lf' | 'crlf' | 'none';
   /** Header names as written (a header without config.columns). */
   names?: string[];
 }
@@ -90,7 +91,7 @@ export async function loadCsvTable(
     const dialect = resolveCsvDialect(options, encoding === 'latin-1' ? 'latin-1' : 'utf-8', stepId);
     checkColumnNames(options.columns, stepId);
     const scanned = fifo ? undefined : await scanFile(path, options, dialect, stepId);
-    const reader = renderReaderOptions(options, dialect, scanned?.longestRecord ?? 0);
+    const reader = renderReaderOptions(options, dialect, scanned);
     const source = (columns: readonly ColumnInfo[], extra: readonly string[] = []): string =>
       `read_csv(${[quoteString(path), ...reader, 'auto_detect=false', `columns=${renderColumnStruct(columns)}`, ...extra].join(', ')})`;
     try {
@@ -99,7 +100,8 @@ export async function loadCsvTable(
           `CREATE OR REPLACE TABLE ${target.table} AS SELECT * FROM ${source(options.columns)}`,
         );
       } else {
-        const sniffed = await sniffCsvColumns(session, path, reader, scanned?.names, stepId);
+        const file = { path, shownPath: options.path };
+        const sniffed = await sniffCsvColumns(session, file, reader, scanned?.names, stepId);
         await loadDetectedCsv(session, target.table, source, sniffed);
       }
     } catch (error) {
@@ -162,7 +164,11 @@ async function scanFile(
         : `${options.path}: the file is empty and config.columns is not given, so it has no columns`,
     );
   }
-  const result: ScannedFile = { records: scan.records, longestRecord: scan.longestRecord };
+  const result: ScannedFile = {
+    records: scan.records,
+    longestRecord: scan.longestRecord,
+    lineEnd: scan.lineEnd,
+  };
   if (scan.header && !columns) {
     const names = await readHeaderNames(path, scan.header, dialect);
     const unnamed = names.findIndex((name) => name === '');

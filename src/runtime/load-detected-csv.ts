@@ -21,23 +21,29 @@ export type CsvSource = (columns: readonly ColumnInfo[], extra: readonly string[
  */
 export async function sniffCsvColumns(
   session: SqlSession,
-  path: string,
+  file: { path: string; shownPath: string },
   readerOptions: readonly string[],
   names: readonly string[] | undefined,
   where: string,
 ): Promise<SniffedColumns> {
-  const [row] = await session.query(
-    `SELECT Columns AS columns, DateFormat AS date_format, TimestampFormat AS timestamp_format
-     FROM sniff_csv(${[quoteString(path), ...readerOptions].join(', ')})`,
-  );
-  const sniffed = (row?.['columns'] ?? []) as { name: string; type: string }[];
-  if (names && names.length !== sniffed.length) {
-    throw new OsirisError(
+  const refuse = (what: string, cause?: unknown): OsirisError =>
+    new OsirisError(
       'io_error',
-      `${path}: type detection saw ${sniffed.length} columns where the header has ${names.length}; give config.columns`,
-      { where },
+      `${file.shownPath}: ${what}; give the columns and their types with config.columns`,
+      { where, cause },
     );
-  }
+  const [row] = await session
+    .query(
+      `SELECT Columns AS columns, DateFormat AS date_format, TimestampFormat AS timestamp_format
+       FROM sniff_csv(${[quoteString(file.path), ...readerOptions].join(', ')})`,
+    )
+    .catch((error: unknown) => {
+      const first = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+      throw refuse(`the column types could not be detected (${first.replace(/ ".*"/, '')})`, error);
+    });
+  const sniffed = (row?.['columns'] ?? []) as { name: string; type: string }[];
+  if (names && names.length !== sniffed.length)
+    throw refuse(`type detection saw ${sniffed.length} columns where the header has ${names.length}`);
   const columns = sniffed.map((c, i) => ({ name: names?.[i] ?? c.name, type: c.type }));
   const formats: string[] = [];
   if (typeof row?.['date_format'] === 'string') formats.push(`dateformat=${quoteString(row['date_format'])}`);

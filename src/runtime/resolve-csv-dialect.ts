@@ -61,12 +61,15 @@ const DEFAULT_MAX_LINE = 2_097_152;
 
 /**
  * read_csv's options for this dialect: nothing is sniffed (auto_detect=false, skip and comment fixed),
- * strict mode, no padding, no ignored rows.
+ * strict mode, no padding, no ignored rows. DuckDB 1.5 still guesses the line end from the first
+ * lines and can guess wrong (a quoted CR or CRLF there made it load 0 rows of an LF file), so an LF
+ * file says `new_line` explicitly. Its `new_line='\r\n'` loads nothing at all, so a CRLF file keeps
+ * the guess, and the row count check catches a wrong one.
  */
 export function renderReaderOptions(
   options: CsvReadOptions,
   dialect: CsvDialect,
-  longestRecord: number,
+  scanned: { longestRecord: number; lineEnd: 'lf' | 'crlf' | 'none' } | undefined,
 ): string[] {
   const char = (byte: number): string => quoteString(byte < 0 ? '' : String.fromCharCode(byte));
   return [
@@ -83,6 +86,7 @@ export function renderReaderOptions(
     'ignore_errors=false',
     'skip=0',
     "comment=''",
-    `max_line_size=${Math.max(DEFAULT_MAX_LINE, longestRecord + 1024)}`,
+    `max_line_size=${Math.max(DEFAULT_MAX_LINE, (scanned?.longestRecord ?? 0) + 1024)}`,
+    ...(scanned && scanned.lineEnd !== 'crlf' ? ["new_line='\\n'"] : []),
   ];
 }

@@ -56,6 +56,8 @@ export interface CsvScanResult {
   longestRecord: number;
   /** Whether a UTF-8 byte-order mark opens the file. */
   bom: boolean;
+  /** The line end of every record (none: at most one record, without a line end). */
+  lineEnd: 'lf' | 'crlf' | 'none';
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -296,6 +298,7 @@ class CsvScanner {
       header: this.header,
       longestRecord: this.longest,
       bom: this.bom,
+      lineEnd: this.lineEnd === 2 ? 'crlf' : this.lineEnd === 1 ? 'lf' : 'none',
     };
   }
 }
