@@ -103,24 +103,26 @@ describe('variables substituted into a DSN', () => {
 });
 
 describe('manifest and cfg are verified secret-free, never rewritten', () => {
-  const manifest = (name: string, stepId = 'extract'): Manifest => ({
-    meta: { oml_version: '0.1.0', compiler_version: '0.1.0', profile: 'default' },
-    pipeline: {
-      id: 'p',
-      name,
-      fingerprints: { oml_fp: '', params_fp: '', compiler_fp: '', registry_fp: '', manifest_fp: '' },
-    },
-    steps: [
-      {
-        id: stepId,
-        component: 'postgres.extractor',
-        driver: 'postgres.extractor',
-        mode: 'read',
-        needs: [],
-        cfg_path: `cfg/${stepId}.json`,
+  // cast: the test needs only the fields findPlanSecret reads
+  const manifest = (name: string, stepId = 'extract'): Manifest =>
+    ({
+      meta: { oml_version: '0.1.0', compiler_version: '0.1.0', profile: 'default' },
+      pipeline: {
+        id: 'p',
+        name,
+        fingerprints: { oml_fp: '', params_fp: '', compiler_fp: '', registry_fp: '', manifest_fp: '' },
       },
-    ],
-  });
+      steps: [
+        {
+          id: stepId,
+          component: 'postgres.extractor',
+          driver: 'postgres.extractor',
+          mode: 'read',
+          needs: [],
+          cfg_path: `cfg/${stepId}.json`,
+        },
+      ],
+    }) as unknown as Manifest;
   const cfg = (query: string) =>
     JSON.stringify({
       _component: 'postgres.extractor',

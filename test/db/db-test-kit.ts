@@ -148,3 +148,12 @@ export const MOVIES_TABLES: readonly { table: string; key: string[] }[] = [
   { table: 'movie_actors', key: ['movie_id', 'actor_id'] },
   { table: 'reviews', key: ['id'] },
 ];
+
+/** Create (or reset) a PostgreSQL login role with this password (any characters), owning nothing. */
+export async function createPostgresLogin(server: DbServer, role: string, password: string): Promise<void> {
+  const literal = `'${password.replace(/'/g, "''")}'`;
+  await runPsql(
+    server,
+    `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE "${role}" LOGIN; END IF; END $$; ALTER ROLE "${role}" PASSWORD ${literal}`,
+  );
+}

@@ -5,17 +5,24 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listSecretForms } from '../../src/core/mask.js';
+import { createPostgresLogin, runPsql } from '../db/db-test-kit.js';
+import { readDbServers } from '../support/read-db-servers.js';
 import { PROJECT_FILES, ZERO_SERVER } from './parity-pipelines.js';
 import type { RemoteEnv, Target } from './remote-run-kit.js';
 import {
   TARGETS,
+  findBoundSecret,
   findForms,
+  findFormsAnyCase,
   findLatestSession,
   findSandboxRoot,
   listAllForms,
   listFilesDeep,
+  listUnparsableJson,
   readStatus,
   runOnTarget,
+  spawnOsiris,
   startRemoteEnv,
 } from './remote-run-kit.js';
 
@@ -113,5 +120,158 @@ describe('secret canaries', () => {
     expect(
       findForms('x', Buffer.from(Buffer.from(MYSQL_CANARY).toString('base64')), FORMS).length,
     ).toBeGreaterThan(0);
+  });
+});
+
+// Issue 8 §2: a table of passwords — short, common words, URL specials, quotes/backslash/unicode — each
+// through local and --sandbox local runs (success and failure), connections list/doctor and logs html.
+// Every file parses; a distinctive password appears in no form anywhere (any case); a common word is
+// checked where it would be the secret (credential positions, cleaned configs, log messages).
+const TABLE = [
+  { pw: 'k9!', word: false },
+  { pw: 'true', word: true },
+  { pw: 'step', word: true },
+  { pw: 'postgres', word: true },
+  { pw: '2026', word: true },
+  { pw: 'null', word: true },
+  { pw: 'a:b@c/d?e#f', word: false },
+  { pw: 'q@x?tail', word: false },
+  { pw: `q"u'o\\te ü€`, word: false },
+];
+const AMBIGUOUS = new Set(['a:b@c/d?e#f', 'q@x?tail']);
+const step = (id: string, conn: string, query: string) =>
+  `  - id: ${id}\n    component: postgres.extractor\n    mode: read\n    config: { connection: "@postgres.${conn}", query: "${query}" }\n`;
+const HEAD = 'oml_version: "0.1.0"\nname: canary-table\nsteps:\n';
+const GOOD = `${HEAD}${step('e_fields', 'fields', 'SELECT id, name FROM canary_people ORDER BY id')}${step('e_dsn', 'dsn', 'SELECT id, name FROM canary_people ORDER BY id')}  - id: w_out
+    component: filesystem.csv_writer
+    mode: write
+    needs: [e_dsn]
+    config: { path: out/people.csv }
+`;
+const BAD = `${HEAD}${step('e_fields', 'fields', 'SELECT id FROM canary_people')}${step('e_raw', 'raw', 'SELECT no_such_column FROM canary_people')}`;
+const connectionsFor = (role: string) => `connections:
+  postgres:
+    fields: { host: 127.0.0.1, port: "\${PG_PORT}", user: ${role}, password: "\${CANARY_PW}", database: etl }
+    dsn: { dsn: "postgresql://${role}:\${CANARY_PW_ENC}@127.0.0.1:\${PG_PORT}/etl" }
+    raw: { dsn: "postgresql://${role}:\${CANARY_PW}@127.0.0.1:\${PG_PORT}/etl" }
+`;
+
+describe('password table through runs, connections list/doctor and logs html', () => {
+  let tableEnv: RemoteEnv;
+  const problems = new Map<string, string[]>();
+
+  beforeAll(async () => {
+    const { postgres } = readDbServers();
+    tableEnv = await startRemoteEnv();
+    await runPsql(
+      postgres,
+      "DROP TABLE IF EXISTS public.canary_people; CREATE TABLE public.canary_people (id int, name text); INSERT INTO public.canary_people VALUES (1, 'Ada'), (2, 'Grace')",
+    );
+    await Promise.all(
+      TABLE.map(async ({ pw }, i) => {
+        const role = `canary_pw_${i}`;
+        await createPostgresLogin(postgres, role, pw);
+        await runPsql(postgres, `GRANT SELECT ON public.canary_people TO ${role}`);
+        const env = { PG_PORT: String(postgres.port), CANARY_PW: pw, CANARY_PW_ENC: encodeURIComponent(pw) };
+        const project = tableEnv.project({ 'pipelines/good.yaml': GOOD, 'pipelines/bad.yaml': BAD });
+        writeFileSync(join(project, 'osiris_connections.yaml'), connectionsFor(role));
+        problems.set(pw, await exercise(project, pw, env));
+      }),
+    );
+  }, 600_000);
+
+  afterAll(async () => {
+    await tableEnv?.close();
+  });
+
+  async function exercise(project: string, pw: string, env: Record<string, string>): Promise<string[]> {
+    const found: string[] = [];
+    const texts: Array<[string, string]> = [];
+    const runCli = async (args: string[]) => {
+      const r = await spawnOsiris(args, { cwd: project, env: { ...env, TMPDIR: tableEnv.tmp } }).done;
+      texts.push(
+        [`${args.slice(0, 2).join(' ')} stdout`, r.stdout],
+        [`${args.slice(0, 2).join(' ')} stderr`, r.stderr],
+      );
+      return r;
+    };
+    const sandboxFiles: string[] = [];
+    for (const target of ['local', 'sandbox-local'] as const) {
+      for (const [file, wantOk] of [
+        ['pipelines/good.yaml', true],
+        ['pipelines/bad.yaml', false],
+      ] as const) {
+        const extra = target === 'local' ? [] : ['--sandbox', 'local'];
+        const r = await runCli(['run', file, '--logs-dir', 'logs', ...extra]);
+        const session = findLatestSession(project) as string;
+        const status = readStatus(session) as { ok: boolean; error?: { code: string; message: string } };
+        if (status.ok !== wantOk || r.code !== (wantOk ? 0 : 1))
+          found.push(`${target} ${file}: exit ${r.code}, status ${JSON.stringify(status)}`);
+        const code = AMBIGUOUS.has(pw) ? 'config_error' : 'sql_error';
+        if (!wantOk && status.error?.code !== code) found.push(`${target} ${file}: expected ${code}`);
+        if (!wantOk && AMBIGUOUS.has(pw) && !/percent-encode/.test(status.error?.message ?? ''))
+          found.push(`${target}: the refusal does not say to percent-encode`);
+        await runCli(['logs', 'html', session]);
+        if (target === 'sandbox-local') {
+          const root = findSandboxRoot(target, tableEnv, session);
+          if (root)
+            sandboxFiles.push(...listFilesDeep(root).filter((f) => !relative(root, f).startsWith('worker/')));
+        }
+      }
+    }
+    const list = await runCli(['connections', 'list', '--json']);
+    const listed = JSON.parse(list.stdout) as {
+      connections: Array<{ alias: string; fields: Record<string, unknown> }>;
+    };
+    for (const c of listed.connections) {
+      if ('password' in c.fields && c.fields.password !== '***MASKED***')
+        found.push(`list ${c.alias}: password`);
+      if (typeof c.fields.dsn === 'string' && !c.fields.dsn.includes(':***MASKED***@127.0.0.1'))
+        found.push(`list ${c.alias}: dsn ${c.fields.dsn.length} chars, password not masked`);
+    }
+    const doctor = await runCli(['connections', 'doctor', '--json']);
+    const probes = JSON.parse(doctor.stdout) as {
+      connections: Array<{ connection: string; ok: boolean; error?: { code: string } }>;
+    };
+    const byName = Object.fromEntries(probes.connections.map((p) => [p.connection, p]));
+    if (!byName['@postgres.fields']?.ok || !byName['@postgres.dsn']?.ok)
+      found.push('doctor: a good connection failed');
+    const rawOk = byName['@postgres.raw']?.ok ?? false;
+    if (rawOk === AMBIGUOUS.has(pw) || (!rawOk && byName['@postgres.raw']?.error?.code !== 'config_error'))
+      found.push(`doctor: raw dsn ${JSON.stringify(byName['@postgres.raw'])}`);
+    if (readFileSync(join(project, 'out', 'people.csv'), 'utf8') !== 'id,name\n1,Ada\n2,Grace\n')
+      found.push('the successful runs did not write their rows');
+
+    const files = [
+      ...listFilesDeep(project).filter((f) => relative(project, f) !== 'osiris_connections.yaml'),
+      ...sandboxFiles,
+    ];
+    found.push(...listUnparsableJson(files));
+    for (const file of files) texts.push([relative(project, file), readFileSync(file, 'utf8')]);
+    for (const [where, text] of texts) {
+      if (where.endsWith('manifest.yaml') && !text.includes('component: postgres.extractor'))
+        found.push(`${where}: rewritten`);
+      found.push(...findBoundSecret(where, text, pw));
+      if (!pw || TABLE.find((t) => t.pw === pw)?.word) continue;
+      found.push(...findFormsAnyCase(where, text, listSecretForms(pw)));
+    }
+    return found;
+  }
+
+  for (const { pw, word } of TABLE) {
+    it(`${JSON.stringify(pw)}${word ? ' (a common word)' : ''}: runs succeed or refuse clearly, every file parses, no form of it leaks`, () => {
+      expect(problems.get(pw)).toEqual([]);
+    });
+  }
+
+  it('the checks find a leak where there is one (not vacuous)', () => {
+    expect(
+      findBoundSecret('x/osiris.log', '2026-12-02T00:00:00Z INFO  login step failed', 'step'),
+    ).toHaveLength(1);
+    expect(findBoundSecret('x', 'postgresql://u:true@h/db', 'true')).toHaveLength(1);
+    expect(
+      findFormsAnyCase('x', `a ${Buffer.from('k9!').toString('hex').toUpperCase()}`, listSecretForms('k9!')),
+    ).toHaveLength(1);
+    expect(listUnparsableJson([])).toEqual([]);
   });
 });
