@@ -25,9 +25,28 @@ export class DatabaseFailure extends OsirisError {
   }
 }
 
-/** True for a failure that a retry of the whole unit of work may cure. */
-export function isTransientFailure(error: unknown): boolean {
-  return error instanceof DatabaseFailure && error.kind === 'transient';
+/**
+ * Failures that say the server is not there (yet): deterministic on a first attempt (a wrong port fails
+ * fast), but right after a transient failure they are the same outage, e.g. a PostgreSQL restart:
+ * 57P01 admin shutdown, then ECONNREFUSED until the server listens again (ENOENT: its Unix socket is
+ * gone meanwhile). Only failures to connect: nothing was sent, so a retry can never write twice (a
+ * connection lost mid-COMMIT stays deterministic, see commitAttempt).
+ */
+const SERVER_GONE_CODES = new Set(['ECONNREFUSED', 'ENOENT']);
+
+/**
+ * True for a failure that a retry of the whole unit of work may cure: a transient failure, or a refused
+ * connection when the attempt before failed transiently (within the retry window of that outage).
+ */
+export function isTransientFailure(error: unknown, previous?: unknown): boolean {
+  if (!(error instanceof DatabaseFailure)) return false;
+  if (error.kind === 'transient') return true;
+  // runWithRetry passes only errors it retried: a refused connection there was already part of the outage
+  const outage =
+    previous instanceof DatabaseFailure &&
+    (previous.kind === 'transient' ||
+      (previous.serverCode !== undefined && SERVER_GONE_CODES.has(previous.serverCode)));
+  return outage && error.serverCode !== undefined && SERVER_GONE_CODES.has(error.serverCode);
 }
 
 /** The same failure with `context` (e.g. `replace into wm.t`) in front of its message; other errors pass unchanged. */

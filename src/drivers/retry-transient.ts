@@ -17,8 +17,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, initialDelayMs: 
 export interface RetryOptions {
   /** Attempts and delays. */
   policy: RetryPolicy;
-  /** Whether an error may be cured by another attempt. */
-  isTransient: (error: unknown) => boolean;
+  /**
+   * Whether an error may be cured by another attempt; `previous` is the error of the attempt before
+   * (undefined on the first), so a refused connection right after a server shutdown can count as part
+   * of that shutdown.
+   */
+  isTransient: (error: unknown, previous: unknown) => boolean;
   /** Stops waiting and retrying when aborted. */
   signal?: AbortSignal;
   /** Told before each wait (attempt = the one that failed, 1-based). */
@@ -70,11 +74,14 @@ export async function runWithRetry<T>(
   options: RetryOptions,
 ): Promise<T> {
   const attempts = Math.max(1, Math.floor(options.policy.attempts));
+  let previous: unknown;
   for (let attempt = 1; ; attempt++) {
     try {
       return await work(attempt);
     } catch (error) {
-      if (attempt >= attempts || !options.isTransient(error) || options.signal?.aborted) throw error;
+      if (attempt >= attempts || !options.isTransient(error, previous) || options.signal?.aborted)
+        throw error;
+      previous = error;
       const delay = computeBackoffDelay(attempt, options.policy, options.random);
       options.onRetry?.(error, attempt, delay);
       await sleep(delay, options.signal);
