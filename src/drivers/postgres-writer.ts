@@ -15,7 +15,13 @@ import {
   runDatabaseWrite,
 } from './run-database-write.js';
 import type { WriteAttempt } from './run-database-write.js';
-import { createStagingName, quoteIdentifier, quoteTableRef, renderCreateTable } from './sql-ddl.js';
+import {
+  createStagingName,
+  quoteIdentifier,
+  quoteTableRef,
+  refuseTruncatedIdentifiers,
+  renderCreateTable,
+} from './sql-ddl.js';
 import { createProgressReporter } from './write-progress.js';
 
 /**
@@ -63,6 +69,11 @@ async function readTargetColumns(session: PostgresSession, cfg: WriterConfig): P
 /** One attempt: a single transaction (DDL included), so any failure leaves the target exactly as it was. */
 async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
   const { ctx, cfg, where, target } = a;
+  refuseTruncatedIdentifiers(
+    cfg.target,
+    input.columns.map((c) => c.name),
+    where,
+  );
   const session = await openPostgresSession(a.endpoint, { connectTimeoutMs: cfg.connectTimeoutMs, where });
   const stopListening = destroyOnAbort(ctx, () => session.destroy());
   const q = (name: string): string => quoteIdentifier('postgres', name);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ColumnInfo } from '../core/index.js';
+import { OsirisError } from '../core/index.js';
 
 /** SQL dialects the database writers speak. */
 export const SQL_DIALECTS = ['postgres', 'mysql'] as const;
@@ -22,6 +23,31 @@ export function quoteIdentifier(dialect: SqlDialect, name: string): string {
 export function quoteTableRef(dialect: SqlDialect, ref: TableRef): string {
   const table = quoteIdentifier(dialect, ref.table);
   return ref.schema ? `${quoteIdentifier(dialect, ref.schema)}.${table}` : table;
+}
+
+/** PostgreSQL keeps the first 63 bytes of a longer identifier (NAMEDATALEN - 1) with only a NOTICE. */
+export const POSTGRES_IDENTIFIER_BYTES = 63;
+
+/**
+ * Refuse identifiers PostgreSQL would silently truncate: the table would get other column names than
+ * the input, two long names could become one, and the next upsert or append by the full name would fail.
+ * Checked before connecting, so nothing is created; the message names each identifier in full.
+ */
+export function refuseTruncatedIdentifiers(ref: TableRef, columns: readonly string[], where: string): void {
+  const named = [
+    ...(ref.schema === undefined ? [] : [{ what: 'schema', name: ref.schema }]),
+    { what: 'table', name: ref.table },
+    ...columns.map((name) => ({ what: 'column', name })),
+  ];
+  const long = named.filter((n) => Buffer.byteLength(n.name) > POSTGRES_IDENTIFIER_BYTES);
+  if (long.length === 0) return;
+  const list = long.map((n) => `${n.what} "${n.name}" (${Buffer.byteLength(n.name)} bytes)`).join(', ');
+  throw new OsirisError(
+    'config_error',
+    `${list}: PostgreSQL truncates identifiers to ${POSTGRES_IDENTIFIER_BYTES} bytes, so the table would not have these names; ` +
+      'give shorter names (a column: rename it in the query before this step, e.g. SELECT "long name" AS short_name)',
+    { where },
+  );
 }
 
 /** A string literal for either dialect (only quote doubling: both sessions run without backslash escapes in literals we build). */
