@@ -380,6 +380,17 @@ const CORPUS: CorpusCase[] = [
     expect: { code: 'io_error', message: /\.csv:4: byte 0xC3 at byte offset 1048585 is not valid UTF-8/ },
   },
   {
+    name: 'CRLF split by the 1 MiB read boundary, and a doubled quote split by the next one',
+    bytes: (() => {
+      const head = 'id,text\r\n1,';
+      const first = head + 'a'.repeat((1 << 20) - head.length - 1) + '\r\n';
+      const prefix = '2,"';
+      const second = prefix + 'b'.repeat((1 << 20) - prefix.length - 2) + '""c"\r\n';
+      return first + second + '3,d\r\n';
+    })(),
+    expect: { rows: 3 },
+  },
+  {
     name: 'config: a quote equal to the delimiter',
     bytes: 'a;b\n1;2\n',
     config: { delimiter: ';', quote: ';' },
