@@ -183,10 +183,12 @@ export function createProgram(
     .action(act((opts: { logsDir: string; json?: boolean }) => runLogsShow(io, opts, undefined)));
   logs
     .command('gc')
-    .description('delete all but the newest N sessions')
+    .description(
+      "delete all but the newest N finished sessions (never a running one or a corrupt entry); first removes killed runs' leftovers",
+    )
     .addOption(logsDirOption())
-    .option('--keep <n>', 'sessions to keep', '20')
-    .option('--dry-run', 'only list what would be removed')
+    .option('--keep <n>', 'finished sessions to keep (a whole number)', '20')
+    .option('--dry-run', 'only list what would be removed; remove nothing')
     .option('--json', 'print one JSON object')
     .action(
       act((opts: { logsDir: string; keep: string; dryRun?: boolean; json?: boolean }) => runLogsGc(io, opts)),
