@@ -31,13 +31,18 @@ function parseKeep(text: string): number {
   return Number(text);
 }
 
-/** Which sessions go: all but the newest `keep`, never a running or corrupt one. */
+/** A session gc may delete: finished or dead, and with every session file present. */
+const isDeletable = (s: SessionSummary): boolean =>
+  (s.state === 'finished' || s.state === 'incomplete') && s.missing === undefined;
+
+/** Which sessions go: all but the newest `keep`, never a running, corrupt or partial one. */
 function planGc(sessions: readonly SessionSummary[], keep: number) {
-  const deletable = sessions.filter((s) => s.state === 'finished' || s.state === 'incomplete');
   return {
-    doomed: deletable.slice(keep),
+    doomed: sessions.filter(isDeletable).slice(keep),
     running: sessions.filter((s) => s.state === 'running'),
-    corrupt: sessions.filter((s) => s.state === 'corrupt'),
+    corrupt: sessions
+      .filter((s) => s.state === 'corrupt' || (s.state !== 'running' && s.missing !== undefined))
+      .map((s) => ({ ...s, problem: s.problem ?? `lacks ${(s.missing ?? []).join(', ')}` })),
   };
 }
 

@@ -26,6 +26,8 @@ export interface SessionSummary {
   state: SessionState;
   /** Why the entry is corrupt (state 'corrupt' only). */
   problem?: string;
+  /** Session files that are missing (besides events.jsonl, whose absence makes the entry corrupt). */
+  missing?: string[];
 }
 
 /** Files the session writer creates at the start of every run (status.json and manifest.yaml come later). */
@@ -85,7 +87,8 @@ export function inspectSession(dir: string, id: string): SessionSummary {
   }
   if (!entry.isDirectory()) return corrupt(id, dir, 'is not a directory');
   const missing = SESSION_START_FILES.filter((f) => !existsSync(join(dir, f)));
-  if (missing.length > 0) return corrupt(id, dir, `lacks ${missing.join(', ')}`);
+  // without events.jsonl nothing says whose entry this is; other gaps still leave a readable session
+  if (missing.includes('events.jsonl')) return corrupt(id, dir, `lacks ${missing.join(', ')}`);
   const read = readStatusChecked(dir);
   if (read.problem) return corrupt(id, dir, read.problem);
   if (read.status && read.status.session_id !== id)
@@ -97,7 +100,7 @@ export function inspectSession(dir: string, id: string): SessionSummary {
   const lock = readSessionLock(dir);
   const running = lock !== undefined && isLockHolderAlive(lock);
   const state: SessionState = running ? 'running' : read.status ? 'finished' : 'incomplete';
-  return { id, dir, status: read.status, state };
+  return { id, dir, status: read.status, state, ...(missing.length > 0 ? { missing } : {}) };
 }
 
 /** The `session` of the first line of events.jsonl (read from its head only), undefined when none. */

@@ -122,6 +122,9 @@ describe('logs gc safety', () => {
     // a session with a file missing
     const missing = await runFast(project);
     rmSync(join(logs, missing, 'events.jsonl'));
+    // a session with a log file missing: still readable (listed with its status), but gc keeps it
+    const partial = await runFast(project);
+    rmSync(join(logs, partial, 'debug.log'));
 
     const list = await runOsiris(['logs', 'list', '--json'], { cwd: project });
     expect(list.code, list.stderr).toBe(0);
@@ -145,6 +148,7 @@ describe('logs gc safety', () => {
     });
     expect(byId.get(damaged)).toMatchObject({ status: 'corrupt', problem: 'status.json is not valid JSON' });
     expect(byId.get(missing)).toMatchObject({ status: 'corrupt' });
+    expect(byId.get(partial)).toMatchObject({ status: 'success' });
     const text = await runOsiris(['logs', 'list'], { cwd: project });
     expect(text.stdout).toMatch(/run_125\s+corrupt\s+.*is a dangling symlink/);
 
@@ -164,12 +168,13 @@ describe('logs gc safety', () => {
     expect(gc.removed).toContain(real);
     expect(gc.removed).not.toEqual(expect.arrayContaining(['run_123']));
     expect(gc.corrupt.map((c) => c.session_id).sort()).toEqual(
-      ['run_123', 'run_124', 'run_125', 'run_126', damaged, missing].sort(),
+      ['run_123', 'run_124', 'run_125', 'run_126', damaged, missing, partial].sort(),
     );
+    expect(gc.corrupt.find((c) => c.session_id === partial)?.problem).toBe('lacks debug.log');
     expect(existsSync(join(logs, real))).toBe(false);
     expect(readFileSync(join(logs, 'run_notes', 'README'), 'utf8')).toBe('my notes\n');
     expect(readFileSync(join(logs, 'run_123', 'README'), 'utf8')).toMatch(/looks like a session/);
-    for (const kept of ['run_124', 'run_126', damaged, missing])
+    for (const kept of ['run_124', 'run_126', damaged, missing, partial])
       expect(existsSync(join(logs, kept)), kept).toBe(true);
     // cleared so that the next test starts from real sessions only
     for (const name of readdirSync(logs)) rmSync(join(logs, name), { recursive: true, force: true });
