@@ -28,19 +28,15 @@ const isDependency = (v: unknown): boolean =>
   isObject(v) && hasShape(v, { name: isNonEmptyString, version: isNonEmptyString }, []) === undefined;
 const isInputRef = (v: unknown): boolean =>
   isObject(v) && hasShape(v, { from_step: isNonEmptyString, key: isNonEmptyString }, []) === undefined;
+// A resolved connection is checked for the fields the worker uses; other keys are let through, since the
+// host's connection registry may describe a connection with more than the worker reads.
 const isConnection = (v: unknown): boolean =>
   isObject(v) &&
-  hasShape(
-    v,
-    {
-      family: isString,
-      alias: isString,
-      fields: isObject,
-      secrets: isArrayOf(isString),
-      files: isRecordOf(isString),
-    },
-    ['files'],
-  ) === undefined;
+  isString(v.family) &&
+  isString(v.alias) &&
+  isObject(v.fields) &&
+  isArrayOf(isString)(v.secrets) &&
+  (v.files === undefined || isRecordOf(isString)(v.files));
 const isConnectionError = (v: unknown): boolean =>
   isObject(v) && hasShape(v, { code: isString, message: isString }, []) === undefined;
 const isSecrets = (v: unknown): v is PrepareSecrets =>
