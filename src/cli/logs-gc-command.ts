@@ -23,7 +23,7 @@ export interface LogsGcOptions extends LogsOptions {
 
 /** `--keep` as a whole number; anything else (empty, negative, fractional, `1e3`, ` 2`) is a usage error. */
 function parseKeep(text: string): number {
-  if (!/^\d{1,9}$/.test(text))
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
     throw new OsirisError(
       'usage',
       `--keep expects a whole number of sessions to keep (0 or more), got '${text.slice(0, 40)}'`,
