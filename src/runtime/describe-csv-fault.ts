@@ -1,5 +1,7 @@
 import { open } from 'node:fs/promises';
-import type { CsvDialect, CsvFault } from './scan-csv-records.js';
+import { OsirisError } from '../core/errors.js';
+import type { CsvDialect, CsvFault } from './csv-fault.js';
+import { locateReaderLine } from './scan-csv-records.js';
 
 /** Where a record's expected field count came from (for the message). */
 export type FieldCountOrigin = 'header' | 'columns' | 'first_record';
@@ -133,4 +135,31 @@ export async function readHeaderNames(
   }
   names.push(decoder.decode(Uint8Array.from(current)));
   return names;
+}
+
+/**
+ * DuckDB's own message speaks of its options (`strict_mode=false`, `sample_size=-1`): keep what
+ * failed, put the line in the file's terms, and name the Osiris key that changes the reading.
+ */
+export async function explainReaderError(
+  error: unknown,
+  at: { path: string; shownPath: string; dialect: CsvDialect; stepId: string; fifo: boolean },
+): Promise<OsirisError> {
+  if (error instanceof OsirisError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = text.split('\n');
+  const converting = lines.find((l) => l.startsWith('Error when converting column'));
+  const readerLine = Number(/CSV Error on Line: (\d+)/.exec(text)?.[1] ?? 0);
+  let where = at.shownPath;
+  if (readerLine > 0) {
+    const offset = await locateReaderLine(at.path, at.dialect, readerLine).catch(() => -1);
+    if (offset >= 0) where += `:${await findLineOfOffset(at.path, offset)}`;
+  }
+  const conversion = /^Error when converting column (".*")\. Could not (.*)$/.exec(converting ?? '');
+  // A hand-over's types come from the source database; a file's explicit types from config.columns.
+  const what = conversion
+    ? `column ${conversion[1]}: could not ${conversion[2]}${at.fifo ? '' : ' (the type comes from config.columns)'}`
+    : // Never the record itself (DuckDB quotes it whole: data, possibly megabytes).
+      (lines.find((l) => l.trim() !== '' && !/^(CSV Error on Line|Original Line)/.test(l)) ?? '');
+  return new OsirisError('io_error', `${where}: ${what}`, { where: at.stepId, cause: error });
 }

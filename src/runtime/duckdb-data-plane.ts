@@ -114,6 +114,7 @@ class DuckDbPlane implements DuckDbDataPlane {
     this.session = {
       run: async (sql) => void (await connection.run(sql)),
       query: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
+      interrupt: () => connection.interrupt(),
     };
   }
 

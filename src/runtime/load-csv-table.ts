@@ -3,12 +3,14 @@ import { access, rm, stat } from 'node:fs/promises';
 import type { ColumnInfo, CsvReadOptions } from '../core/data-plane.js';
 import { OsirisError } from '../core/errors.js';
 import { quoteString } from './canonical-text-sql.js';
-import { describeCsvFault, findLineOfOffset, readHeaderNames } from './describe-csv-fault.js';
+import { CsvFault } from './csv-fault.js';
+import type { CsvDialect } from './csv-fault.js';
+import { describeCsvFault, explainReaderError, readHeaderNames } from './describe-csv-fault.js';
 import type { FieldCountOrigin } from './describe-csv-fault.js';
 import { loadDetectedCsv, sniffCsvColumns } from './load-detected-csv.js';
 import { renderReaderOptions, resolveCsvDialect, resolveCsvEncoding } from './resolve-csv-dialect.js';
-import { CsvFault, locateReaderLine, scanCsvRecords } from './scan-csv-records.js';
-import type { CsvDialect } from './scan-csv-records.js';
+import { scanCsvHead, scanCsvRecords } from './scan-csv-records.js';
+import type { CsvScanResult } from './scan-csv-records.js';
 import { transcodeUtf16ToUtf8 } from './transcode-to-utf8.js';
 
 /** What the loader needs of a DuckDB connection (kept small so this file needs no client import). */
@@ -17,6 +19,8 @@ export interface SqlSession {
   run(sql: string): Promise<void>;
   /** Run a query and return its rows as objects. */
   query(sql: string): Promise<Record<string, unknown>[]>;
+  /** Cancel the statement running now (the scan found a fault while DuckDB reads). */
+  interrupt?(): void;
 }
 
 /** Where the load happens. */
@@ -29,11 +33,23 @@ export interface CsvLoadTarget {
   transcodePath: string;
 }
 
-/** What the file held, by the independent scan (absent for a FIFO, which can be read only once). */
-interface ScannedFile {
-  records: number;
+/** The file being loaded and how it is read. */
+interface CsvFile {
+  /** What is read (a UTF-16 source's UTF-8 copy). */
+  path: string;
+  /** The path shown in messages (the configured file). */
+  shownPath: string;
+  dialect: CsvDialect;
+  options: CsvReadOptions;
+  /** Explicit columns, when given. */
+  columns: readonly ColumnInfo[] | undefined;
+  stepId: string;
+}
+
+/** What the reader needs to know from the scans: absent for a FIFO (it can be read only once). */
+interface ReaderHints {
+  lineEnd: CsvScanResult['lineEnd'];
   longestRecord: number;
-  lineEnd: 'lf' | 'crlf' | 'none';
   /** Header names as written (a header without config.columns). */
   names?: string[];
 }
@@ -63,10 +79,10 @@ async function checkReadable(path: string, stepId: string): Promise<boolean> {
 }
 
 /**
- * Create `target.table` from a CSV file, read strictly with the configured dialect: a byte scan first
- * checks every record and counts them (a bad record fails with file:line and the config key to
- * change), DuckDB then reads with exactly that dialect, and the rows it loaded must equal the
- * records counted. Returns the verified row count.
+ * Create `target.table` from a CSV file, read strictly with the configured dialect: a byte scan with
+ * the same dialect checks every record and counts them while DuckDB reads (a bad record fails with
+ * file:line and the config key to change, and stops the reader), and the rows DuckDB loaded must
+ * equal the records counted. Returns the verified row count.
  */
 export async function loadCsvTable(
   session: SqlSession,
@@ -89,37 +105,106 @@ export async function loadCsvTable(
   }
   try {
     const dialect = resolveCsvDialect(options, encoding === 'latin-1' ? 'latin-1' : 'utf-8', stepId);
-    checkColumnNames(options.columns, stepId);
-    const scanned = fifo ? undefined : await scanFile(path, options, dialect, stepId);
-    const reader = renderReaderOptions(options, dialect, scanned);
-    const source = (columns: readonly ColumnInfo[], extra: readonly string[] = []): string =>
-      `read_csv(${[quoteString(path), ...reader, 'auto_detect=false', `columns=${renderColumnStruct(columns)}`, ...extra].join(', ')})`;
-    try {
-      if (options.columns && options.columns.length > 0) {
-        await session.run(
-          `CREATE OR REPLACE TABLE ${target.table} AS SELECT * FROM ${source(options.columns)}`,
-        );
-      } else {
-        const file = { path, shownPath: options.path };
-        const sniffed = await sniffCsvColumns(session, file, reader, scanned?.names, stepId);
-        await loadDetectedCsv(session, target.table, source, sniffed);
-      }
-    } catch (error) {
-      throw await explainReadError(error, { path, options, dialect, stepId, fifo });
+    const columns = options.columns && options.columns.length > 0 ? options.columns : undefined;
+    checkColumnNames(columns, stepId);
+    const file: CsvFile = { path, shownPath: options.path, dialect, options, columns, stepId };
+    if (fifo) {
+      await readIntoTable(session, target.table, file, undefined);
+      return await countRows(session, target.table);
     }
-    const [row] = await session.query(`SELECT count(*) AS n FROM ${target.table}`);
-    const rows = Number(row?.['n'] ?? -1);
-    if (scanned && rows !== scanned.records) {
-      await session.run(`DROP TABLE IF EXISTS ${target.table}`);
-      throw new OsirisError(
-        'io_error',
-        `${options.path}: the file holds ${scanned.records} records but the reader loaded ${rows} rows; nothing was kept`,
-        { where: stepId },
-      );
-    }
-    return rows;
+    return await loadScannedFile(session, target.table, file);
   } finally {
     if (encoding === 'utf-16') await rm(target.transcodePath, { force: true });
+  }
+}
+
+/**
+ * The head first (header, line end, empty file); then, with explicit columns, the full scan runs
+ * alongside DuckDB's read (it costs no wall time where a core is free). Type detection waits for the
+ * full scan: the sniffer needs the longest record's length.
+ */
+async function loadScannedFile(session: SqlSession, table: string, file: CsvFile): Promise<number> {
+  const head = await inspectHead(file);
+  let scan: CsvScanResult;
+  if (file.columns) scan = await readWhileScanning(session, table, file, head);
+  else {
+    scan = await scanWhole(file);
+    const hints = { ...head, longestRecord: scan.longestRecord };
+    await readIntoTable(session, table, file, hints).catch(async (error: unknown) => {
+      throw await explainReaderError(error, { ...file, fifo: false });
+    });
+  }
+  const rows = await countRows(session, table);
+  if (rows !== scan.records) {
+    await session.run(`DROP TABLE IF EXISTS ${table}`);
+    throw new OsirisError(
+      'io_error',
+      `${file.shownPath}: the file holds ${scan.records} records but the reader loaded ${rows} rows; nothing was kept`,
+      { where: file.stepId },
+    );
+  }
+  return rows;
+}
+
+async function readWhileScanning(
+  session: SqlSession,
+  table: string,
+  file: CsvFile,
+  head: ReaderHints,
+): Promise<CsvScanResult> {
+  let cancelled = false;
+  // Once the scan failed, no further statement starts and the running one is interrupted.
+  const guarded: SqlSession = {
+    run: (sql) => (cancelled ? Promise.reject(new Error('cancelled')) : session.run(sql)),
+    query: (sql) => (cancelled ? Promise.reject(new Error('cancelled')) : session.query(sql)),
+  };
+  const scanning = scanWhole(file);
+  scanning.catch(() => {
+    cancelled = true;
+    session.interrupt?.();
+  });
+  const attempt = (hints: ReaderHints, on: SqlSession): Promise<unknown> =>
+    readIntoTable(on, table, file, hints).then(
+      () => undefined,
+      (error: unknown) => error ?? new Error('the read failed'),
+    );
+  let failure = await attempt(head, guarded);
+  // A fault the scan found explains a failed read better than DuckDB does, and wins.
+  const scan = await scanning.catch(async (error: unknown) => {
+    await session.run(`DROP TABLE IF EXISTS ${table}`);
+    throw error;
+  });
+  if (failure !== undefined && /Maximum line size/.test(messageOf(failure)))
+    failure = await attempt({ ...head, longestRecord: scan.longestRecord }, session);
+  if (failure !== undefined) throw await explainReaderError(failure, { ...file, fifo: false });
+  return scan;
+}
+
+async function countRows(session: SqlSession, table: string): Promise<number> {
+  const [row] = await session.query(`SELECT count(*) AS n FROM ${table}`);
+  return Number(row?.['n'] ?? -1);
+}
+
+/** DuckDB reads the file with exactly the dialect: explicit columns, or sniffed types (values only). */
+async function readIntoTable(
+  session: SqlSession,
+  table: string,
+  file: CsvFile,
+  hints: ReaderHints | undefined,
+): Promise<void> {
+  const reader = renderReaderOptions(file.options, file.dialect, hints);
+  const source = (columns: readonly ColumnInfo[], extra: readonly string[] = []): string =>
+    `read_csv(${[quoteString(file.path), ...reader, 'auto_detect=false', `columns=${renderColumnStruct(columns)}`, ...extra].join(', ')})`;
+  try {
+    if (file.columns) {
+      await session.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${source(file.columns)}`);
+    } else {
+      const sniffed = await sniffCsvColumns(session, file, reader, hints?.names, file.stepId);
+      await loadDetectedCsv(session, table, source, sniffed);
+    }
+  } catch (error) {
+    if (hints === undefined) throw await explainReaderError(error, { ...file, fifo: true });
+    throw error;
   }
 }
 
@@ -143,72 +228,48 @@ function findDuplicates(names: readonly string[]): string[] {
   return [...shown];
 }
 
-async function scanFile(
-  path: string,
-  options: CsvReadOptions,
-  dialect: CsvDialect,
-  stepId: string,
-): Promise<ScannedFile> {
-  const columns = options.columns && options.columns.length > 0 ? options.columns : undefined;
-  const origin: FieldCountOrigin = columns ? 'columns' : dialect.header ? 'header' : 'first_record';
-  const fail = (message: string): OsirisError => new OsirisError('io_error', message, { where: stepId });
-  const scan = await scanCsvRecords(path, dialect, columns?.length).catch(async (error: unknown) => {
-    if (!(error instanceof CsvFault)) throw error;
-    const context = { scannedPath: path, shownPath: options.path, dialect, origin };
-    throw fail(await describeCsvFault(error, context));
-  });
-  if (scan.records === 0 && scan.header === undefined && (dialect.header || !columns)) {
+/** A scan's fault as the step's io_error: `file:line: what; config key`. */
+async function failScan(error: unknown, file: CsvFile): Promise<never> {
+  if (!(error instanceof CsvFault)) throw error;
+  const origin: FieldCountOrigin = file.columns ? 'columns' : file.dialect.header ? 'header' : 'first_record';
+  const context = { scannedPath: file.path, shownPath: file.shownPath, dialect: file.dialect, origin };
+  throw new OsirisError('io_error', await describeCsvFault(error, context), { where: file.stepId });
+}
+
+function scanWhole(file: CsvFile): Promise<CsvScanResult> {
+  return scanCsvRecords(file.path, file.dialect, file.columns?.length).catch((error: unknown) =>
+    failScan(error, file),
+  );
+}
+
+/** The first record: an empty file is refused, a header's names are checked and kept. */
+async function inspectHead(file: CsvFile): Promise<ReaderHints> {
+  const { dialect, shownPath } = file;
+  const head = await scanCsvHead(file.path, dialect, file.columns?.length).catch((error: unknown) =>
+    failScan(error, file),
+  );
+  const fail = (message: string): OsirisError =>
+    new OsirisError('io_error', `${shownPath}${message}`, { where: file.stepId });
+  if (head.records === 0 && head.header === undefined && (dialect.header || !file.columns)) {
     throw fail(
       dialect.header
-        ? `${options.path}: the file is empty; expected a header line with the column names (config.header is true)`
-        : `${options.path}: the file is empty and config.columns is not given, so it has no columns`,
+        ? ': the file is empty; expected a header line with the column names (config.header is true)'
+        : ': the file is empty and config.columns is not given, so it has no columns',
     );
   }
-  const result: ScannedFile = {
-    records: scan.records,
-    longestRecord: scan.longestRecord,
-    lineEnd: scan.lineEnd,
-  };
-  if (scan.header && !columns) {
-    const names = await readHeaderNames(path, scan.header, dialect);
+  const hints: ReaderHints = { lineEnd: head.lineEnd, longestRecord: head.longestRecord };
+  if (head.header && !file.columns) {
+    const names = await readHeaderNames(file.path, head.header, dialect);
     const unnamed = names.findIndex((name) => name === '');
     if (unnamed >= 0)
-      throw fail(
-        `${options.path}:1: column ${unnamed + 1} of the header has no name; name the columns with config.columns`,
-      );
+      throw fail(`:1: column ${unnamed + 1} of the header has no name; name the columns with config.columns`);
     const duplicates = findDuplicates(names);
     if (duplicates.length > 0) {
       throw fail(
-        `${options.path}:1: the header names ${duplicates.join(', ')} more than once (names are compared without case); name the columns with config.columns`,
+        `:1: the header names ${duplicates.join(', ')} more than once (names are compared without case); name the columns with config.columns`,
       );
     }
-    result.names = names;
+    hints.names = names;
   }
-  return result;
-}
-
-/**
- * DuckDB's own message speaks of its options (`strict_mode=false`, `sample_size=-1`): keep what
- * failed, put the line in the file's terms, and name the Osiris key that changes the reading.
- */
-async function explainReadError(
-  error: unknown,
-  at: { path: string; options: CsvReadOptions; dialect: CsvDialect; stepId: string; fifo: boolean },
-): Promise<OsirisError> {
-  if (error instanceof OsirisError) return error;
-  const text = messageOf(error);
-  const lines = text.split('\n');
-  const converting = lines.find((l) => l.startsWith('Error when converting column'));
-  const readerLine = Number(/CSV Error on Line: (\d+)/.exec(text)?.[1] ?? 0);
-  let where = at.options.path;
-  if (readerLine > 0) {
-    const offset = await locateReaderLine(at.path, at.dialect, readerLine).catch(() => -1);
-    if (offset >= 0) where += `:${await findLineOfOffset(at.path, offset)}`;
-  }
-  const conversion = /^Error when converting column (".*")\. Could not (.*)$/.exec(converting ?? '');
-  // A hand-over's types come from the source database; a file's explicit types from config.columns.
-  const what = conversion
-    ? `column ${conversion[1]}: could not ${conversion[2]}${at.fifo ? '' : ' (the type comes from config.columns)'}`
-    : (lines.find((l) => l.trim() !== '' && !l.startsWith('CSV Error on Line')) ?? text);
-  return new OsirisError('io_error', `${where}: ${what}`, { where: at.stepId, cause: error });
+  return hints;
 }

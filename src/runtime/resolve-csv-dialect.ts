@@ -1,7 +1,7 @@
 import type { CsvReadOptions } from '../core/data-plane.js';
 import { OsirisError } from '../core/errors.js';
 import { quoteString } from './canonical-text-sql.js';
-import type { CsvDialect } from './scan-csv-records.js';
+import type { CsvDialect } from './csv-fault.js';
 
 /** Encodings of the loader: UTF-16 is transcoded to a UTF-8 copy first. */
 export type CsvSourceEncoding = 'utf-8' | 'latin-1' | 'utf-16';
@@ -57,7 +57,7 @@ export function resolveCsvDialect(
 }
 
 /** DuckDB's default longest line; a longer record raises the limit instead of failing. */
-const DEFAULT_MAX_LINE = 2_097_152;
+const DEFAULT_MAX_LINE = 2_000_000;
 
 /**
  * read_csv's options for this dialect: nothing is sniffed (auto_detect=false, skip and comment fixed),

@@ -1,48 +1,7 @@
 import { open } from 'node:fs/promises';
+import { CsvFault } from './csv-fault.js';
+import type { CsvDialect } from './csv-fault.js';
 import { Utf8StreamChecker } from './utf8-stream-checker.js';
-
-/**
- * The dialect of a CSV file as bytes. Every character is one byte (the loader refuses others), so
- * the scan never decodes text: structure is found byte by byte, exactly as the reader must split it.
- */
-export interface CsvDialect {
-  /** Field delimiter byte. */
-  delimiter: number;
-  /** Quote byte, or -1 when fields are never quoted. */
-  quote: number;
-  /** Escape byte inside quotes, or -1 for none; equal to `quote` means a doubled quote. */
-  escape: number;
-  /** The first record holds the column names. */
-  header: boolean;
-  /** `utf-8` bytes are validated; `latin-1` accepts every byte but NUL. */
-  encoding: 'utf-8' | 'latin-1';
-}
-
-/** What breaks a file, found at a byte offset (the caller turns it into a message with the line). */
-export const CSV_FAULTS = [
-  'field_count',
-  'stray_quote',
-  'after_quote',
-  'bad_escape',
-  'unterminated_quote',
-  'bare_cr',
-  'mixed_line_ends',
-  'nul_byte',
-  'invalid_utf8',
-] as const;
-export type CsvFaultKind = (typeof CSV_FAULTS)[number];
-
-/** A structural fault of the file: where, and what was found. */
-export class CsvFault extends Error {
-  constructor(
-    readonly kind: CsvFaultKind,
-    /** Byte offset the message's line is computed from. */
-    readonly offset: number,
-    readonly details: { found?: number; expected?: number; field?: number; byte?: number } = {},
-  ) {
-    super(kind);
-  }
-}
 
 /** What a successful scan found. */
 export interface CsvScanResult {
@@ -101,6 +60,25 @@ export async function locateReaderLine(path: string, dialect: CsvDialect, line: 
     throw error;
   }
   return -1;
+}
+
+/**
+ * The first record only (the header, or the first data record), checked like the full scan: enough to
+ * know the header, the line end and whether the file is empty, before the full scan runs alongside the
+ * reader. Reads one chunk unless that record is longer.
+ */
+export async function scanCsvHead(
+  path: string,
+  dialect: CsvDialect,
+  expectedFields?: number,
+): Promise<CsvScanResult> {
+  const scanner = new CsvScanner(dialect, expectedFields ?? -1, 2);
+  try {
+    return await runScanner(path, scanner);
+  } catch (error) {
+    if (error instanceof LineReached) return scanner.summarize();
+    throw error;
+  }
 }
 
 class LineReached extends Error {
@@ -271,7 +249,11 @@ class CsvScanner {
     this.fields = 0;
     const start = this.recordStart;
     this.recordStart = lf + 1;
+    this.countRecord(start, length, count);
     if (++this.ended === this.stopAtLine - 1) throw new LineReached(this.recordStart);
+  }
+
+  private countRecord(start: number, length: number, count: number): void {
     // A blank line in a file of several columns holds no value: the reader skips it, so does the count.
     if (length === 0 && this.expected > 1 && !this.headerPending) return;
     if (this.expected < 0) this.expected = count;
@@ -292,6 +274,11 @@ class CsvScanner {
     if (state === AFTER_CR) throw new CsvFault('bare_cr', size - 1);
     // The last record may end at the end of the file instead of a line end.
     if (this.recordStart < size) this.endRecord(size, 0);
+    return this.summarize();
+  }
+
+  /** What the scan found so far (all of it, once `finish` returned). */
+  summarize(): CsvScanResult {
     return {
       records: this.records,
       fields: Math.max(this.expected, 0),

@@ -391,6 +391,31 @@ const CORPUS: CorpusCase[] = [
     expect: { rows: 3 },
   },
   {
+    name: 'a 3 MB field with config.columns (the reader is retried with the longest record the scan saw)',
+    bytes: `id,blob\n1,short\n2,${'x'.repeat(3 << 20)}\n`,
+    config: {
+      columns: [
+        { name: 'id', type: 'INTEGER' },
+        { name: 'blob', type: 'VARCHAR' },
+      ],
+    },
+    expect: { rows: 2 },
+  },
+  {
+    name: 'a NUL byte near the end of 200,000 rows with config.columns: DuckDB would load it, the scan refuses it',
+    bytes: Buffer.concat([
+      Buffer.from(['id,name', ...lines(200_000, (i) => `${i},n${i}`)].join('\n') + '\n'),
+      Buffer.from([0x35, 0x2c, 0x00, 0x0a]),
+    ]),
+    config: {
+      columns: [
+        { name: 'id', type: 'INTEGER' },
+        { name: 'name', type: 'VARCHAR' },
+      ],
+    },
+    expect: { code: 'io_error', message: /\.csv:200002: a NUL byte at byte offset \d+/ },
+  },
+  {
     name: 'config: a quote equal to the delimiter',
     bytes: 'a;b\n1;2\n',
     config: { delimiter: ';', quote: ';' },
