@@ -18,6 +18,8 @@ const FILE = `connections:
       dsn: postgresql://u:\${PW}@h:5432/db
     unencoded:
       dsn: postgresql://u:\${PW_LONG}@host/db
+    hashy:
+      dsn: postgresql://u:\${PW_TAIL}@host/db
     parts:
       dsn: postgresql://\${PG_USER}:\${PW_ENC}@\${PG_HOST}:\${PG_PORT}/\${PG_DB}?sslmode=\${MODE}
     whole:
@@ -27,6 +29,7 @@ const FILE = `connections:
 const ENV = {
   PW: 'k9!',
   PW_LONG: 'q@x?TOPSECRETtail',
+  PW_TAIL: 'Secr3t@#VeryLongTailPart',
   PW_ENC: encodeURIComponent('Pw-Canary-7f3a+/='),
   PG_USER: 'loader',
   PG_HOST: 'db.example.com',
@@ -78,9 +81,11 @@ describe('a password substituted unencoded into a DSN', () => {
 
   it('is listed with the whole password masked (no tail after the first @)', () => {
     expect(listed('unencoded')).toEqual({ dsn: `postgresql://u:${MASK}@host/db` });
+    expect(listed('hashy')).toEqual({ dsn: `postgresql://u:${MASK}@host/db` });
     const text = JSON.stringify(registry().list());
     expect(text).not.toContain('TOPSECRET');
     expect(text).not.toContain('tail');
+    expect(text).not.toContain('VeryLong');
   });
 });
 

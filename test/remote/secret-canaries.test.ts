@@ -1,7 +1,7 @@
-// Secret canaries (DESIGN 5.3): distinctive passwords in the connections never reach a file of the session
-// or the project, the sandbox's files, commands.jsonl, stdout/stderr, nor anything the fake envd received
-// on disk or in argv/env — in raw, URL-encoded, JSON-escaped or base64 form. Only the in-memory `prepare`
-// message on the worker's stdin carries them (checked too, so the scan is not vacuous).
+// Secret canaries (DESIGN 5.3, issue 8 §2): distinctive passwords in the connections never reach a file of
+// the session or the project, the sandbox's files, commands.jsonl, stdout/stderr, nor anything the fake envd
+// received on disk or in argv/env — in raw, URL-encoded, JSON-escaped, base64 or hex form, any case. Only the
+// in-memory `prepare` message on the worker's stdin carries them (checked too, so the scan is not vacuous).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,19 +12,22 @@ import { PROJECT_FILES, ZERO_SERVER } from './parity-pipelines.js';
 import type { RemoteEnv, Target } from './remote-run-kit.js';
 import {
   TARGETS,
-  findBoundSecret,
   findForms,
-  findFormsAnyCase,
   findLatestSession,
   findSandboxRoot,
   listAllForms,
   listFilesDeep,
-  listUnparsableJson,
   readStatus,
   runOnTarget,
   spawnOsiris,
   startRemoteEnv,
 } from './remote-run-kit.js';
+import {
+  findBoundSecret,
+  findFormsAnyCase,
+  findSessionDamage,
+  listUnparsableJson,
+} from './secret-scan-kit.js';
 
 const MYSQL_CANARY = 'My-Canary-7Hq+/=&"x';
 const PG_CANARY = 'Pg#Canary?41&=/+ü';
@@ -175,7 +178,9 @@ describe('password table through runs, connections list/doctor and logs html', (
         const env = { PG_PORT: String(postgres.port), CANARY_PW: pw, CANARY_PW_ENC: encodeURIComponent(pw) };
         const project = tableEnv.project({ 'pipelines/good.yaml': GOOD, 'pipelines/bad.yaml': BAD });
         writeFileSync(join(project, 'osiris_connections.yaml'), connectionsFor(role));
-        problems.set(pw, await exercise(project, pw, env));
+        // a run that breaks the session (the old text masking did) is this password's finding, not the suite's
+        const found = await exercise(project, pw, env).catch((e: unknown) => [`broken: ${String(e)}`]);
+        problems.set(pw, found);
       }),
     );
   }, 600_000);
@@ -206,7 +211,9 @@ describe('password table through runs, connections list/doctor and logs html', (
         const session = findLatestSession(project) as string;
         const status = readStatus(session) as { ok: boolean; error?: { code: string; message: string } };
         if (status.ok !== wantOk || r.code !== (wantOk ? 0 : 1))
-          found.push(`${target} ${file}: exit ${r.code}, status ${JSON.stringify(status)}`);
+          found.push(
+            `${target} ${file}: exit ${r.code}, status ${JSON.stringify(status)}, ${r.stderr.slice(0, 400)}`,
+          );
         const code = AMBIGUOUS.has(pw) ? 'config_error' : 'sql_error';
         if (!wantOk && status.error?.code !== code) found.push(`${target} ${file}: expected ${code}`);
         if (!wantOk && AMBIGUOUS.has(pw) && !/percent-encode/.test(status.error?.message ?? ''))
@@ -246,14 +253,18 @@ describe('password table through runs, connections list/doctor and logs html', (
       ...listFilesDeep(project).filter((f) => relative(project, f) !== 'osiris_connections.yaml'),
       ...sandboxFiles,
     ];
-    found.push(...listUnparsableJson(files));
+    const broken = listUnparsableJson(files);
+    found.push(...broken);
     for (const file of files) texts.push([relative(project, file), readFileSync(file, 'utf8')]);
+    for (const [where, text] of texts)
+      if (!broken.some((b) => b.startsWith(join(project, where))))
+        found.push(...findSessionDamage(where, text));
     for (const [where, text] of texts) {
-      if (where.endsWith('manifest.yaml') && !text.includes('component: postgres.extractor'))
-        found.push(`${where}: rewritten`);
       found.push(...findBoundSecret(where, text, pw));
       if (!pw || TABLE.find((t) => t.pw === pw)?.word) continue;
-      found.push(...findFormsAnyCase(where, text, listSecretForms(pw)));
+      // the part after an unencoded `@` is what a wrong split would leak as host or options
+      const tail = AMBIGUOUS.has(pw) ? [pw.slice(pw.indexOf('@') + 1)] : [];
+      found.push(...findFormsAnyCase(where, text, [...listSecretForms(pw), ...tail]));
     }
     return found;
   }
