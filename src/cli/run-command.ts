@@ -9,7 +9,12 @@ import type { CliIo } from './cli-io.js';
 import { isColorAllowed, parseKeyValues, printJson, reportError } from './cli-io.js';
 import { createProgressDisplay } from './progress-display.js';
 import type { RemoteRunOptions } from './execution-target.js';
-import { listTransportSecrets, parsePositiveInt, selectExecutionTarget } from './execution-target.js';
+import {
+  listTransportSecrets,
+  parseMemoryLimit,
+  parsePositiveInt,
+  selectExecutionTarget,
+} from './execution-target.js';
 
 export interface RunCommandOptions {
   lastCompile?: boolean;
@@ -95,7 +100,7 @@ export async function runRunCommand(
       env: io.env,
       ...(opts.logsDir ? { logsDir: opts.logsDir } : {}),
       ...(opts.connections ? { connectionsFile: opts.connections } : {}),
-      memoryLimit: opts.memoryLimit,
+      memoryLimit: parseMemoryLimit(opts.memoryLimit),
       threads: parsePositiveInt(opts.threads, '--threads'),
       timeoutMs,
       signal,

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { inlineHostFiles } from '../api/inline-host-files.js';
 import type { RunConnections } from '../api/resolve-run-connections.js';
 import type { DriverTable, ExecutionAdapter } from '../core/index.js';
@@ -19,13 +20,24 @@ const NPM_SETTINGS = [
   'npm_config_prefer_offline',
 ] as const;
 
+/**
+ * The directory whose node_modules holds Osiris's dependencies: the clone itself, or, for an installed
+ * package (`<app>/node_modules/osiris-pipeline`), the app that npm hoisted them into.
+ */
+function findDependencyRoot(installDir: string): string {
+  for (let dir = installDir; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'node_modules', '@duckdb', 'node-api', 'package.json'))) return dir;
+    if (dirname(dir) === dir) return installDir;
+  }
+}
+
 /** Build the adapter factory for runPipeline, or undefined for in-process local runs. */
 export function createAdapterFactory(
   target: ExecutionTarget,
   opts: RemoteRunOptions,
   env: Record<string, string | undefined>,
   timeoutMs: number,
-  /** Package root (holds dist/worker; its node_modules is the default local sandbox template). */
+  /** Package root (holds dist/worker; where its dependencies are installed is the default local sandbox template). */
   installDir: string,
 ): ((drivers: DriverTable, connections: RunConnections) => ExecutionAdapter) | undefined {
   if (target === 'local') return undefined;
@@ -41,7 +53,7 @@ export function createAdapterFactory(
           ...(env.E2B_DOMAIN ? { domain: env.E2B_DOMAIN } : {}),
         })
       : createLocalTransport({
-          template: env.OSIRIS_LOCAL_SANDBOX_TEMPLATE ?? installDir,
+          template: env.OSIRIS_LOCAL_SANDBOX_TEMPLATE ?? findDependencyRoot(installDir),
           keepAfterKill: env.OSIRIS_LOCAL_SANDBOX_KEEP === '1',
           // npm inside the sandbox may use the host's cache and registry settings (paths and URLs, never tokens)
           ...(installDeps ? { inheritEnv: [...LOCAL_SANDBOX_ENV, ...NPM_SETTINGS] } : {}),

@@ -9,7 +9,7 @@ import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A running registry. */
 export interface LocalNpmRegistry {
@@ -30,40 +30,72 @@ interface PackedPackage {
   shasum: string;
 }
 
-/** Names of `root` and everything it depends on that is installed in `nodeModules`. */
-function listInstalledTree(nodeModules: string, roots: readonly string[]): string[] {
-  const seen = new Set<string>();
-  const queue = [...roots];
-  while (queue.length > 0) {
-    const name = queue.shift() as string;
-    if (seen.has(name) || !existsSync(join(nodeModules, name, 'package.json'))) continue;
-    seen.add(name);
-    const pkg = JSON.parse(readFileSync(join(nodeModules, name, 'package.json'), 'utf8')) as {
-      dependencies?: Record<string, string>;
-      optionalDependencies?: Record<string, string>;
-    };
-    queue.push(...Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }));
+/** Find `name` from `fromDir` as Node does: the nearest node_modules up to `nodeModules`. */
+function findInstalled(nodeModules: string, fromDir: string, name: string): string | undefined {
+  for (let dir = fromDir; dir.startsWith(nodeModules); dir = dirname(dir)) {
+    const candidate = join(dir, dir === nodeModules ? '' : 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dir === nodeModules) break;
   }
-  return [...seen];
+  return undefined;
 }
 
-function packPackage(nodeModules: string, name: string, dir: string, cache: string): PackedPackage {
-  const source = join(nodeModules, name);
-  const out = execFileSync('npm', ['pack', source, '--ignore-scripts', '--json', '--pack-destination', dir], {
-    encoding: 'utf8',
-    env: { ...process.env, npm_config_cache: cache, npm_config_offline: 'true' },
+/** Directories of `roots` and everything they depend on that is installed (nested copies included). */
+function listInstalledTree(nodeModules: string, roots: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const versions = new Map<string, string>();
+  const queue = roots.flatMap((name) => findInstalled(nodeModules, nodeModules, name) ?? []);
+  while (queue.length > 0) {
+    const dir = queue.shift() as string;
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    };
+    // npm installs peer dependencies too, so they must be served
+    const deps = { ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.peerDependencies };
+    for (const name of Object.keys(deps)) {
+      const found = findInstalled(nodeModules, dir, name);
+      if (found) queue.push(found);
+    }
+    // the same version installed twice (nested copies) is packed once
+    if (!versions.has(`${pkg.name}@${pkg.version}`)) versions.set(`${pkg.name}@${pkg.version}`, dir);
+  }
+  return [...versions.values()];
+}
+
+/** Pack every package in one npm call (one process, not one per package). */
+function packPackages(sources: readonly string[], dir: string): PackedPackage[] {
+  const out = execFileSync(
+    'npm',
+    ['pack', ...sources, '--ignore-scripts', '--json', '--pack-destination', dir],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+      env: { ...process.env, npm_config_cache: join(dir, 'cache'), npm_config_offline: 'true' },
+    },
+  );
+  // npm pack reports in argument order
+  const infos = JSON.parse(out) as { filename: string }[];
+  return infos.map((info, i) => {
+    const file = join(dir, info.filename.replace(/^@/, '').replace('/', '-'));
+    const bytes = readFileSync(file);
+    const manifest = JSON.parse(readFileSync(join(sources[i] as string, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    for (const key of Object.keys(manifest)) if (key.startsWith('_')) delete manifest[key];
+    return {
+      manifest,
+      file,
+      integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
+      shasum: createHash('sha1').update(bytes).digest('hex'),
+    };
   });
-  const [info] = JSON.parse(out) as { filename: string }[];
-  const file = join(dir, (info as { filename: string }).filename.replace(/^@[^/]+\//, '').replace('/', '-'));
-  const bytes = readFileSync(file);
-  const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as Record<string, unknown>;
-  for (const key of Object.keys(manifest)) if (key.startsWith('_')) delete manifest[key];
-  return {
-    manifest,
-    file,
-    integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
-    shasum: createHash('sha1').update(bytes).digest('hex'),
-  };
 }
 
 /** Pack `roots` and their installed dependencies from `nodeModules` and serve them on 127.0.0.1. */
@@ -72,46 +104,50 @@ export async function startLocalNpmRegistry(
   roots: readonly string[],
 ): Promise<LocalNpmRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'osiris-npm-registry-'));
-  const packed = new Map<string, PackedPackage>();
-  for (const name of listInstalledTree(nodeModules, roots))
-    packed.set(name, packPackage(nodeModules, name, dir, join(dir, 'cache')));
+  const packed = packPackages(listInstalledTree(nodeModules, roots), dir);
+  const byName = new Map<string, PackedPackage[]>();
+  for (const p of packed)
+    byName.set(String(p.manifest['name']), [...(byName.get(String(p.manifest['name'])) ?? []), p]);
   let downloads = 0;
   const server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0] as string).slice(1);
-    const tarball = [...packed.values()].find((p) => path === `-/${p.file.slice(dir.length + 1)}`);
+    const tarball = packed.find((p) => path === `-/${p.file.slice(dir.length + 1)}`);
     if (tarball) {
       downloads++;
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       createReadStream(tarball.file).pipe(res);
       return;
     }
-    const pkg = packed.get(path);
-    if (!pkg) {
+    const versions = byName.get(path);
+    if (!versions) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;
     }
-    const version = String(pkg.manifest['version']);
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const dist = {
-      tarball: `${base}/-/${pkg.file.slice(dir.length + 1)}`,
-      integrity: pkg.integrity,
-      shasum: pkg.shasum,
+    const packument = {
+      name: path,
+      'dist-tags': { latest: String(versions.at(-1)?.manifest['version']) },
+      versions: Object.fromEntries(
+        versions.map((p) => [
+          String(p.manifest['version']),
+          {
+            ...p.manifest,
+            dist: {
+              tarball: `${base}/-/${p.file.slice(dir.length + 1)}`,
+              integrity: p.integrity,
+              shasum: p.shasum,
+            },
+          },
+        ]),
+      ),
     };
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        name: path,
-        'dist-tags': { latest: version },
-        versions: { [version]: { ...pkg.manifest, dist } },
-      }),
-    );
+    res.end(JSON.stringify(packument));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    packages: [...packed.values()].map(
-      (p) => `${String(p.manifest['name'])}@${String(p.manifest['version'])}`,
-    ),
+    packages: packed.map((p) => `${String(p.manifest['name'])}@${String(p.manifest['version'])}`),
     downloads: () => downloads,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
