@@ -66,8 +66,21 @@ export function createSessionWriter(options: SessionWriterOptions): SessionWrite
   const listeners: SessionListener[] = [];
   let closed = false;
 
+  // a write on a descriptor names no file: the error gets the session file's path (io_error with the path)
+  const pathOf = new Map<number, string>(
+    (['events.jsonl', 'metrics.jsonl', 'osiris.log', 'debug.log'] as const).map((name, i) => [
+      [fds.events, fds.metrics, fds.human, fds.debug][i] as number,
+      join(dir, name),
+    ]),
+  );
   const append = (fd: number, text: string): void => {
-    if (!closed) writeSync(fd, text);
+    if (closed) return;
+    try {
+      writeSync(fd, text);
+    } catch (error) {
+      if (error instanceof Error && !('path' in error)) Object.assign(error, { path: pathOf.get(fd) });
+      throw error;
+    }
   };
   const logLine = (level: string, message: string, human: boolean): void => {
     const line = `${now().toISOString()} ${level.padEnd(5)} ${mask(message)}\n`;
@@ -134,6 +147,8 @@ function writeAtomically(path: string, text: string): void {
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });
+    // a failed write on the open file names no path: give it the target's (io_error with the path)
+    if (error instanceof Error && !('path' in error)) Object.assign(error, { path });
     throw error;
   }
 }

@@ -131,6 +131,19 @@ describe('real ENOSPC and EROFS in runs (tmpfs mounts)', () => {
     expect(status.error.message).toMatch(/the disk is full/);
   });
 
+  it('a session directory on a full disk fails as io_error naming the session file (was internal, no path)', async (ctx) => {
+    if (!canMount) ctx.skip();
+    const tiny = join(project, 'tiny-logs');
+    expect(tryMount(tiny, 'size=16k')).toBe(true);
+    mounts.push(tiny);
+    const run = await runOsiris(['run', 'gen.yaml', '--logs-dir', 'tiny-logs', '--json'], { cwd: project });
+    expect(run.code, run.stderr).toBe(1);
+    const out = JSON.parse(run.stdout) as { error: { code: string; message: string } };
+    expect(out.error.code).toBe('io_error');
+    expect(out.error.message).toMatch(/ENOSPC/);
+    expect(out.error.message).toContain(join(project, 'tiny-logs', 'run_'));
+  });
+
   it('an output on a read-only file system fails as io_error naming the path', async (ctx) => {
     if (!canMount) ctx.skip();
     const readOnly = join(project, 'out');
