@@ -67,12 +67,12 @@ export function createSessionWriter(options: SessionWriterOptions): SessionWrite
   let closed = false;
 
   // a write on a descriptor names no file: the error gets the session file's path (io_error with the path)
-  const pathOf = new Map<number, string>(
-    (['events.jsonl', 'metrics.jsonl', 'osiris.log', 'debug.log'] as const).map((name, i) => [
-      [fds.events, fds.metrics, fds.human, fds.debug][i] as number,
-      join(dir, name),
-    ]),
-  );
+  const pathOf = new Map<number, string>([
+    [fds.events, join(dir, 'events.jsonl')],
+    [fds.metrics, join(dir, 'metrics.jsonl')],
+    [fds.human, join(dir, 'osiris.log')],
+    [fds.debug, join(dir, 'debug.log')],
+  ]);
   const append = (fd: number, text: string): void => {
     if (closed) return;
     try {
