@@ -52,24 +52,26 @@ export const csvExtractorSpec: ComponentSpec = {
         minLength: 1,
         maxLength: 1,
         default: ',',
-        description: 'Field delimiter.',
+        description: 'Field delimiter: one ASCII character other than CR, LF and NUL.',
       },
       header: {
         type: 'boolean',
         default: true,
-        description: 'Whether the first line holds the column names.',
+        description:
+          'Whether the first line holds the column names (distinct, non-empty, else give columns).',
       },
       quote: {
         type: 'string',
         maxLength: 1,
         default: '"',
-        description: 'Quote character (empty: no quoting).',
+        description: 'Quote character, not the delimiter (empty: no quoting, quotes are data).',
       },
       escape: {
         type: 'string',
         maxLength: 1,
         default: '"',
-        description: 'Escape character inside quotes (default: the quote, doubled).',
+        description:
+          'Escape character inside quotes (default: the quote, doubled); it may only precede the quote or itself.',
       },
       encoding: {
         type: 'string',
@@ -152,6 +154,7 @@ async function runCsvExtractor({ config, ctx }: DriverRequest): Promise<DriverRe
     nullString: cfg.null_string,
     columns: cfg.columns,
   });
+  // info.rows is the count the data plane checked against its own scan of the file's records.
   ctx.log.info(`read ${info.rows} rows (${info.columns.length} columns) from ${cfg.path}`);
   ctx.log.debug(`columns: ${info.columns.map((c) => `${c.name} ${c.type}`).join(', ')}`);
   return { rowsRead: info.rows, rowsProcessed: info.rows, producesTable: true };
