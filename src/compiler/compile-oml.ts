@@ -13,6 +13,7 @@ import { orderSteps } from './order-steps.js';
 import { parseYamlSource } from './parse-oml.js';
 import type { YamlSource } from './parse-oml.js';
 import { readOmlShape } from './read-oml-shape.js';
+import type { OmlStep } from './read-oml-shape.js';
 import { listParamReferences, PARAM_ENV_PREFIX, resolveParams } from './resolve-params.js';
 import type { ParamValue } from './resolve-params.js';
 import { validateStepConfig } from './validate-step-config.js';
@@ -103,7 +104,7 @@ function checkPipeline(input: ValidateInput, sink: DiagnosticSink): CheckedPipel
     const message = `unresolved param '${name}' (it has no default: pass --param ${name}=VALUE or set ${PARAM_ENV_PREFIX}${name.toUpperCase()})`;
     sink.error(`params.${name}`, message, source.locate(['params', name], 'key'));
   }
-  const { order, needs } = orderSteps(doc.steps, source, sink);
+  const { order, needs } = orderSteps(forgetRefusedModes(doc.steps, input.catalog), source, sink);
   if (doc.name === undefined || sink.list().length > 0) return undefined;
   return {
     name: doc.name,
@@ -121,6 +122,16 @@ function checkPipeline(input: ValidateInput, sink: DiagnosticSink): CheckedPipel
       return { step, config: configs.get(s.index) as StepConfig };
     }),
   };
+}
+
+// A mode the component refuses was reported at the step; ordering must not judge inputs by it too
+// ("a write step needs an input" for an extractor marked write would blame the wrong thing).
+function forgetRefusedModes(steps: readonly OmlStep[], catalog: ComponentCatalog): OmlStep[] {
+  return steps.map((step) => {
+    const spec = step.component === undefined ? undefined : catalog.get(step.component);
+    const refused = spec !== undefined && step.mode !== undefined && !spec.modes.includes(step.mode);
+    return refused ? { ...step, mode: undefined } : step;
+  });
 }
 
 // The pipeline id names build/<id>/: it must be non-empty and fit a file name (NAME_LIMITS).

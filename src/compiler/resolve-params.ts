@@ -14,6 +14,8 @@ export interface ParamTable {
   unresolved: Set<string>;
   /** Declared names, in declaration order (for messages). */
   declared: string[];
+  /** Params whose given value was refused: already reported, so references to them report nothing more. */
+  refused: Set<string>;
 }
 
 /** Environment variable prefix for params (`OSIRIS_PARAM_<NAME>`). */
@@ -27,7 +29,12 @@ export function resolveParams(
   source: YamlSource,
   sink: DiagnosticSink,
 ): ParamTable {
-  const table: ParamTable = { values: new Map(), unresolved: new Set(), declared: params.map((p) => p.name) };
+  const table: ParamTable = {
+    values: new Map(),
+    unresolved: new Set(),
+    declared: params.map((p) => p.name),
+    refused: new Set(),
+  };
   for (const param of params) {
     const fromCli = Object.hasOwn(cliParams, param.name) ? cliParams[param.name] : undefined;
     const envName = findEnvName(param.name, env);
@@ -40,12 +47,14 @@ export function resolveParams(
     const origin = fromCli !== undefined ? `--param ${param.name}=${given}` : `${envName}=${given}`;
     const coerced = coerceParam(given, param);
     if (coerced.ok) table.values.set(param.name, coerced.value);
-    else
+    else {
+      table.refused.add(param.name);
       sink.error(
         `params.${param.name}`,
         `${origin}: ${coerced.message}`,
         source.locate(['params', param.name], 'key'),
       );
+    }
   }
   for (const name of Object.keys(cliParams)) {
     if (table.declared.includes(name)) continue;
@@ -91,7 +100,12 @@ const EXACT_REFERENCE = /^\$\{params\.([^}]*)\}$/;
 export function substituteParams(
   value: unknown,
   table: ParamTable,
-  where: { base: PathSegment[]; path: (segments: PathSegment[]) => string },
+  where: {
+    base: PathSegment[];
+    path: (segments: PathSegment[]) => string;
+    /** Receives the config path of every string left unsubstituted (its reference was reported). */
+    onUnsubstituted?: (segments: PathSegment[]) => void;
+  },
   source: YamlSource,
   sink: DiagnosticSink,
 ): unknown {
@@ -103,6 +117,9 @@ export function substituteParams(
     if (typeof node !== 'string' || !node.includes('${params.')) return node;
     const lookup = (name: string): ParamValue | undefined => {
       if (table.values.has(name)) return table.values.get(name) as ParamValue;
+      where.onUnsubstituted?.(at);
+      // The refused value was reported at the param; 'unknown param' here would contradict that finding.
+      if (table.refused.has(name)) return undefined;
       const position = source.locate([...where.base, ...at]);
       if (table.unresolved.has(name)) {
         const message = `unresolved param '${name}' (it has no default: pass --param ${name}=VALUE or set ${PARAM_ENV_PREFIX}${name.toUpperCase()})`;

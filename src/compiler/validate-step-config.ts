@@ -72,10 +72,16 @@ export function validateStepConfig(
       `put it in osiris_connections.yaml and reference the connection with connection: "@${family}.<alias>"`;
     fail(found.segments, message, 'key');
   }
+  // A string whose reference failed still holds `${params.X}`: a schema complaint about it would only echo that finding.
+  const unsubstituted = new Set<string>();
   const substituted = substituteParams(
     step.config,
     params,
-    { base: ['steps', step.index, 'config'], path: (s) => sub(['config', ...s]) },
+    {
+      base: ['steps', step.index, 'config'],
+      path: (s) => sub(['config', ...s]),
+      onUnsubstituted: (s) => unsubstituted.add(s.join('\u0000')),
+    },
     source,
     sink,
   ) as StepConfig;
@@ -93,6 +99,7 @@ export function validateStepConfig(
       // The inline-secret finding already covers the key; a schema complaint about it would only repeat it.
       const joined = described.segments.join('\u0000');
       if ([...secretPaths].some((p) => joined === p || joined.startsWith(`${p}\u0000`))) continue;
+      if (unsubstituted.has(joined)) continue;
       fail(described.segments, described.message, described.keyName ? 'key' : 'value');
     }
   }
