@@ -2,12 +2,14 @@
 // onerror). Every status.json value is now escaped wherever the index interpolates it, whatever its
 // type: the test edits a real session's status.json so that strings, and values the schema says are
 // numbers, carry an attribute-breaking payload, then reads the index the real CLI writes.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSessionIndex } from '../../src/report/render-session-index.js';
 import type { SessionStatus } from '../../src/core/index.js';
 import { createProject, findOnlySession, runOsiris } from '../support/run-osiris.js';
+import { launchBrowser, openReport } from './open-report.js';
 
 const PAYLOAD = '"><img src=x onerror=alert(1)>';
 const PIPELINE = `oml_version: "0.1.0"
@@ -62,5 +64,24 @@ describe('logs html --all escapes every status.json value', () => {
       { id: 'run_2', status: undefined, href: '', problem: PAYLOAD },
     ]);
     expectNoInjection(html);
+  });
+
+  it('in Chromium the index holds no injected element and makes no request but the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osiris-index-xss-'));
+    const browser = await launchBrowser();
+    try {
+      const status = poison({ session_id: 'run_1', rows_read: 1 }) as unknown as SessionStatus;
+      const file = join(dir, 'index.html');
+      writeFileSync(file, renderSessionIndex([{ id: 'run_1', status, href: 'run_1/report.html' }]));
+      const { page, problems, requests } = await openReport(browser, file);
+      expect(await page.locator('img, svg[onload]').count()).toBe(0);
+      expect(await page.textContent('#session-index tbody')).toContain(PAYLOAD);
+      expect(requests).toHaveLength(1);
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
