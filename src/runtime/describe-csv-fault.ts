@@ -151,7 +151,9 @@ export async function explainReaderError(
   const converting = lines.find((l) => l.startsWith('Error when converting column'));
   const readerLine = Number(/CSV Error on Line: (\d+)/.exec(text)?.[1] ?? 0);
   let where = at.shownPath;
-  if (readerLine > 0) {
+  // A FIFO cannot be read again to find the physical line (opening it would wait for a writer).
+  if (readerLine > 0 && at.fifo) where += ` (row ${readerLine - (at.dialect.header ? 1 : 0)})`;
+  else if (readerLine > 0) {
     const offset = await locateReaderLine(at.path, at.dialect, readerLine).catch(() => -1);
     if (offset >= 0) where += `:${await findLineOfOffset(at.path, offset)}`;
   }

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OsirisError } from '../../src/core/index.js';
+import { loadCsvIntoDataPlane, writeChunk } from '../../src/drivers/csv-handoff.js';
 import { csvExtractorModule } from '../../src/drivers/filesystem-csv-extractor.js';
 import { readTableAsCanonicalCsv } from './contract/driver-contract.js';
 import { createDriverHarness } from './contract/step-context.js';
@@ -416,6 +417,12 @@ const CORPUS: CorpusCase[] = [
     expect: { code: 'io_error', message: /\.csv:200002: a NUL byte at byte offset \d+/ },
   },
   {
+    name: 'no escape (config.escape empty): quoted delimiters read, a doubled quote refused',
+    bytes: 'a,b\n"x,y",1\n"p""q",2\n',
+    config: { escape: '' },
+    expect: { code: 'io_error', message: /\.csv:3: text after the closing quote of field 1/ },
+  },
+  {
     name: 'config: a quote equal to the delimiter',
     bytes: 'a;b\n1;2\n',
     config: { delimiter: ';', quote: ';' },
@@ -492,4 +499,24 @@ describe('malformed CSV corpus', () => {
       await wide.dispose();
     }
   }, 60_000);
+
+  it('a hand-over through a FIFO (not scanned): a bad value names the row, and nothing waits on the FIFO', async () => {
+    const { ctx } = h.createContext('handed-over');
+    const columns = [
+      { name: 'id', type: 'INTEGER' },
+      { name: 'note', type: 'VARCHAR' },
+    ];
+    const error = await loadCsvIntoDataPlane(ctx, columns, async (sink) => {
+      await writeChunk(sink, '1,"a\nb"\n2,ok\nthree,x\n');
+      sink.end();
+      return 3;
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(OsirisError);
+    expect((error as OsirisError).message).toMatch(
+      /\.csv \(row 3\): column "id": could not convert string "three" to 'INTEGER'$/,
+    );
+  }, 20_000);
 });
