@@ -21,6 +21,11 @@ export interface CompilePipelineOptions {
   env: Record<string, string | undefined>;
   /** Bound drivers (their specs are the catalog). */
   drivers: DriverTable;
+  /**
+   * Write `.osiris/last_compile.json` (default true). `osiris run FILE` passes false: the pointer is what
+   * `osiris compile` made, so `run --last-compile` runs the last compile, not the last run.
+   */
+  recordLastCompile?: boolean;
 }
 
 /** A compiled pipeline as written to disk. */
@@ -54,7 +59,7 @@ export function createCatalog(drivers: DriverTable): ComponentCatalog {
   return new Map([...drivers].map(([name, module]) => [name, module.spec]));
 }
 
-/** Read, compile and write `build/<pipeline>/<short>/` plus `.osiris/last_compile.json`. */
+/** Read, compile and write `build/<pipeline>/<short>/` plus (unless told not to) `.osiris/last_compile.json`. */
 export function compilePipeline(options: CompilePipelineOptions): CompiledPipeline {
   const file = resolve(options.cwd, options.file);
   let text: Uint8Array;
@@ -86,6 +91,8 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
   }
   writeFileAtomic(join(buildDir, 'manifest.yaml'), out.manifestText);
   const projectDir = findProjectDir(file);
+  const compiled = { buildDir, projectDir, manifestText: out.manifestText, manifest: out.manifest, cfgTexts };
+  if (options.recordLastCompile === false) return compiled;
   const pointer: LastCompile = {
     manifest_path: join(buildDir, 'manifest.yaml'),
     project_dir: projectDir,
@@ -94,7 +101,7 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
   };
   mkdirSync(join(options.cwd, '.osiris'), { recursive: true });
   writeFileAtomic(join(options.cwd, '.osiris', 'last_compile.json'), writeCanonicalJson(pointer));
-  return { buildDir, projectDir, manifestText: out.manifestText, manifest: out.manifest, cfgTexts };
+  return compiled;
 }
 
 /** Path of the build dir relative to cwd, for messages. */

@@ -128,7 +128,10 @@ export function createProgram(
     .command('run')
     .description('run an OML file (compiled first), a manifest.yaml as is, or --last-compile')
     .argument('[file]', 'OML pipeline or manifest.yaml')
-    .option('--last-compile', 'run the manifest of the last `osiris compile` in this directory')
+    .option(
+      '--last-compile',
+      'run the manifest of the last `osiris compile` in this directory (`run FILE` does not change it)',
+    )
     .option('--param <k=v>', 'parameter value (repeatable)', collectOption, [])
     .option('--profile <name>', 'profile recorded in the manifest', 'default')
     .option('--out <dir>', 'build root when compiling', 'build')

@@ -53,6 +53,8 @@ function loadPlan(
     cwd: io.cwd,
     env: io.env,
     drivers,
+    // `run --last-compile` promises the last `osiris compile`: running a file must not move that pointer.
+    recordLastCompile: false,
   });
 }
 
