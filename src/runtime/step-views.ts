@@ -3,7 +3,7 @@
  * the statement, and a `df_<id>` alias view per step output.
  */
 import { OsirisError } from '../core/errors.js';
-import { quoteIdent, quoteString } from './canonical-text-sql.js';
+import { quoteIdent } from './canonical-text-sql.js';
 import type { SqlSession } from './load-csv-table.js';
 
 /** `df_<id>` with every character outside [a-z0-9_] replaced by `_`. */
@@ -53,28 +53,24 @@ export async function bindInputViews(
   return views;
 }
 
-async function existsInMain(
-  session: SqlSession,
-  catalog: 'tables' | 'views',
-  name: string,
-): Promise<boolean> {
-  const column = catalog === 'tables' ? 'table_name' : 'view_name';
-  const rows = await session.query(
-    `SELECT 1 FROM duckdb_${catalog}() WHERE database_name = current_database() AND schema_name = 'main' AND ${column} = ${quoteString(name)}`,
-  );
-  return rows.length > 0;
-}
+// DuckDB names the kind of an existing object when a statement wants the other kind; the catalog
+// functions (duckdb_tables(), duckdb_views()) would answer too, but they scan every table of the run.
+const OTHER_KIND = /is of type (Table|View)/i;
 
 /** Create the `df_<id>` view of a step's table, unless that name is some step's own table. */
 export async function createAliasView(session: SqlSession, stepId: string): Promise<void> {
   const alias = aliasOf(stepId);
-  if (alias === stepId || (await existsInMain(session, 'tables', alias))) return;
-  await session.run(
-    `CREATE OR REPLACE VIEW main.${quoteIdent(alias)} AS SELECT * FROM main.${quoteIdent(stepId)}`,
-  );
+  if (alias === stepId) return;
+  await session
+    .run(`CREATE OR REPLACE VIEW main.${quoteIdent(alias)} AS SELECT * FROM main.${quoteIdent(stepId)}`)
+    .catch((error: unknown) => {
+      if (!OTHER_KIND.test(String((error as Error).message))) throw error;
+    });
 }
 
 /** A step's own table wins over another step's `df_` alias of the same name: drop the alias. */
 export async function dropAliasNamed(session: SqlSession, name: string): Promise<void> {
-  if (await existsInMain(session, 'views', name)) await session.run(`DROP VIEW main.${quoteIdent(name)}`);
+  await session.run(`DROP VIEW IF EXISTS main.${quoteIdent(name)}`).catch((error: unknown) => {
+    if (!OTHER_KIND.test(String((error as Error).message))) throw error;
+  });
 }
