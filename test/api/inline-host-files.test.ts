@@ -1,8 +1,8 @@
 // inlineHostFiles (what a remote run sends for CA files named by path) and the drivers reading the
 // carried text instead of the sandbox's disk.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTempDir } from '../support/temp-dirs.js';
 import { describe, expect, it } from 'vitest';
 import { inlineHostFiles } from '../../src/api/inline-host-files.js';
 import type { ResolvedConnection } from '../../src/core/index.js';
@@ -22,7 +22,7 @@ const connection = (family: string, fields: Record<string, unknown>): ResolvedCo
 
 describe('inlineHostFiles', () => {
   it('carries the text of a CA file named by absolute path and keeps the path in the fields', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'osiris-ca-')), 'ca.pem');
+    const path = join(createTempDir('osiris-ca-'), 'ca.pem');
     writeFileSync(path, PEM);
     const original = connection('postgres', { sslmode: 'verify-full', sslrootcert: path });
     const sent = inlineHostFiles(original);

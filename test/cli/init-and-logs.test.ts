@@ -1,8 +1,8 @@
 // `osiris init` scaffolds a project whose example runs; `logs` commands read sessions, failed ones
 // showing as failed. Real CLI, real files, real DuckDB.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTempDir } from '../support/temp-dirs.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createProgressDisplay } from '../../src/cli/progress-display.js';
 import { runOsiris } from '../support/run-osiris.js';
@@ -10,7 +10,7 @@ import { runOsiris } from '../support/run-osiris.js';
 describe('osiris init + logs', () => {
   let project: string;
   beforeAll(async () => {
-    const parent = mkdtempSync(join(tmpdir(), 'osiris-init-'));
+    const parent = createTempDir('osiris-init-');
     const init = await runOsiris(['init', 'proj'], { cwd: parent });
     expect(init.code).toBe(0);
     project = join(parent, 'proj');

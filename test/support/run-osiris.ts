@@ -1,10 +1,10 @@
 // Runs the real built CLI (`bin/osiris.mjs` → dist/osiris.mjs, built by `npm test`) as a child process.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
+import { createTempDir } from './temp-dirs.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const OSIRIS_BIN = join(REPO_ROOT, 'bin', 'osiris.mjs');
@@ -43,7 +43,7 @@ export function runOsiris(
 
 /** A temp project directory with these files (paths relative to it). */
 export function createProject(files: Record<string, string>, withMarker = true): string {
-  const dir = mkdtempSync(join(tmpdir(), 'osiris-test-'));
+  const dir = createTempDir('osiris-test-');
   if (withMarker) writeFileSync(join(dir, 'osiris.yaml'), 'version: 1\n');
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
