@@ -31,6 +31,14 @@ if (mode === '--archive' && archivePath) {
   serveRequests();
 }
 
+/**
+ * Leave at once when the host is gone. Not process.exit: its cleanup waits for DuckDB threads still
+ * running a query, which may be forever; SIGKILL to itself ends every thread now (nobody reads the code).
+ */
+function leaveNow(): void {
+  process.kill(process.pid, 'SIGKILL');
+}
+
 /** Start loading now; the error, if any, surfaces where the module is used. */
 function prefetch<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
@@ -139,15 +147,15 @@ function serveRequests(): void {
         ),
     },
   );
-  // a host that went away must not turn the next heartbeat into an EPIPE crash
-  process.stdout.on('error', () => process.exit(0));
+  // a host that went away must not turn the next heartbeat into an EPIPE crash: the worker leaves
+  process.stdout.on('error', leaveNow);
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => splitter.push(chunk));
   process.stdin.on('end', () => {
     splitter.end();
     // In a normal run stdin ends after the cleanup answer. Earlier, the host is gone (killed): abort the
     // running step and leave soon, so an orphaned worker never goes on computing in its directory.
-    const leave = setTimeout(() => process.exit(0), ORPHAN_EXIT_MS);
+    const leave = setTimeout(leaveNow, ORPHAN_EXIT_MS);
     controller.abort();
     void queue.then(() => {
       clearTimeout(leave);
