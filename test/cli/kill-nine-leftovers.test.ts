@@ -151,7 +151,10 @@ describe('leftovers of a host killed with SIGKILL', () => {
         const events = join(project, 'logs');
         const running = readdirSync(events).some((s) => {
           const file = join(events, s, 'events.jsonl');
-          return existsSync(file) && readFileSync(file, 'utf8').includes('"step_id":"t_slow"');
+          return (
+            existsSync(file) &&
+            readFileSync(file, 'utf8').includes('"event":"artifact_created","step_id":"t_slow"')
+          );
         });
         return running ? join(tmp, dir) : undefined;
       });

@@ -199,7 +199,7 @@ describe('logs gc safety', () => {
           return (
             n !== finished &&
             existsSync(events) &&
-            readFileSync(events, 'utf8').includes('"step_id":"t_slow"')
+            readFileSync(events, 'utf8').includes('"event":"artifact_created","step_id":"t_slow"')
           );
         });
       }
