@@ -46,7 +46,8 @@ function alternation(forms: Iterable<string>): string {
     .join('|');
 }
 
-const URL_TOKEN = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'<>]+/g;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+const TOKEN_END = /[\s"'<>]/;
 // libpq / ODBC keyword strings: `host=h password=secret`, `Server=h;Pwd=secret;`. No spaces around `=`,
 // so SQL such as `WHERE password = 'x'` in a query is left alone.
 const KEYWORD_PASSWORD = /\b(password|passwd|pwd)(=)('(?:[^'\\]|\\.)*'|"[^"]*"|[^\s;&]+)/gi;
@@ -70,13 +71,32 @@ export function maskUrlPassword(url: string): string {
   return `${head}${userinfo.slice(0, colon + 1)}${MASK}${rest.slice(at)}`;
 }
 
+/**
+ * Mask the password of every `scheme://...` token of free text (a token ends at whitespace, a quote or
+ * `<>`). Scanned from each `://` outwards rather than with a regular expression: a scheme-like pattern
+ * backtracks quadratically over a long run of letters (a 1 MB error message).
+ */
+function maskUrlTokens(text: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = text.indexOf('://'); i >= 0; i = text.indexOf('://', Math.max(i + 3, last))) {
+    let start = i;
+    while (start > last && SCHEME_CHAR.test(text[start - 1] as string)) start--;
+    while (start < i && !/[A-Za-z]/.test(text[start] as string)) start++;
+    if (start === i) continue;
+    let end = i + 3;
+    while (end < text.length && !TOKEN_END.test(text[end] as string)) end++;
+    out += text.slice(last, start) + maskUrlPassword(text.slice(start, end));
+    last = end;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
 /** Mask passwords inside connection strings in free text: `scheme://user:PASS@host` and `password=PASS`. */
 export function maskConnectionStrings(text: string): string {
-  return text
-    .replace(URL_TOKEN, maskUrlPassword)
-    .replace(KEYWORD_PASSWORD, (all, key: string, eq: string, value: string) =>
-      value === MASK ? all : `${key}${eq}${MASK}`,
-    );
+  return maskUrlTokens(text).replace(KEYWORD_PASSWORD, (all, key: string, eq: string, value: string) =>
+    value === MASK ? all : `${key}${eq}${MASK}`,
+  );
 }
 
 /**

@@ -83,10 +83,13 @@ export function findUserinfoEnd(rest: string): number {
  * later, never earlier.
  */
 export function findLastUserinfoEnd(rest: string): number {
-  for (let i = rest.lastIndexOf('@'); i >= 0; i = i === 0 ? -1 : rest.lastIndexOf('@', i - 1)) {
+  // a bounded number of candidates: free text may hold a token with thousands of `@`
+  let tries = 0;
+  for (let i = rest.lastIndexOf('@'); i >= 0 && tries < 32; i = i === 0 ? -1 : rest.lastIndexOf('@', i - 1)) {
+    tries++;
     if (isPlausibleAfterUserinfo(rest.slice(i + 1))) return i;
   }
-  return -1;
+  return tries === 32 ? rest.lastIndexOf('@') : -1;
 }
 
 /** True when the text after `scheme://` has more than one `@`, or an `@` after a `/ ? #`. */

@@ -98,6 +98,15 @@ describe('createMasker', () => {
     expect(mask('host=h password=k9! dbname=x')).toBe(`host=h password=${MASK} dbname=x`);
   });
 
+  it('masks a 1 MB message in linear time (no backtracking over a long run of letters or @)', () => {
+    const mask = createMasker(['Big-Canary-5e9d+/=x']);
+    const letters = 'abcdefghij'.repeat(100_000);
+    const started = performance.now();
+    expect(mask(`boom: ${letters}Big-Canary-5e9d+/=x${letters}`)).toBe(`boom: ${letters}${MASK}${letters}`);
+    expect(mask(`x://${'a@'.repeat(200_000)}h/db`)).toMatch(/^x:\/\/a@a@/);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it('masks passwords of connection strings with unencoded specials up to the last plausible @', () => {
     expect(maskUrlPassword('postgresql://u:Secr3t@#VeryLongTailPart@host/db')).toBe(
       `postgresql://u:${MASK}@host/db`,

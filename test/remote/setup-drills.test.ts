@@ -164,11 +164,13 @@ describe('setup drills: a 1 MB error message line', () => {
 
   beforeAll(async () => {
     for (const target of TARGETS) {
-      const project = env.project(PROJECT_FILES);
+      // the payload (with the canary) comes from the data: a pipeline's config holding a secret of the
+      // run is refused before it starts (manifest and cfg are verified secret-free, issue 8 §2)
+      const project = env.project({ ...PROJECT_FILES, 'data/big.csv': `payload\n${payload}\n` });
       writeFileSync(
         join(project, 'pipelines/big-error.yaml'),
-        `oml_version: "0.1.0"\nname: big-error\nsteps:\n  - id: e_people\n    component: filesystem.csv_extractor\n    mode: read\n    config: { path: data/people.csv }\n` +
-          `  - id: boom\n    component: duckdb.processor\n    mode: transform\n    needs: [e_people]\n    config:\n      query: "SELECT error('${payload}') AS x"\n` +
+        `oml_version: "0.1.0"\nname: big-error\nsteps:\n  - id: e_big\n    component: filesystem.csv_extractor\n    mode: read\n    config: { path: data/big.csv }\n` +
+          `  - id: boom\n    component: duckdb.processor\n    mode: transform\n    needs: [e_big]\n    config:\n      query: "SELECT error(payload) AS x FROM e_big"\n` +
           // a later step whose connection carries the canary password: resolved at run start, so it is a secret of the run
           `  - id: e_db\n    component: mysql.extractor\n    mode: read\n    config: { connection: "@mysql.canary", query: "SELECT 1" }\n`,
       );
