@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { SourcePosition } from '../core/errors.js';
+import { describeYamlProblems } from './describe-yaml-problems.js';
 import type { DiagnosticSink } from './diagnostic-sink.js';
 
 /** One step of a path into the document: a map key or a sequence index. */
@@ -21,12 +22,8 @@ export function parseYamlSource(text: string, file: string, sink: DiagnosticSink
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): SourcePosition => ({ file, ...lineCounter.linePos(offset) });
-  for (const problem of [...doc.errors, ...doc.warnings]) {
-    sink.invalid(
-      '',
-      describeYamlProblem(problem.code, problem.message, text, problem.pos[0]),
-      at(problem.pos[0]),
-    );
+  for (const problem of describeYamlProblems([...doc.errors, ...doc.warnings], text)) {
+    sink.invalid('', problem.message, at(problem.offset));
   }
   if (doc.errors.length > 0 || doc.warnings.length > 0) return undefined;
   let value: unknown;
@@ -41,15 +38,6 @@ export function parseYamlSource(text: string, file: string, sink: DiagnosticSink
     value: value ?? null,
     locate: (path, target = 'value') => at(locateOffset(doc, path, target)),
   };
-}
-
-function describeYamlProblem(code: string, message: string, text: string, offset: number): string {
-  if (code === 'DUPLICATE_KEY') {
-    const key = /^("[^"]*"|'[^']*'|[^\s:]+)/.exec(text.slice(offset))?.[1] ?? '?';
-    return `duplicate key ${key.startsWith('"') || key.startsWith("'") ? key : `'${key}'`} (each key may appear once in a mapping)`;
-  }
-  if (code === 'MULTIPLE_DOCS') return 'the file holds more than one YAML document (expected exactly one)';
-  return `invalid YAML: ${message}`;
 }
 
 function startOf(node: unknown): number | undefined {

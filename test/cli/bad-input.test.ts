@@ -46,7 +46,7 @@ const COMPILE_CASES: Case[] = [
       '  - id: a\n    component: filesystem.csv_extractor\n    mode: read\n    config: { path: "data/a.csv }\n',
     code: 2,
     stderr:
-      'error [oml_invalid]: p.yaml:8:1: invalid YAML: Missing closing "quote\np.yaml:8:1: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }',
+      'error [oml_invalid]: p.yaml:7:21: unclosed double quote: the value that starts here never ends (add the closing " on this line)',
   },
   {
     name: 'missing oml_version',
@@ -82,8 +82,7 @@ const COMPILE_CASES: Case[] = [
     name: 'mode not allowed',
     oml: HEAD + step('a', 'filesystem.csv_extractor', 'write', '{ path: data/a.csv }'),
     code: 2,
-    stderr: `error [compile_error]: p.yaml:6:11: steps[0] (id: a).mode: mode 'write' is not allowed for component 'filesystem.csv_extractor' (allowed: read)
-p.yaml:6:11: steps[0] (id: a).mode: a write step needs an input, but it is the first step and has no needs (add needs: [<step id>] or move it after the step it reads)`,
+    stderr: `error [compile_error]: p.yaml:6:11: steps[0] (id: a).mode: mode 'write' is not allowed for component 'filesystem.csv_extractor' (allowed: read)`,
   },
   {
     name: 'duplicate id',

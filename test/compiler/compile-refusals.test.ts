@@ -1,4 +1,4 @@
-// One test per refusal of DESIGN 5.1: exact message, file:line:col and step path.
+// One test per compile refusal (docs/oml-reference.md, Refusals): exact message, file:line:col and step path.
 import { describe, expect, it } from 'vitest';
 import { FILE, HEADER, oml, refuse } from './compile-support.js';
 
@@ -11,19 +11,17 @@ const EXTRACT = [
 ];
 
 describe('YAML and top-level shape (oml_invalid)', () => {
-  it('refuses malformed YAML with the parser position', () => {
+  it('refuses malformed YAML at the opening of the unclosed quote, once', () => {
     const text = oml(...HEADER, 'steps:', '  - id: a', '    config: {path: "x}');
     expect(refuse(text, 'oml_invalid')).toEqual([
-      `${FILE}:6:1: invalid YAML: Missing closing "quote`,
-      `${FILE}:6:1: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }`,
+      `${FILE}:5:20: unclosed double quote: the value that starts here never ends (add the closing " on this line)`,
     ]);
   });
 
-  it('refuses a bad indentation at its line and column', () => {
+  it('refuses a bad indentation at the mis-indented line', () => {
     const text = oml(...HEADER, 'steps:', '  - id: a', '    mode: read', '     config: {}');
     expect(refuse(text, 'oml_invalid')).toEqual([
-      `${FILE}:5:11: invalid YAML: Nested mappings are not allowed in compact mappings`,
-      `${FILE}:5:11: invalid YAML: Implicit keys need to be on a single line`,
+      `${FILE}:6:6: 'config' is indented deeper than 'mode' on line 5, which already has a value (start it at column 5, like 'mode')`,
     ]);
   });
 

@@ -29,7 +29,7 @@ describe('parseManifest', () => {
 
   it('refuses malformed YAML', () => {
     expect(refuseManifest('meta: [1\n', 'oml_invalid')).toEqual([
-      `${M}:2:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+      `${M}:1:7: unclosed '[': the list that starts here has no closing ']' (close it, or indent its continuation lines deeper than its key)`,
     ]);
   });
 
