@@ -71,7 +71,7 @@ function buildConnectionConfig(
     dateStrings: true,
     multipleStatements: false,
     rowsAsArray: true,
-    // Server-side text for every value (PERF-NOTES gotchas 7-9: mysql2's own DOUBLE and JSON parsing are lossy).
+    // Server-side text for every value: mysql2's own DOUBLE and JSON parsing are lossy (a DOUBLE rounds through a JS number).
     typeCast: (field) => (field.type === 'JSON' ? field.string('utf8') : field.string()),
     infileStreamFactory: (path) => {
       throw new Error(`the server asked for local file '${path}' outside a load`);

@@ -78,7 +78,7 @@ export function renderReaderOptions(
     `quote=${char(dialect.quote)}`,
     `escape=${char(dialect.escape)}`,
     `nullstr=${quoteString(options.nullString)}`,
-    // PERF-NOTES gotcha 16: the default turns "" into NULL; the convention keeps it as ''.
+    // DuckDB's default (allow_quoted_nulls=true) turns "" into NULL; the CSV convention keeps it as ''.
     'allow_quoted_nulls=false',
     `encoding=${quoteString(dialect.encoding)}`,
     'strict_mode=true',
