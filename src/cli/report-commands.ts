@@ -59,7 +59,9 @@ export function registerReportCommands(logs: Command, io: CliIo, act: ActionWrap
     .action(act((ref: string | undefined, opts: LogsHtmlOptions) => runLogsHtml(io, ref, opts)));
   logs
     .command('compare')
-    .description('compare two sessions after normalization (events, metrics, artifact bytes; see docs/report.md); exit 1 on a difference')
+    .description(
+      'compare two sessions after normalization (events, metrics, artifact bytes; see docs/report.md); exit 1 on a difference',
+    )
     .argument('<a>', 'first session (id, number or directory)')
     .argument('<b>', 'second session (id, number or directory)')
     .option('--html <file>', 'also write the parity view as a self-contained HTML file')
