@@ -4,7 +4,7 @@
 //   node gen-events.mjs N [OUT] [--seed=S] [--csv]      OUT: file path (default events-N.tsv|csv) or '-' for stdout
 //
 // Copied from shared/datasets/gen-events.mjs; the only addition is --csv, which writes the same rows in
-// Osiris' CSV convention (DESIGN 5.6): a header, NULL as an empty unquoted field, '' as "", booleans
+// Osiris' CSV convention (docs/data-plane.md): a header, NULL as an empty unquoted field, '' as "", booleans
 // true/false, fields quoted when they contain , " CR LF or # (the writer's minimal quoting). Numbers and
 // texts are the same strings as in the TSV output.
 //

@@ -15,7 +15,7 @@ export function findMarkedProjectDir(startDir: string): string | undefined {
   }
 }
 
-/** Project directory of an OML file (DESIGN 5.2): nearest marked dir, else the file's own directory. */
+/** Project directory of an OML file: nearest marked dir, else the file's own directory. */
 export function findProjectDir(omlFile: string): string {
   return findMarkedProjectDir(dirname(resolve(omlFile))) ?? dirname(resolve(omlFile));
 }

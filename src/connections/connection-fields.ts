@@ -6,7 +6,7 @@ const POSTGRES_TLS_FIELDS = ['sslmode', 'sslrootcert'] as const;
 /** TLS of MySQL/MariaDB (the MySQL client's --ssl-mode and --ssl-ca). */
 const MYSQL_TLS_FIELDS = ['ssl_mode', 'ssl_ca'] as const;
 
-/** Fields each family accepts besides `default` (DESIGN 5.3). */
+/** Fields each family accepts besides `default` (docs/connections.md). */
 export const FAMILY_FIELDS: Readonly<Record<ConnectionFamily, readonly string[]>> = {
   mysql: [...DATABASE_FIELDS, ...MYSQL_TLS_FIELDS],
   postgres: [...DATABASE_FIELDS, ...POSTGRES_TLS_FIELDS],

@@ -51,7 +51,7 @@ export interface StepOutcome {
   error?: { code: string; message: string; type: string };
 }
 
-/** Where steps execute (DESIGN 5.7): local in-process or remote through a transport. */
+/** Where steps execute (docs/remote-transports.md): local in-process or remote through a transport. */
 export interface ExecutionAdapter {
   /** `local` or `remote`. */
   readonly kind: 'local' | 'remote';

@@ -1,5 +1,5 @@
 /**
- * The event and metric catalogue (DESIGN 5.5): the single source of truth for names and required
+ * The event and metric catalogue (docs/events-and-metrics.md): the single source of truth for names and required
  * fields. `schemas/*.schema.json` are generated from it (`npm run build` checks them) and a test
  * validates every line of real runs against them.
  */

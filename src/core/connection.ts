@@ -1,4 +1,4 @@
-/** Connection families and the fields each may carry (DESIGN 5.3). */
+/** Connection families and the fields each may carry (docs/connections.md). */
 export const CONNECTION_FAMILIES = ['mysql', 'postgres', 'supabase', 'filesystem'] as const;
 export type ConnectionFamily = (typeof CONNECTION_FAMILIES)[number];
 

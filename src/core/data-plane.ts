@@ -51,7 +51,7 @@ export interface ReadTextOptions {
 }
 
 /**
- * Where step outputs live between steps (DESIGN 5.6): one table per step in a run-local DuckDB.
+ * Where step outputs live between steps (docs/data-plane.md): one table per step in a run-local DuckDB.
  * Cells leave it as text in the canonical forms of the CSV convention (NULL as null).
  */
 export interface DataPlane {
@@ -67,7 +67,7 @@ export interface DataPlane {
   ): Promise<TableInfo>;
   /**
    * Adopt a file holding a step's output in the canonical CSV convention (a header line, then the rows
-   * in the forms of DESIGN 5.6, as `copyToCsv` writes them), without parsing it: a writer takes the
+   * in the forms of docs/data-plane.md, as `copyToCsv` writes them), without parsing it: a writer takes the
    * bytes as they are, and the first query parses them once. The data plane owns the file from now on.
    */
   createFromCanonicalCsv(

@@ -18,7 +18,7 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** Exit codes of DESIGN 5.8. */
+/** Exit codes of docs/cli.md. */
 export const EXIT_CODES = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** Where an error happened in a source file (1-based line and column). */

@@ -1,4 +1,4 @@
-/** Files every session directory holds after any run (DESIGN 5.4). */
+/** Files every session directory holds after any run (docs/session-directory.md). */
 export const MUST_EXIST_FILES = [
   'manifest.yaml',
   'cfg',
@@ -16,7 +16,7 @@ export const REMOTE_ONLY_FILES = ['commands.jsonl'] as const;
 /** Prefix of session directories: `run_<epoch ms>`. */
 export const SESSION_PREFIX = 'run_';
 
-/** status.json (DESIGN 5.4). */
+/** status.json (docs/session-directory.md). */
 export interface SessionStatus {
   /** `run_<id>`. */
   session_id: string;

@@ -1,6 +1,6 @@
 /**
  * Renders text rows (canonical cells from the data plane, NULL as null) as CSV lines in Osiris'
- * convention (DESIGN 5.6). Shared by the CSV writer and by tests that read a target back as
+ * convention (docs/data-plane.md). Shared by the CSV writer and by tests that read a target back as
  * canonical CSV text.
  */
 

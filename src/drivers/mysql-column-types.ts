@@ -143,7 +143,7 @@ function renderMinimalQuoting(text: string): string {
 
 /**
  * The SQL expression that renders one column as a CSV field in the canonical form of its data-plane
- * type (DESIGN 5.6), so the rows can be handed over without a DuckDB pass; undefined for a FLOAT, whose
+ * type (docs/data-plane.md), so the rows can be handed over without a DuckDB pass; undefined for a FLOAT, whose
  * canonical digits (DuckDB's) the server does not print.
  */
 export function renderCanonicalCellSql(ref: string, column: MappedMysqlColumn): string | undefined {

@@ -40,7 +40,7 @@ export function mapPostgresField(field: PostgresField): ColumnInfo {
 }
 
 /**
- * A float's text in the canonical form (DESIGN 5.6, ECMAScript's Number#toString): PostgreSQL already
+ * A float's text in the canonical form (docs/data-plane.md: ECMAScript's Number#toString): PostgreSQL already
  * prints the shortest exact digits, but switches to exponent form at other thresholds (`1e-05`,
  * `1.2345678901234568e+17`); those values are re-rendered (`0.00001`, `123456789012345680`), and
  * `-0` becomes `0`. Only values outside [1e-4, 1e15) pay for the regular expression.

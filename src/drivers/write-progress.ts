@@ -1,6 +1,6 @@
 import type { StepContext } from '../core/index.js';
 
-/** Emits `write.progress` at most once a second (DESIGN 5.5), however often it is told. */
+/** Emits `write.progress` at most once a second (docs/events-and-metrics.md), however often it is told. */
 export interface ProgressReporter {
   /** Rows written so far; emits when a second has passed since the last event. */
   report(rowsWritten: number): void;

@@ -1,4 +1,4 @@
-/** What the host asks of a sandbox provider (DESIGN 5.7): create, upload, start, download, kill. */
+/** What the host asks of a sandbox provider (docs/remote-transports.md): create, upload, start, download, kill. */
 export interface SandboxRequest {
   /** vCPUs. */
   cpu: number;

@@ -84,7 +84,7 @@ export interface ArtifactDiff {
   sizeB?: number;
 }
 
-/** The result of DESIGN 5.9's parity check. */
+/** The result of the parity check (docs/report.md): normalized events, metrics, artifact bytes. */
 export interface SessionComparison {
   /** No difference of any kind. */
   equal: boolean;
@@ -196,7 +196,7 @@ function describeSession(s: SessionSnapshot, normalizedEvents: number, kept: num
   return out;
 }
 
-/** Compare two sessions by DESIGN 5.9: normalized event sequence, metric multiset, artifact bytes. */
+/** Compare two sessions by the parity rules of docs/report.md: normalized event sequence, metric multiset, artifact bytes. */
 export function compareSessions(a: SessionSnapshot, b: SessionSnapshot): SessionComparison {
   const na = normalizeSession(a);
   const nb = normalizeSession(b);

@@ -18,7 +18,7 @@ export const SANDBOX_PLACEHOLDER = '<sandbox>';
 /** Stands in for any other absolute path. */
 export const PATH_PLACEHOLDER = '<path>';
 
-/** An event after normalization (DESIGN 5.9). */
+/** An event after normalization (docs/report.md). */
 export interface NormalizedEvent {
   /** Event name. */
   event: string;
@@ -55,7 +55,7 @@ export function isDurationName(name: string): boolean {
   return name.endsWith('_ms') || name.includes('duration');
 }
 
-/** Events parity ignores: remote-only ones (DESIGN 5.5) and timing-paced ones (write.progress). */
+/** Events parity ignores: remote-only ones (docs/events-and-metrics.md) and timing-paced ones (write.progress). */
 export function isIgnoredByParity(name: string): boolean {
   return (
     name.startsWith(REMOTE_EVENT_PREFIX) || REMOTE_ONLY_EVENTS.includes(name) || TIMING_EVENTS.includes(name)
@@ -139,7 +139,7 @@ function normalizeMetric(record: MetricRecord, text: (s: string) => string): Nor
   return out;
 }
 
-/** Normalize a session for comparison (DESIGN 5.9). */
+/** Normalize a session for comparison (docs/report.md). */
 export function normalizeSession(snapshot: SessionSnapshot): NormalizedSession {
   const text = createTextNormalizer(snapshot);
   const events: NormalizedEvent[] = [];

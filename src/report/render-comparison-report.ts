@@ -46,7 +46,7 @@ export function renderComparisonReport(c: SessionComparison): string {
   const { a, b } = c.sessions;
   const differences = c.eventDiffs.length + c.metricDiffs.length + c.artifactDiffs.length;
   const verdict = c.equal
-    ? '<div class="verdict equal" id="verdict">EQUAL — the sessions match after normalization (DESIGN 5.9)</div>'
+    ? '<div class="verdict equal" id="verdict">EQUAL — the sessions match after normalization</div>'
     : `<div class="verdict different" id="verdict">DIFFERENT — ${c.eventDiffs.length > 0 ? 'events diverge' : 'events equal'}, ${c.metricDiffs.length} metric and ${c.artifactDiffs.length} artifact difference(s)</div>`;
   const countRows = c.eventCounts.map(
     (e) =>
@@ -79,7 +79,7 @@ export function renderComparisonReport(c: SessionComparison): string {
         ? '<p class="note">The artifact trees and file bytes are equal.</p>'
         : `<table id="artifact-diff-table"><thead><tr><th>path</th><th></th><th>A</th><th>B</th></tr></thead><tbody>${artifactRows.join('')}</tbody></table>`
     }</section></main>` +
-    `<footer>Normalization (DESIGN 5.9): ts and session dropped; values of *_ms / *duration* fields and metrics dropped; the session directory, session id, sandbox ids and absolute paths replaced by placeholders; remote-only events and metrics and every remote.* record ignored. ${differences} difference(s).</footer>`;
+    `<footer>Normalization: ts and session dropped; values of *_ms / *duration* fields and metrics dropped; the session directory, session id, sandbox ids and absolute paths replaced by placeholders; remote-only events and metrics and every remote.* record ignored. ${differences} difference(s).</footer>`;
   return renderPage({
     title: `Parity ${a.id} vs ${b.id}: ${c.equal ? 'equal' : 'different'}`,
     page: 'comparison',

@@ -1,5 +1,5 @@
 /**
- * SQL that turns data-plane cells into the canonical text forms of the CSV convention (DESIGN 5.6).
+ * SQL that turns data-plane cells into the canonical text forms of the CSV convention (docs/data-plane.md).
  * The conversion runs inside DuckDB (one cast expression per column), so `readText` and the
  * `COPY ... TO` fast path produce the same text without parsing values in JS.
  */

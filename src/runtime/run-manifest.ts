@@ -22,7 +22,7 @@ export function listStepInputs(step: ManifestStep): Record<string, string> {
 }
 
 /**
- * The host's orchestration (DESIGN 3): run-level events, order, stop at the first failure, collect,
+ * The host's orchestration (docs/architecture.md): run-level events, order, stop at the first failure, collect,
  * cleanup, status.json. Adapters only execute steps, so this is the same for local and remote runs.
  */
 export async function runManifest(input: RunManifestInput): Promise<SessionStatus> {

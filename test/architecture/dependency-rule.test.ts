@@ -1,4 +1,4 @@
-// Enforces DESIGN 4: which src/ folder may import which. Runs against the real source tree.
+// Enforces the dependency rule of docs/architecture.md: which src/ folder may import which. Runs against the real source tree.
 import { describe, expect, it } from 'vitest';
 import { findBackwardImports, scanImports } from './scan-imports.js';
 

@@ -6,7 +6,7 @@ export interface ImportRef {
   specifier: string;
 }
 
-/** Folder → folders it may import (DESIGN 4). Composition roots: cli, api, and the worker entry. */
+/** Folder → folders it may import (the dependency rule, docs/architecture.md). Composition roots: cli, api, and the worker entry. */
 const ALLOWED: Record<string, readonly string[]> = {
   core: ['core'],
   compiler: ['core', 'compiler'],

@@ -1,4 +1,4 @@
-// Successful compiles: params, defaults, order, determinism and fingerprints (DESIGN 5.1, 5.2).
+// Successful compiles: params, defaults, order, determinism and fingerprints (docs/oml-reference.md).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createFingerprint } from '../../src/core/fingerprint.js';

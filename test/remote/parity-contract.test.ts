@@ -1,4 +1,4 @@
-// Parity contract (DESIGN 5.9): the same pipelines on `local` (in process), `--sandbox local` and `--e2b`
+// Parity contract (docs/report.md): the same pipelines on `local` (in process), `--sandbox local` and `--e2b`
 // (the real SDK against the offline fake) give sessions that `osiris logs compare` finds equal, equal
 // event counts per name, byte-equal writer outputs and equal status.json but for adapter/transport/times.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';

@@ -10,7 +10,7 @@ function clone(s: SessionSnapshot): SessionSnapshot {
   return structuredClone(s);
 }
 
-describe('compareSessions (DESIGN 5.9)', () => {
+describe('compareSessions (docs/report.md)', () => {
   it('finds two identical sessions equal', () => {
     const c = compareSessions(local(), local());
     expect(c.equal).toBe(true);

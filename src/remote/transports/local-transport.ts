@@ -1,5 +1,5 @@
 // The `local` sandbox: a fresh temporary directory and child processes with an allowlisted environment.
-// Same contract as E2B, no isolation beyond "nothing of the host's environment leaks in" (DESIGN 5.7).
+// Same contract as E2B, no isolation beyond "nothing of the host's environment leaks in" (docs/remote-transports.md).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';

@@ -1,4 +1,4 @@
-// Canonical CSV text (DESIGN 5.6) in tests: parse it into cells (NULL vs '') and compare two texts cell by cell.
+// Canonical CSV text (docs/data-plane.md) in tests: parse it into cells (NULL vs '') and compare two texts cell by cell.
 
 /** Parse CSV text in the convention: unquoted empty field → null, `""` → ''. Lines end with LF or CRLF. */
 export function parseCanonicalCsv(text: string, delimiter = ','): (string | null)[][] {
