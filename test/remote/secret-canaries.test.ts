@@ -275,6 +275,20 @@ describe('password table through runs, connections list/doctor and logs html', (
     });
   }
 
+  it('a pipeline whose config holds a secret of the run is refused before anything is written', async () => {
+    const project = tableEnv.project({
+      'pipelines/inline.yaml': `${HEAD}${step('e_inline', 'fields', "SELECT 'Inline-Canary-8c1e' AS pw")}`,
+    });
+    writeFileSync(join(project, 'osiris_connections.yaml'), connectionsFor('nobody'));
+    const env = { PG_PORT: '1', CANARY_PW: 'Inline-Canary-8c1e', CANARY_PW_ENC: 'x', TMPDIR: tableEnv.tmp };
+    const r = await spawnOsiris(['run', 'pipelines/inline.yaml', '--logs-dir', 'logs'], { cwd: project, env })
+      .done;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/config_error.*cfg\/e_inline\.json: the value at 'query' holds a secret/);
+    expect(r.stderr).not.toContain('Inline-Canary-8c1e');
+    expect(findLatestSession(project)).toBeUndefined();
+  });
+
   it('the checks find a leak where there is one (not vacuous)', () => {
     expect(
       findBoundSecret('x/osiris.log', '2026-12-02T00:00:00Z INFO  login step failed', 'step'),
