@@ -89,4 +89,22 @@ describe('connections list / doctor (real servers)', () => {
       /connection @postgres\.nope not found in .*osiris_connections\.yaml; postgres aliases: warehouse, wrong/,
     );
   });
+
+  it('list masks a DSN password with an unencoded @ and # whole, and doctor refuses it without its value', async () => {
+    const project = createProject({
+      'osiris_connections.yaml': `connections:\n  postgres:\n    tail:\n      dsn: postgresql://u:\${TAIL_PW}@127.0.0.1:1/db\n`,
+    });
+    const tailEnv = { TAIL_PW: 'Secr3t@#VeryLongTailPart' };
+    const list = await runOsiris(['connections', 'list'], { cwd: project, env: tailEnv });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('"dsn":"postgresql://u:***MASKED***@127.0.0.1:1/db"');
+    const doctor = await runOsiris(['connections', 'doctor', '--json'], { cwd: project, env: tailEnv });
+    expect(doctor.code).toBe(1);
+    expect(JSON.parse(doctor.stdout).connections[0]).toMatchObject({
+      ok: false,
+      error: { code: 'config_error' },
+    });
+    for (const part of ['Secr3t', 'VeryLong', 'TailPart', '#Very'])
+      expect(list.stdout + list.stderr + doctor.stdout + doctor.stderr).not.toContain(part);
+  });
 });
