@@ -22,7 +22,7 @@ import {
 } from './canonical-text-sql.js';
 import { loadCsvTable } from './load-csv-table.js';
 import type { SqlSession } from './load-csv-table.js';
-import { bindInputViews, createAliasView, dropAliasNamed, dropInputViews } from './step-views.js';
+import { bindInputViews, dropInputViews } from './step-views.js';
 import type { CanonicalCsvOutput } from './canonical-csv-outputs.js';
 import {
   copyCanonicalCsv,
@@ -154,7 +154,6 @@ class DuckDbPlane implements DuckDbDataPlane {
             { where: stepId },
           );
         }
-        await dropAliasNamed(this.session, stepId);
         const body = sql.replace(/[\s;]+$/, '');
         await this.connection
           .run(`CREATE OR REPLACE TABLE main.${quoteIdent(stepId)} AS\n${body}\n`)
@@ -164,21 +163,18 @@ class DuckDbPlane implements DuckDbDataPlane {
       } finally {
         await dropInputViews(this.session, views);
       }
-      await createAliasView(this.session, stepId);
       return this.describeNow(stepId);
     });
   }
 
   async createFromCsv(stepId: string, options: CsvReadOptions): Promise<TableInfo> {
     return this.exclusive(async () => {
-      await dropAliasNamed(this.session, stepId);
       const transcodePath = join(this.workDir, `transcoded-${++this.temporaryFiles}.csv`);
       const rows = await loadCsvTable(
         this.session,
         { stepId, table: `main.${quoteIdent(stepId)}`, transcodePath },
         options,
       );
-      await createAliasView(this.session, stepId);
       // The count the loader verified against its own scan of the file is the count reported.
       return { ...(await this.describeNow(stepId)), rows };
     });
@@ -195,7 +191,6 @@ class DuckDbPlane implements DuckDbDataPlane {
       const fail = (error: unknown): never => {
         throw wrapError(error, 'driver_error', stepId, 'loading rows into the data plane: ');
       };
-      await dropAliasNamed(this.session, stepId);
       const typed = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
       await this.connection.run(`CREATE OR REPLACE TABLE ${table} (${typed})`).catch(fail);
       await this.connection.run(
@@ -234,7 +229,6 @@ class DuckDbPlane implements DuckDbDataPlane {
       } finally {
         await this.connection.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
       }
-      await createAliasView(this.session, stepId);
       return this.describeNow(stepId);
     });
   }
@@ -246,13 +240,11 @@ class DuckDbPlane implements DuckDbDataPlane {
     rows: number,
   ): Promise<TableInfo> {
     return this.exclusive(async () => {
-      await dropAliasNamed(this.session, stepId);
       const output = { path: file.path, headerBytes: file.headerBytes, columns, rows };
       await createCanonicalCsvView(this.session, stepId, output).catch((error: unknown) => {
         throw wrapError(error, 'driver_error', stepId, 'adopting the extracted rows: ');
       });
       this.canonicalFiles.set(stepId, output);
-      await createAliasView(this.session, stepId);
       return { name: stepId, columns, rows };
     });
   }

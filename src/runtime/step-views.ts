@@ -1,6 +1,7 @@
 /**
- * The names a step's SQL can use for other steps' tables (DESIGN 5.6): its input names as TEMP views for
- * the statement, and a `df_<id>` alias view per step output.
+ * The names a step's SQL can use for its inputs' tables, as TEMP views that live for the one statement:
+ * each input name, the `df_<id>` alias of each upstream step, and `input_df` when there is one upstream.
+ * Nothing is kept in the catalog between steps (a view per step made every later step slower).
  */
 import { OsirisError } from '../core/errors.js';
 import { quoteIdent } from './canonical-text-sql.js';
@@ -17,8 +18,9 @@ export async function dropInputViews(session: SqlSession, views: readonly string
 }
 
 /**
- * Each input name becomes a TEMP view of its upstream table; `input_df` too when exactly one upstream
- * step is bound. `checkOutput` rejects when a step has no output table. Returns the views made.
+ * Each input name becomes a TEMP view of its upstream table, and so does each upstream's `df_` alias;
+ * `input_df` too when exactly one upstream step is bound. `checkOutput` rejects when a step has no
+ * output table. Returns the views made.
  */
 export async function bindInputViews(
   session: SqlSession,
@@ -30,16 +32,20 @@ export async function bindInputViews(
   const upstream = new Set(bindings.values());
   const [only] = upstream;
   if (upstream.size === 1 && only !== undefined && !bindings.has('input_df')) bindings.set('input_df', only);
+  for (const from of upstream) if (!bindings.has(aliasOf(from))) bindings.set(aliasOf(from), from);
   const views: string[] = [];
+  const checked = new Set<string>();
   try {
     for (const [name, from] of bindings) {
-      await checkOutput(from).catch(() => {
-        throw new OsirisError(
-          'input_error',
-          `input "${name}" refers to step "${from}", which has no output table in the data plane`,
-          { where: stepId },
-        );
-      });
+      if (!checked.has(from))
+        await checkOutput(from).catch(() => {
+          throw new OsirisError(
+            'input_error',
+            `input "${name}" refers to step "${from}", which has no output table in the data plane`,
+            { where: stepId },
+          );
+        });
+      checked.add(from);
       if (name === from) continue;
       await session.run(
         `CREATE OR REPLACE TEMP VIEW ${quoteIdent(name)} AS SELECT * FROM main.${quoteIdent(from)}`,
@@ -51,26 +57,4 @@ export async function bindInputViews(
     throw error;
   }
   return views;
-}
-
-// DuckDB names the kind of an existing object when a statement wants the other kind; the catalog
-// functions (duckdb_tables(), duckdb_views()) would answer too, but they scan every table of the run.
-const OTHER_KIND = /is of type (Table|View)/i;
-
-/** Create the `df_<id>` view of a step's table, unless that name is some step's own table. */
-export async function createAliasView(session: SqlSession, stepId: string): Promise<void> {
-  const alias = aliasOf(stepId);
-  if (alias === stepId) return;
-  await session
-    .run(`CREATE OR REPLACE VIEW main.${quoteIdent(alias)} AS SELECT * FROM main.${quoteIdent(stepId)}`)
-    .catch((error: unknown) => {
-      if (!OTHER_KIND.test(String((error as Error).message))) throw error;
-    });
-}
-
-/** A step's own table wins over another step's `df_` alias of the same name: drop the alias. */
-export async function dropAliasNamed(session: SqlSession, name: string): Promise<void> {
-  await session.run(`DROP VIEW IF EXISTS main.${quoteIdent(name)}`).catch((error: unknown) => {
-    if (!OTHER_KIND.test(String((error as Error).message))) throw error;
-  });
 }

@@ -282,12 +282,19 @@ describe('createFromQuery', () => {
     expect((await h.dataPlane.describe('extract-a')).rows).toBe(2);
   });
 
-  it("lets a step's own table win over another step's df_ alias of the same name", async () => {
+  it('binds df_ aliases of the step inputs for its one statement, and keeps none in the catalog', async () => {
     await h.dataPlane.createFromQuery('x', `SELECT 'from x' AS v`, {});
-    expect(await rowsOf('SELECT v FROM df_x', 'via-alias')).toEqual([['from x']]);
-    await h.dataPlane.createFromQuery('df_x', `SELECT 'from df_x' AS v`, {});
-    expect(await rowsOf('SELECT v FROM df_x', 'via-table')).toEqual([['from df_x']]);
-    expect(await rowsOf('SELECT v FROM x', 'still-x')).toEqual([['from x']]);
+    await h.dataPlane.createFromQuery('via-alias', 'SELECT v FROM df_x', { x: 'x' });
+    expect(await readAll('via-alias')).toEqual([['from x']]);
+    // a step that does not take x as an input does not see its alias (no view per step is kept)
+    await expectOsirisError(
+      h.dataPlane.createFromQuery('no-input', 'SELECT v FROM df_x', {}),
+      'sql_error',
+      'df_x',
+    );
+    expect(await rowsOf(`SELECT count(*)::VARCHAR FROM duckdb_views() WHERE NOT internal`, 'views')).toEqual([
+      ['0'],
+    ]);
   });
 
   it('fails with input_error when an input has no table', async () => {
