@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseManifest } from '../compiler/index.js';
 import type { DriverTable } from '../core/index.js';
-import { OsirisError, describeError } from '../core/index.js';
+import { OsirisError, describeError, maskStructure } from '../core/index.js';
 import { writeArtifactsArchive } from './artifacts-archive.js';
 import { findInstalledVersion } from './check-dependencies.js';
 import { HEARTBEAT_INTERVAL_MS, MAX_LINE_BYTES, PROTOCOL_VERSION, createLineSplitter } from './protocol.js';
@@ -49,11 +49,12 @@ function serveRequests(): void {
   const bundled = new Set(
     JSON.parse(readFileSync(new URL('./bundled.json', import.meta.url), 'utf8')) as string[],
   );
-  // Every line is masked with the secrets `prepare` brought (the JSON-escaped forms included), so
+  // Every line is masked with the secrets `prepare` brought, by structure: string values only, before
+  // serializing (never the JSON text: a password `true` would turn `"ok":true` into a broken line), so
   // nothing a driver emits carries a secret back, even before the host masks it again.
   let mask = (text: string): string => text;
   const send = (line: unknown): void => {
-    process.stdout.write(`${mask(JSON.stringify(line))}\n`);
+    process.stdout.write(`${JSON.stringify(maskStructure(line, mask))}\n`);
   };
   const controller = new AbortController();
   const loadDriverTable = async () => (await import('./worker-driver-table.js')).createWorkerDriverTable();

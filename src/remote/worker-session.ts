@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type {
@@ -37,6 +37,8 @@ export interface WorkerEnvironment {
     workDir: string;
     memoryLimit: string;
     threads: number;
+    /** Directories a step's SQL may touch (the sandbox work directory). */
+    confineTo: readonly string[];
   }): Promise<DataPlane & { close(): Promise<void> }>;
 }
 
@@ -105,7 +107,13 @@ export function createWorkerSession(env: WorkerEnvironment) {
     drivers = await env.loadDrivers();
     const used = registerDrivers(manifest, drivers, sink);
     mkdirSync(projectDir, { recursive: true });
-    dataPlane = await env.createDataPlane({ workDir, memoryLimit: req.memory_limit, threads: req.threads });
+    // SQL in the sandbox reads and writes only inside the sandbox work directory (symlinks resolved).
+    dataPlane = await env.createDataPlane({
+      workDir,
+      memoryLimit: req.memory_limit,
+      threads: req.threads,
+      confineTo: [realpathSync(env.root)],
+    });
     return { drivers: used };
   }
 
