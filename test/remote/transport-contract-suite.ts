@@ -122,14 +122,18 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
     const allBytes = Buffer.from(Array.from({ length: 1024 }, (_, i) => i % 256));
     const big = randomBytes(8 * 1024 * 1024 + 123);
     // host files streamed by `source`: one above the transports' streaming threshold, one below it
-    const hostDir = mkdtempSync(join(tmpdir(), 'osiris-upload-'));
-    const hostBig = join(hostDir, 'host-big.bin');
-    const hostSmall = join(hostDir, 'host-small.txt');
+    // made in beforeAll, not at collection: a suite skipped without its service must leave nothing behind
+    let hostDir = '';
+    let hostBig = '';
+    let hostSmall = '';
     const hostBigBytes = randomBytes(12 * 1024 * 1024 + 7);
-    writeFileSync(hostBig, hostBigBytes);
-    writeFileSync(hostSmall, text);
 
     beforeAll(async () => {
+      hostDir = mkdtempSync(join(tmpdir(), 'osiris-upload-'));
+      hostBig = join(hostDir, 'host-big.bin');
+      hostSmall = join(hostDir, 'host-small.txt');
+      writeFileSync(hostBig, hostBigBytes);
+      writeFileSync(hostSmall, text);
       process.env[CANARY_NAME] = CANARY_VALUE;
       harness = await setup();
       request.template = harness.template;
@@ -137,7 +141,7 @@ export function describeTransportContract(name: string, setup: () => Promise<Tra
     afterAll(async () => {
       await sandbox?.kill().catch(() => undefined);
       await harness?.close?.();
-      rmSync(hostDir, { recursive: true, force: true });
+      if (hostDir) rmSync(hostDir, { recursive: true, force: true });
       delete process.env[CANARY_NAME];
     });
 
