@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createTempDir } from '../support/temp-dirs.js';
 import { EVENTS, METRICS, MUST_EXIST_FILES } from '../../src/core/index.js';
 import {
   createLineValidators,
@@ -129,7 +130,8 @@ describe('osiris run (local, CSV -> DuckDB -> CSV)', () => {
     });
     const b = await runOsiris(
       ['compile', join(project, 'pipelines/people.yaml'), '--json', '--out', join(project, 'build-b')],
-      { cwd: '/tmp' },
+      // another cwd of the test's own (compile writes .osiris/ where it runs): never the system /tmp
+      { cwd: createTempDir('osiris-other-cwd-') },
     );
     const c = await runOsiris(
       ['compile', 'pipelines/people.yaml', '--json', '--out', 'build-c', '--param', 'min_age=30'],
