@@ -3,10 +3,9 @@
 //
 //   node gen-events.mjs N [OUT] [--seed=S] [--csv]      OUT: file path (default events-N.tsv|csv) or '-' for stdout
 //
-// Copied from shared/datasets/gen-events.mjs; the only addition is --csv, which writes the same rows in
-// Osiris' CSV convention (docs/data-plane.md): a header, NULL as an empty unquoted field, '' as "", booleans
-// true/false, fields quoted when they contain , " CR LF or # (the writer's minimal quoting). Numbers and
-// texts are the same strings as in the TSV output.
+// --csv writes the same rows in Osiris' CSV convention (docs/data-plane.md): a header, NULL as an empty
+// unquoted field, '' as "", booleans true/false, fields quoted when they contain , " CR LF or # (the
+// writer's minimal quoting). Numbers and texts are the same strings as in the TSV output.
 //
 // Output: one row per line, no header, in the format both bulk loaders read natively:
 //   tab-separated, NULL as \N, and backslash escapes \\ \t \n \r inside values

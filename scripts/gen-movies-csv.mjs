@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Writes examples/movies-csv/data/{directors,actors,movies,movie_actors,reviews}.csv and schema.json.
-// The data tables are copied from shared/datasets/movies/gen-movies.mjs (our own dataset, 84 rows): keep
-// them in sync by copying that file's "data" section here. Plain Node, deterministic: running it again
-// re-creates byte-identical files.
+// The data tables are our own movies dataset (84 rows), the same rows as test/fixtures/movies/mysql.sql
+// and postgres.sql: a change to those rows must be made here too. Plain Node, deterministic: running it
+// again re-creates byte-identical files.
 //
-// CSV convention (DESIGN 5.6): header row; NULL is an empty unquoted field and '' is ""; booleans
+// CSV convention (docs/data-plane.md): header row; NULL is an empty unquoted field and '' is ""; booleans
 // true/false; DECIMAL exact with its scale; DATE YYYY-MM-DD; TIMESTAMP YYYY-MM-DD HH:MM:SS with a
 // fraction only when non-zero (trailing zeros trimmed); DOUBLE as ECMAScript's shortest round-trip
 // text; JSON as PostgreSQL jsonb's canonical text; UTF-8, LF. A field is quoted when it is "" or holds

@@ -1,22 +1,41 @@
-// Docs and help stand on their own: no citation of documents that are not in the repository
-// (DESIGN sections, PERF-NOTES), and every repository path the "Adding a component" guide names exists.
+// Docs, code, tests and help stand on their own: no citation of documents that are not in the repository
+// (the design, E2B and performance notes, or anything under ../shared/), and every repository path the
+// "Adding a component" guide names exists.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runOsiris } from '../support/run-osiris.js';
 
-const CITATION = /\bDESIGN \d|PERF-NOTES/;
+// `DESIGN 5.3`, `DESIGN.md`, `E2B-NOTES 3.4`, `PERF-NOTES gotcha 5`, `../shared/dev/x.sh` and a bare
+// `shared/datasets/x` (but not a longer path such as `src/shared/x`).
+const CITATION = /\bDESIGN(?: \d|\.md)|E2B-NOTES|PERF-NOTES|(?:\.\.\/|(?<![\w./-]))shared\//;
+// Generated, git-ignored output (sessions, bench results, example outputs) is not the repository's text.
+const SKIPPED_DIRS = new Set(['node_modules', '.osiris', 'output', 'out', 'build', 'logs']);
+// This file names the patterns it looks for.
+const SELF = 'test/cli/docs-stand-alone.test.ts';
 
 function listFiles(dir: string): string[] {
   return readdirSync(join(REPO_ROOT, dir)).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(join(REPO_ROOT, path)).isDirectory() ? listFiles(path) : [path];
+    if (!statSync(join(REPO_ROOT, path)).isDirectory()) return [path];
+    return SKIPPED_DIRS.has(name) ? [] : listFiles(path);
   });
 }
 
 describe('docs and help stand on their own', () => {
-  it('docs/, README.md and src/ cite no document outside the repository', () => {
-    const files = ['README.md', ...listFiles('docs'), ...listFiles('src')];
+  it('the pattern catches every form of citation, and only those', () => {
+    const cited = ['DESIGN 5.3', 'see DESIGN.md', 'E2B-NOTES 3.4', 'PERF-NOTES gotcha 5'];
+    const paths = ['../shared/dev/start-mariadb.sh', 'copied from shared/datasets/gen-events.mjs'];
+    for (const line of [...cited, ...paths]) expect(line).toMatch(CITATION);
+    for (const line of ['src/shared/x.ts', 'a DESIGNER 5', 'shared-dir/x', 'unshared/x']) {
+      expect(line).not.toMatch(CITATION);
+    }
+  });
+
+  it('README.md, docs/, src/, test/, bench/, scripts/, examples/ and .ci/ cite no document outside the repository', () => {
+    const dirs = ['docs', 'src', 'test', 'bench', 'scripts', 'examples', '.ci'];
+    const files = ['README.md', ...dirs.flatMap(listFiles)].filter((file) => file !== SELF);
+    expect(files).toContain('test/support/fake-e2b/index.ts');
     const citing = files.flatMap((file) =>
       readFileSync(join(REPO_ROOT, file), 'utf8')
         .split('\n')

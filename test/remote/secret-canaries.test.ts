@@ -1,4 +1,4 @@
-// Secret canaries (DESIGN 5.3, issue 8 §2): distinctive passwords in the connections never reach a file of
+// Secret canaries (issue 8 §2): distinctive passwords in the connections never reach a file of
 // the session or the project, the sandbox's files, commands.jsonl, stdout/stderr, nor anything the fake envd
 // received on disk or in argv/env — in raw, URL-encoded, JSON-escaped, base64 or hex form, any case. Only the
 // in-memory `prepare` message on the worker's stdin carries them (checked too, so the scan is not vacuous).

@@ -1,6 +1,12 @@
-// The `e2b` sandbox through the official SDK (the only file importing `e2b`). Facts it relies on are in
-// ../shared/E2B-NOTES.md: timeoutMs 0 + stdin true for the worker (1.3, 3.4), ordered stdin (3.4),
-// streamed uploads/downloads (1.4), errors by class (1.5).
+// The `e2b` sandbox through the official SDK (the only file importing `e2b`). SDK facts it relies on:
+// - a command's timeoutMs (default 60 s) kills it, background ones included, and its stdin is /dev/null
+//   unless `stdin: true`: the worker starts with timeoutMs 0 and stdin true;
+// - each sendStdin is its own request and concurrent ones can overtake each other: stdin goes through
+//   the ordered StdinQueue;
+// - a non-stream upload is buffered whole and bound by the 60 s request timeout, a ReadableStream one is
+//   neither; a stream download is bound only by its handshake and an idle timeout;
+// - failures are told apart by error class (TimeoutError, SandboxNotFoundError, RateLimitError, ...);
+//   AuthenticationError and ServiceBusyError do not extend SandboxError.
 import {
   AuthenticationError,
   CommandExitError,
@@ -136,7 +142,7 @@ function wrapSandbox(sbx: E2bSandbox, workDir: string, fail: Fail): Sandbox {
       try {
         handle = await sbx.commands.run(`exec ${command.map(quoteShell).join(' ')}`, {
           background: true,
-          // Without these the worker gets /dev/null as stdin and is killed after 60 s (E2B-NOTES 1.3).
+          // Without these envd gives the worker /dev/null as stdin and kills it after the default 60 s.
           stdin: true,
           timeoutMs: 0,
           cwd: workDir,

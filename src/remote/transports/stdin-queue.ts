@@ -1,6 +1,7 @@
 // Ordered stdin for a sandbox process. Providers deliver each write as its own request, and concurrent
-// requests can overtake each other (E2B-NOTES 3.4: 30 swapped pairs in 300 un-awaited sendStdin calls),
-// so only one send is in flight at a time; writes queued meanwhile go together in the next send.
+// requests can overtake each other (300 un-awaited E2B sendStdin calls to `cat` arrived with 30 adjacent
+// pairs swapped), so only one send is in flight at a time; writes queued meanwhile go together in the
+// next send.
 import type { OsirisError } from '../../core/errors.js';
 
 /** How the queue reaches the process. */

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import type { FakeSandbox, FakeState } from './fake-state.js';
 import { SANDBOX_HOME, destroySandbox } from './fake-state.js';
 
-/** envd version the fake reports; decides which SDK features are enabled (E2B-NOTES 3.3 pitfall 3). */
+/**
+ * envd version the fake reports; the SDK enables features by it: octet-stream uploads from 0.5.7,
+ * closeStdin from 0.5.2, `stdin: false` from 0.3.0, no implicit `user` header from 0.4.0.
+ */
 export const FAKE_ENVD_VERSION = '0.6.13';
 const DEFAULT_TIMEOUT_S = 300;
 

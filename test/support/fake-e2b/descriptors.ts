@@ -1,7 +1,7 @@
-// envd service descriptors, option (a) of E2B-NOTES 3.2: extracted at runtime from the installed `e2b`
-// bundle, so the fake always speaks exactly the schema of the SDK under test (no generated code to drift).
-// It relies on a bundle internal (the `fileDesc("<base64>")` literals); if an SDK upgrade changes that,
-// loadEnvdServices fails loudly and option (b) (own minimal .proto) is the fallback.
+// envd service descriptors, extracted at runtime from the installed `e2b` bundle, so the fake always
+// speaks exactly the schema of the SDK under test (no generated code to drift). It relies on a bundle
+// internal (the `fileDesc("<base64>")` literals); if an SDK upgrade changes that, loadEnvdServices fails
+// loudly and the fallback is our own minimal .proto (same package, service and field numbers).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -1,5 +1,5 @@
 // Fake envd `process.Process`: Start (server stream), SendInput, CloseStdin, SendSignal, List.
-// Semantics follow real envd (E2B-NOTES 2.4): stdin is a pipe unless `stdin === false`, Connect-Timeout-Ms
+// Semantics follow real envd's server side: stdin is a pipe unless `stdin === false`, Connect-Timeout-Ms
 // kills the process, output is discarded while no client is attached, unknown or exited pid → NotFound.
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';

@@ -153,7 +153,8 @@ export function resolveSandboxPath(path: string): string {
 
 /**
  * Host path for a sandbox path: `<root>/<abs sandbox path>`. Processes run unconfined on the host, so
- * only cwd-relative paths inside commands behave as in a real sandbox (E2B-NOTES 3.3 pitfall 1).
+ * only cwd-relative paths inside commands behave as in a real sandbox: `node /app/worker.js` would look
+ * for the host's `/app/worker.js`, while cwd `/app` plus `node worker.js` works.
  */
 export function toHostPath(sandbox: FakeSandbox, path: string): string {
   return join(sandbox.root, resolveSandboxPath(path));

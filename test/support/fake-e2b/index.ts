@@ -99,7 +99,7 @@ function createEnvdHandler(state: FakeState): (req: IncomingMessage, res: Server
     },
     // The fake serves HTTP/1.1 only, so the request is always an IncomingMessage.
     fallback: (req, res) => files(req as IncomingMessage, res as ServerResponse),
-    // A newer SDK may send fields this descriptor set does not know (E2B-NOTES 3.3 pitfall 8).
+    // A newer SDK may send fields this descriptor set does not know; they must not break parsing.
     jsonOptions: { ignoreUnknownFields: true },
   });
   return (req, res) => {
