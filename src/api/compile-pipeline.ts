@@ -1,22 +1,24 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { compileOml } from '../compiler/index.js';
 import type { ComponentCatalog, DriverTable } from '../core/index.js';
 import { OSIRIS_VERSION, OsirisError, writeCanonicalJson } from '../core/index.js';
-import { findProjectDir } from './find-project-dir.js';
+import { resolveProject } from './resolve-project.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 export interface CompilePipelineOptions {
-  /** OML file. */
+  /** OML file (absolute, or relative to `cwd`). */
   file: string;
   /** `--param k=v` values. */
   params: Record<string, string>;
   /** Profile name. */
   profile: string;
-  /** Build root (default `<cwd>/build`). */
+  /** Build root (absolute, or relative to the project root; default `<project root>/build`). */
   outDir?: string;
-  /** Current directory (build/ and .osiris/ live here). */
+  /** Current directory: resolves `file`; the project root when no osiris.yaml is found (see resolveProject). */
   cwd: string;
+  /** `--project-dir`: the project root, instead of the osiris.yaml search. */
+  projectDir?: string;
   /** Environment (OSIRIS_PARAM_*). */
   env: Record<string, string | undefined>;
   /** Bound drivers (their specs are the catalog). */
@@ -32,8 +34,10 @@ export interface CompilePipelineOptions {
 export interface CompiledPipeline {
   /** Absolute directory of manifest.yaml. */
   buildDir: string;
-  /** Project directory of the OML file. */
+  /** Relative data paths of the pipeline resolve here (Project.dataDir). */
   projectDir: string;
+  /** Anchors logs/, .osiris/, .env and the default connections file (Project.root). */
+  projectRoot: string;
   /** Manifest text. */
   manifestText: string;
   /** Parsed manifest. */
@@ -81,7 +85,12 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
     profile: options.profile,
     compilerVersion: OSIRIS_VERSION,
   });
-  const buildDir = join(resolve(options.cwd, options.outDir ?? 'build'), out.pipelineId, out.manifestShort);
+  const project = resolveProject({
+    cwd: options.cwd,
+    file,
+    ...(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
+  });
+  const buildDir = join(resolve(project.root, options.outDir ?? 'build'), out.pipelineId, out.manifestShort);
   mkdirSync(join(buildDir, 'cfg'), { recursive: true });
   const cfgTexts = new Map<string, string>();
   // The cfgs before the manifest that names them; each file whole or not at all (writeFileAtomic).
@@ -90,8 +99,15 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
     cfgTexts.set(id, cfg.text);
   }
   writeFileAtomic(join(buildDir, 'manifest.yaml'), out.manifestText);
-  const projectDir = findProjectDir(file);
-  const compiled = { buildDir, projectDir, manifestText: out.manifestText, manifest: out.manifest, cfgTexts };
+  const projectDir = project.dataDir;
+  const compiled = {
+    buildDir,
+    projectDir,
+    projectRoot: project.root,
+    manifestText: out.manifestText,
+    manifest: out.manifest,
+    cfgTexts,
+  };
   if (options.recordLastCompile === false) return compiled;
   const pointer: LastCompile = {
     manifest_path: join(buildDir, 'manifest.yaml'),
@@ -99,12 +115,7 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
     oml_path: file,
     manifest_fp: out.manifest.pipeline.fingerprints.manifest_fp,
   };
-  mkdirSync(join(options.cwd, '.osiris'), { recursive: true });
-  writeFileAtomic(join(options.cwd, '.osiris', 'last_compile.json'), writeCanonicalJson(pointer));
+  mkdirSync(join(project.root, '.osiris'), { recursive: true });
+  writeFileAtomic(join(project.root, '.osiris', 'last_compile.json'), writeCanonicalJson(pointer));
   return compiled;
-}
-
-/** Path of the build dir relative to cwd, for messages. */
-export function describeBuildDir(compiled: CompiledPipeline, cwd: string): string {
-  return relative(cwd, compiled.buildDir) || '.';
 }

@@ -14,13 +14,11 @@ export interface RunPipelineOptions {
   plan: CompiledPipeline;
   /** Bound drivers. */
   drivers: DriverTable;
-  /** Current directory (default logs dir, connections file, .env). */
-  cwd: string;
   /** Environment for connections. */
   env: Record<string, string | undefined>;
-  /** `--logs-dir` (default `<cwd>/logs`). */
+  /** `--logs-dir` (absolute, or relative to the plan's project root; default `<root>/logs`). */
   logsDir?: string;
-  /** `--connections FILE`. */
+  /** `--connections FILE` (absolute, or relative to the plan's project root). */
   connectionsFile?: string;
   /** DuckDB memory limit (default 1GB). */
   memoryLimit?: string;
@@ -52,7 +50,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   // A broken connections file only fails the steps that need a connection, inside a complete session.
   let resolveConnection: (family: string, alias: string | undefined) => ResolvedConnection;
   try {
-    const registry = loadConnections({ file: options.connectionsFile, cwd: options.cwd, env: options.env });
+    const registry = loadConnections({
+      file: options.connectionsFile,
+      root: plan.projectRoot,
+      env: options.env,
+    });
     resolveConnection = (family, alias) => registry.resolve(family, alias);
   } catch (error) {
     resolveConnection = () => {
@@ -65,7 +67,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   const mask = createMasker(secrets);
 
   const startedAt = new Date();
-  const logsDir = resolve(options.cwd, options.logsDir ?? 'logs');
+  const logsDir = resolve(plan.projectRoot, options.logsDir ?? 'logs');
   const session = createSessionDir(logsDir, startedAt.getTime(), { projectDir: plan.projectDir });
   const writer = createSessionWriter({ sessionId: session.id, dir: session.dir, mask });
   options.onSession?.(writer);

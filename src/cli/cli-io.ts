@@ -1,3 +1,8 @@
+import { resolve } from 'node:path';
+import type { Project } from '../api/resolve-project.js';
+import { resolveProject } from '../api/resolve-project.js';
+import type { ConnectionsRegistry } from '../connections/index.js';
+import { loadConnections } from '../connections/index.js';
 import { OsirisError, describeError, exitCodeFor } from '../core/index.js';
 
 /** The process streams and environment a command uses; tests can run the CLI in-process with their own. */
@@ -10,6 +15,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Current directory. */
   cwd: string;
+  /** `--project-dir` as given (relative to cwd); unset: the osiris.yaml search decides. */
+  projectDir?: string;
   /** Package root of the running osiris (holds dist/worker); needed only by sandbox runs. */
   installDir?: string;
 }
@@ -53,3 +60,22 @@ export function collectOption(value: string, previous: string[] = []): string[] 
 export type ActionWrapper = <A extends unknown[]>(
   fn: (...args: A) => number | Promise<number>,
 ) => (...args: A) => Promise<void>;
+
+/** The project a command works in (see resolveProject); `file` is the pipeline or manifest it names. */
+export function resolveIoProject(io: CliIo, file?: string): Project {
+  return resolveProject({
+    cwd: io.cwd,
+    ...(file === undefined ? {} : { file }),
+    ...(io.projectDir === undefined ? {} : { projectDir: io.projectDir }),
+  });
+}
+
+/** A path the user typed in a flag: relative to the current directory, like any command-line tool. */
+export function resolveFlagPath(io: CliIo, path: string | undefined): string | undefined {
+  return path === undefined ? undefined : resolve(io.cwd, path);
+}
+
+/** The connections a command sees: `--connections FILE` (relative to cwd), else the project's. */
+export function loadIoConnections(io: CliIo, file: string | undefined): ConnectionsRegistry {
+  return loadConnections({ file: resolveFlagPath(io, file), root: resolveIoProject(io).root, env: io.env });
+}

@@ -1,9 +1,8 @@
-import { loadConnections } from '../connections/index.js';
 import type { ResolvedConnection } from '../core/index.js';
 import { OsirisError, createMasker, describeError, parseConnectionRef } from '../core/index.js';
 import { probeConnection } from '../drivers/probe-connection.js';
 import type { CliIo } from './cli-io.js';
-import { printJson } from './cli-io.js';
+import { loadIoConnections, printJson } from './cli-io.js';
 
 interface DoctorEntry {
   connection: string;
@@ -20,7 +19,7 @@ export async function runConnectionsDoctor(
   ref: string | undefined,
   opts: { connections?: string; json?: boolean; timeout: string },
 ): Promise<number> {
-  const registry = loadConnections({ file: opts.connections, cwd: io.cwd, env: io.env });
+  const registry = loadIoConnections(io, opts.connections);
   const wanted = ref === undefined ? undefined : parseConnectionRef(ref);
   if (ref !== undefined && !wanted)
     throw new OsirisError('usage', `expected a connection reference like @postgres.main, got '${ref}'`);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { loadConnections } from '../connections/index.js';
 import type { DriverTable } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
 import type { ActionWrapper, CliIo } from './cli-io.js';
-import { printJson } from './cli-io.js';
+import { loadIoConnections, printJson } from './cli-io.js';
+import { renderComponentPage } from './render-component-page.js';
 import { runConnectionsDoctor } from './connections-doctor-command.js';
 
 /** `connections list|doctor` and `components list|show`. */
@@ -17,11 +17,14 @@ export function registerInspectCommands(
   connections
     .command('list')
     .description('list connections with secrets masked')
-    .option('--connections <file>', 'connections file')
+    .option(
+      '--connections <file>',
+      'connections file (default: osiris_connections.yaml in the project directory)',
+    )
     .option('--json', 'print one JSON object')
     .action(
       act((opts: { connections?: string; json?: boolean }) => {
-        const registry = loadConnections({ file: opts.connections, cwd: io.cwd, env: io.env });
+        const registry = loadIoConnections(io, opts.connections);
         const list = registry.list();
         if (opts.json) printJson(io, { file: registry.file ?? null, connections: list });
         else if (list.length === 0)
@@ -29,7 +32,7 @@ export function registerInspectCommands(
         else
           for (const c of list)
             io.stdout.write(
-              `@${c.family}.${c.alias}${c.default ? ' (default)' : ''}  ${JSON.stringify(c.fields)}\n`,
+              `@${c.family}.${c.alias}${c.default ? ' (default)' : ''}  ${JSON.stringify(c.fields)}${c.missing.length ? `  (unset: ${c.missing.join(', ')})` : ''}\n`,
             );
         return 0;
       }),
@@ -41,7 +44,10 @@ export function registerInspectCommands(
       'connect to each connection (or one), run a trivial query, report latency or a masked error; exit 1 if any fails',
     )
     .argument('[connection]', 'one connection, e.g. @postgres.main')
-    .option('--connections <file>', 'connections file')
+    .option(
+      '--connections <file>',
+      'connections file (default: osiris_connections.yaml in the project directory)',
+    )
     .option('--timeout <seconds>', 'connect timeout per connection', '10')
     .option('--json', 'print one JSON object')
     .action(
@@ -80,7 +86,7 @@ export function registerInspectCommands(
             `unknown component '${name}' (known: ${[...drivers.keys()].sort().join(', ')})`,
           );
         if (opts.json) printJson(io, spec);
-        else io.stdout.write(`${JSON.stringify(spec, null, 2)}\n`);
+        else io.stdout.write(renderComponentPage(spec));
         return 0;
       }),
     );

@@ -1,9 +1,10 @@
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { Option } from 'commander';
 import { OsirisError } from '../core/index.js';
 import type { SessionSummary } from '../session/index.js';
 import { findSession, listSessions, readEvents } from '../session/index.js';
 import type { CliIo } from './cli-io.js';
-import { printJson } from './cli-io.js';
+import { printJson, resolveIoProject } from './cli-io.js';
 
 /** Options shared by every `logs` subcommand. */
 export interface LogsOptions {
@@ -11,8 +12,14 @@ export interface LogsOptions {
   json?: boolean;
 }
 
+/** The `--logs-dir` option every logs subcommand takes. */
+export function createLogsDirOption(): Option {
+  return new Option('--logs-dir <dir>', 'logs directory (default: logs/ in the project directory)');
+}
+
+/** `--logs-dir` (relative to cwd), else `logs/` in the project directory. */
 export function resolveLogsDir(io: CliIo, opts: LogsOptions): string {
-  return resolve(io.cwd, opts.logsDir ?? 'logs');
+  return opts.logsDir === undefined ? join(resolveIoProject(io).root, 'logs') : resolve(io.cwd, opts.logsDir);
 }
 
 /** The STATUS column: success/failed from status.json, else running, incomplete or corrupt. */

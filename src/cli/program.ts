@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { compilePipeline, createCatalog } from '../api/compile-pipeline.js';
 import { validateOml } from '../compiler/index.js';
 import type { DriverTable } from '../core/index.js';
@@ -10,16 +10,18 @@ import { collectOption, parseKeyValues, printJson, reportError } from './cli-io.
 import { runInitCommand } from './init-command.js';
 import { registerInspectCommands } from './inspect-commands.js';
 import { registerReportCommands } from './report-commands.js';
-import { runLogsGc, runLogsList, runLogsShow } from './logs-command.js';
+import { createLogsDirOption, runLogsGc, runLogsList, runLogsShow } from './logs-command.js';
 import { runRunCommand } from './run-command.js';
 
 /** Build the `osiris` program; each action stores its exit code in `result.code`. */
 export function createProgram(
-  io: CliIo,
+  baseIo: CliIo,
   drivers: DriverTable,
   signal: AbortSignal,
 ): { program: Command; result: { code: number } } {
   const result = { code: 0 };
+  // A copy: the global --project-dir lands here before the action runs (preAction below).
+  const io: CliIo = { ...baseIo };
   const program = new Command('osiris')
     .description(
       'Osiris: compile and run data pipelines (OML) locally or in a sandbox, with one observable session per run',
@@ -27,7 +29,15 @@ export function createProgram(
     .version(OSIRIS_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .option(
+      '-C, --project-dir <dir>',
+      'project directory: anchors logs/, build/, .osiris/, .env, the connections file and data paths (default: the nearest osiris.yaml at or above the pipeline file or the current directory)',
+    )
+    .hook('preAction', () => {
+      const { projectDir } = program.opts<{ projectDir?: string }>();
+      if (projectDir !== undefined) io.projectDir = projectDir;
+    });
 
   // Every action reports its own errors so each command decides its exit code and --json shape.
   const act =
@@ -92,16 +102,17 @@ export function createProgram(
       [],
     )
     .option('--profile <name>', 'profile recorded in the manifest', 'default')
-    .option('--out <dir>', 'build root', 'build')
+    .option('--out <dir>', 'build root (default: build/ in the project directory)')
     .option('--json', 'print one JSON object')
     .action(
-      act((file: string, opts: { param: string[]; profile: string; out: string; json?: boolean }) => {
+      act((file: string, opts: { param: string[]; profile: string; out?: string; json?: boolean }) => {
         const compiled = compilePipeline({
           file,
           params: parseKeyValues(opts.param, '--param'),
           profile: opts.profile,
-          outDir: opts.out,
+          ...(opts.out === undefined ? {} : { outDir: resolve(io.cwd, opts.out) }),
           cwd: io.cwd,
+          ...(io.projectDir === undefined ? {} : { projectDir: io.projectDir }),
           env: io.env,
           drivers,
         });
@@ -130,15 +141,15 @@ export function createProgram(
     .argument('[file]', 'OML pipeline or manifest.yaml')
     .option(
       '--last-compile',
-      'run the manifest of the last `osiris compile` in this directory (`run FILE` does not change it)',
+      'run the manifest of the last `osiris compile` in this project (`run FILE` does not change it)',
     )
     .option('--param <k=v>', 'parameter value (repeatable)', collectOption, [])
     .option('--profile <name>', 'profile recorded in the manifest', 'default')
-    .option('--out <dir>', 'build root when compiling', 'build')
-    .option('--logs-dir <dir>', 'where session directories go', 'logs')
+    .option('--out <dir>', 'build root when compiling (default: build/ in the project directory)')
+    .option('--logs-dir <dir>', 'where session directories go (default: logs/ in the project directory)')
     .option(
       '--connections <file>',
-      'connections file (default $OSIRIS_CONNECTIONS or ./osiris_connections.yaml)',
+      'connections file (default: $OSIRIS_CONNECTIONS, else osiris_connections.yaml in the project directory)',
     )
     .option('--timeout <seconds>', 'abort the run after this many seconds (0 = none)', '600')
     .option('--memory-limit <size>', 'DuckDB data-plane memory limit (spills to disk beyond it)', '1GB')
@@ -164,37 +175,38 @@ export function createProgram(
     .action(act((file: string | undefined, opts) => runRunCommand(file, opts, io, drivers, signal)));
 
   const logs = program.command('logs').description('inspect session directories');
-  const logsDirOption = () => new Option('--logs-dir <dir>', 'logs directory').default('logs');
   logs
     .command('list')
     .description('list sessions, newest first (failed runs show as failed)')
-    .addOption(logsDirOption())
+    .addOption(createLogsDirOption())
     .option('--json', 'print one JSON object')
-    .action(act((opts: { logsDir: string; json?: boolean }) => runLogsList(io, opts)));
+    .action(act((opts: { logsDir?: string; json?: boolean }) => runLogsList(io, opts)));
   logs
     .command('show')
     .description('show one session: status and steps')
     .argument('<session>', 'session id (run_…), its number, or a session directory')
-    .addOption(logsDirOption())
+    .addOption(createLogsDirOption())
     .option('--json', 'print one JSON object')
-    .action(act((ref: string, opts: { logsDir: string; json?: boolean }) => runLogsShow(io, opts, ref)));
+    .action(act((ref: string, opts: { logsDir?: string; json?: boolean }) => runLogsShow(io, opts, ref)));
   logs
     .command('last')
     .description('show the newest session')
-    .addOption(logsDirOption())
+    .addOption(createLogsDirOption())
     .option('--json', 'print one JSON object')
-    .action(act((opts: { logsDir: string; json?: boolean }) => runLogsShow(io, opts, undefined)));
+    .action(act((opts: { logsDir?: string; json?: boolean }) => runLogsShow(io, opts, undefined)));
   logs
     .command('gc')
     .description(
       "delete all but the newest N finished sessions (never a running one or a corrupt entry); first removes killed runs' leftovers",
     )
-    .addOption(logsDirOption())
+    .addOption(createLogsDirOption())
     .option('--keep <n>', 'finished sessions to keep (a whole number)', '20')
     .option('--dry-run', 'only list what would be removed; remove nothing')
     .option('--json', 'print one JSON object')
     .action(
-      act((opts: { logsDir: string; keep: string; dryRun?: boolean; json?: boolean }) => runLogsGc(io, opts)),
+      act((opts: { logsDir?: string; keep: string; dryRun?: boolean; json?: boolean }) =>
+        runLogsGc(io, opts),
+      ),
     );
 
   registerReportCommands(logs, io, act);

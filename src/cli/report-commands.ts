@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { EXIT_CODES, OsirisError } from '../core/index.js';
 import {
   compareSessions,
@@ -16,7 +15,7 @@ import type { SessionSummary } from '../session/index.js';
 import { findSession, listSessions, readSessionSnapshot } from '../session/index.js';
 import type { ActionWrapper, CliIo } from './cli-io.js';
 import { printJson } from './cli-io.js';
-import { resolveLogsDir } from './logs-command.js';
+import { createLogsDirOption, resolveLogsDir } from './logs-command.js';
 
 /** Options of `logs html`. */
 export interface LogsHtmlOptions {
@@ -40,7 +39,6 @@ export const SESSION_REPORT_FILE = 'report.html';
 
 /** Add `logs html` and `logs compare` to the `logs` command. */
 export function registerReportCommands(logs: Command, io: CliIo, act: ActionWrapper): void {
-  const logsDirOption = (): Option => new Option('--logs-dir <dir>', 'logs directory').default('logs');
   logs
     .command('html')
     .description(
@@ -54,7 +52,7 @@ export function registerReportCommands(logs: Command, io: CliIo, act: ActionWrap
       'output file (one session; default <session>/report.html) or directory (--all; default the logs directory)',
     )
     .option('--open', 'open the result with xdg-open (never fails the command)')
-    .addOption(logsDirOption())
+    .addOption(createLogsDirOption())
     .option('--json', 'print one JSON object')
     .action(act((ref: string | undefined, opts: LogsHtmlOptions) => runLogsHtml(io, ref, opts)));
   logs
@@ -65,7 +63,7 @@ export function registerReportCommands(logs: Command, io: CliIo, act: ActionWrap
     .argument('<a>', 'first session (id, number or directory)')
     .argument('<b>', 'second session (id, number or directory)')
     .option('--html <file>', 'also write the parity view as a self-contained HTML file')
-    .addOption(logsDirOption())
+    .addOption(createLogsDirOption())
     .option('--json', 'print one JSON object')
     .action(act((a: string, b: string, opts: LogsCompareOptions) => runLogsCompare(io, a, b, opts)));
 }

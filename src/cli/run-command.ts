@@ -1,6 +1,7 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { CompiledPipeline } from '../api/compile-pipeline.js';
 import { compilePipeline } from '../api/compile-pipeline.js';
+import type { LoadPlanInput } from '../api/load-compiled-plan.js';
 import { loadLastCompile, loadManifestPlan } from '../api/load-compiled-plan.js';
 import { runPipeline } from '../api/run-pipeline.js';
 import type { DriverTable } from '../core/index.js';
@@ -40,22 +41,31 @@ function loadPlan(
 ): CompiledPipeline {
   if (opts.lastCompile) {
     if (file) throw new OsirisError('usage', 'give either FILE or --last-compile, not both');
-    return loadLastCompile(io.cwd, drivers);
+    return loadLastCompile(planInput(io, drivers));
   }
   if (!file)
     throw new OsirisError('usage', 'missing FILE (an OML pipeline or a manifest.yaml), or --last-compile');
-  if (/(^|[\\/])manifest\.ya?ml$/.test(file)) return loadManifestPlan(file, io.cwd, drivers);
+  if (/(^|[\\/])manifest\.ya?ml$/.test(file)) return loadManifestPlan(file, planInput(io, drivers));
   return compilePipeline({
     file,
     params: parseKeyValues(opts.param ?? [], '--param'),
     profile: opts.profile,
-    ...(opts.out ? { outDir: opts.out } : {}),
+    ...(opts.out ? { outDir: resolve(io.cwd, opts.out) } : {}),
     cwd: io.cwd,
+    ...(io.projectDir === undefined ? {} : { projectDir: io.projectDir }),
     env: io.env,
     drivers,
     // `run --last-compile` promises the last `osiris compile`: running a file must not move that pointer.
     recordLastCompile: false,
   });
+}
+
+function planInput(io: CliIo, drivers: DriverTable): LoadPlanInput {
+  return {
+    cwd: io.cwd,
+    drivers,
+    ...(io.projectDir === undefined ? {} : { projectDir: io.projectDir }),
+  };
 }
 
 function requireInstallDir(io: CliIo): string {
@@ -98,10 +108,9 @@ export async function runRunCommand(
     const result = await runPipeline({
       plan,
       drivers,
-      cwd: io.cwd,
       env: io.env,
-      ...(opts.logsDir ? { logsDir: opts.logsDir } : {}),
-      ...(opts.connections ? { connectionsFile: opts.connections } : {}),
+      ...(opts.logsDir ? { logsDir: resolve(io.cwd, opts.logsDir) } : {}),
+      ...(opts.connections ? { connectionsFile: resolve(io.cwd, opts.connections) } : {}),
       memoryLimit: parseMemoryLimit(opts.memoryLimit),
       threads: parsePositiveInt(opts.threads, '--threads'),
       timeoutMs,

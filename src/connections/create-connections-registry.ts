@@ -20,7 +20,7 @@ export interface ListedConnection {
   alias: string;
   /** True for the alias a step without `@family.alias` would get. */
   default: boolean;
-  /** Fields with secrets as `***MASKED***` and unset variables as their `${VAR}` text. */
+  /** Fields with secrets as `***MASKED***` (`<unset: VAR>` when unset) and other unset variables as `${VAR}`. */
   fields: Record<string, unknown>;
   /** Variables the connection reads that are set neither in the environment nor in .env. */
   missing: string[];
@@ -228,16 +228,26 @@ export function createConnectionsRegistry(
     // One masker over every connection's secrets: a password reused in another connection's
     // non-secret field is still masked by value.
     const mask = createMasker(shown.flatMap((s) => s.secrets));
-    return entries.map((entry, i) => ({
-      family: entry.family,
-      alias: entry.alias,
-      default: defaults.has(entry),
-      fields: maskConfig((shown[i] as { fields: Record<string, unknown> }).fields, [], mask) as Record<
+    return entries.map((entry, i) => {
+      const fields = maskConfig((shown[i] as { fields: Record<string, unknown> }).fields, [], mask) as Record<
         string,
         unknown
-      >,
-      missing: [...new Set(entry.fields.flatMap((f) => renderTemplateLeniently(f.template, vars).missing))],
-    }));
+      >;
+      const missing = new Set<string>();
+      for (const field of entry.fields) {
+        const unset = renderTemplateLeniently(field.template, vars).missing;
+        for (const name of unset) missing.add(name);
+        // `***MASKED***` would read as "set": a secret whose variable is unset says so (names only).
+        if (unset.length > 0 && isSecretKey(field.name)) fields[field.name] = `<unset: ${unset.join(', ')}>`;
+      }
+      return {
+        family: entry.family,
+        alias: entry.alias,
+        default: defaults.has(entry),
+        fields,
+        missing: [...missing],
+      };
+    });
   };
   return { resolve, list, file, lookedFor: [file] };
 }

@@ -8,10 +8,10 @@ import { parseDotenv } from './parse-dotenv.js';
 
 /** Where to look for connections; everything explicit so callers (and tests) control it. */
 export interface LoadConnectionsInput {
-  /** `--connections FILE`, relative to cwd; wins over OSIRIS_CONNECTIONS. */
+  /** `--connections FILE` (absolute, or relative to `root`); wins over OSIRIS_CONNECTIONS. */
   file: string | undefined;
-  /** Current directory: default file location and where `.env` is read. */
-  cwd: string;
+  /** Project root: where `.env` and the default file are read; relative paths resolve here. */
+  root: string;
   /** The process environment (never overridden by .env). */
   env: Record<string, string | undefined>;
 }
@@ -41,11 +41,11 @@ export function mergeEnvironment(
 
 /**
  * Find and read the connections file (`--connections`, else `$OSIRIS_CONNECTIONS`, else
- * `<cwd>/osiris_connections.yaml`) and `<cwd>/.env`. A missing file is not an error here: resolving a
+ * `<root>/osiris_connections.yaml`) and `<root>/.env`. A missing file is not an error here: resolving a
  * connection then fails and names the file looked for.
  */
 export function loadConnections(input: LoadConnectionsInput): ConnectionsRegistry {
-  const dotenvPath = join(input.cwd, '.env');
+  const dotenvPath = join(input.root, '.env');
   const dotenvText = readOptional(dotenvPath, '.env file');
   const vars = mergeEnvironment(
     input.env,
@@ -55,14 +55,14 @@ export function loadConnections(input: LoadConnectionsInput): ConnectionsRegistr
   let path: string;
   let hint: string;
   if (input.file) {
-    path = resolve(input.cwd, input.file);
+    path = resolve(input.root, input.file);
     hint = 'given with --connections';
   } else if (fromEnv) {
-    path = resolve(input.cwd, fromEnv);
+    path = resolve(input.root, fromEnv);
     hint = 'from OSIRIS_CONNECTIONS';
   } else {
-    path = join(input.cwd, DEFAULT_CONNECTIONS_FILE);
-    hint = `pass --connections FILE, set OSIRIS_CONNECTIONS, or create ${DEFAULT_CONNECTIONS_FILE} in ${input.cwd}`;
+    path = join(input.root, DEFAULT_CONNECTIONS_FILE);
+    hint = `pass --connections FILE, set OSIRIS_CONNECTIONS, or create ${DEFAULT_CONNECTIONS_FILE} in ${input.root}`;
   }
   const text = readOptional(path, 'connections file');
   if (text === undefined) return createMissingConnectionsRegistry(path, hint);

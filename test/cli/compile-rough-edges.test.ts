@@ -86,7 +86,7 @@ describe('run FILE and run --last-compile agree with the help', () => {
   it('the help of run --last-compile says run FILE does not change it', async () => {
     const help = await runOsiris(['run', '--help'], { cwd: project() });
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(
-      'run the manifest of the last `osiris compile` in this directory (`run FILE` does not change it)',
+      'run the manifest of the last `osiris compile` in this project (`run FILE` does not change it)',
     );
   });
 });

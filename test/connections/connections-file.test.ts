@@ -11,13 +11,13 @@ function load(
 ): { registry: ConnectionsRegistry; file: string } {
   const cwd = createTempProject({ 'osiris_connections.yaml': yaml });
   const file = join(cwd, 'osiris_connections.yaml');
-  return { registry: loadConnections({ file: undefined, cwd, env }), file };
+  return { registry: loadConnections({ file: undefined, root: cwd, env }), file };
 }
 
 /** The message of the error loading `yaml` throws, with the temp file path replaced by `FILE`. */
 function loadError(yaml: string): string {
   const cwd = createTempProject({ 'osiris_connections.yaml': yaml });
-  const error = catchError(() => loadConnections({ file: undefined, cwd, env: {} }));
+  const error = catchError(() => loadConnections({ file: undefined, root: cwd, env: {} }));
   expect(error.code).toBe('config_error');
   return error.message.split(join(cwd, 'osiris_connections.yaml')).join('FILE');
 }

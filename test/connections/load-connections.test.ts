@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConnections } from '../../src/connections/load-connections.js';
-import { MASK } from '../../src/core/mask.js';
 import { catchError, createTempProject } from './temp-project.js';
 
 const MYSQL_FILE = `connections:
@@ -20,7 +19,7 @@ describe('loadConnections: where the file comes from', () => {
     const cwd = createTempProject({ 'osiris_connections.yaml': MYSQL_FILE });
     const registry = loadConnections({
       file: undefined,
-      cwd,
+      root: cwd,
       env: { MYSQL_USER: 'u', MYSQL_PASSWORD: 'pw-1234' },
     });
     expect(registry.file).toBe(join(cwd, 'osiris_connections.yaml'));
@@ -44,14 +43,14 @@ describe('loadConnections: where the file comes from', () => {
     const flagFile = join('conf', 'flag.yaml');
     const env = { OSIRIS_CONNECTIONS: 'env.yaml' };
     const aliases = (file: string | undefined, e: Record<string, string>): string[] =>
-      loadConnections({ file, cwd, env: e })
+      loadConnections({ file, root: cwd, env: e })
         .list()
         .map((c) => c.alias);
     expect(aliases(undefined, {})).toEqual(['from_default']);
     expect(aliases(undefined, env)).toEqual(['from_env']);
-    expect(loadConnections({ file: undefined, cwd, env }).file).toBe(join(cwd, 'env.yaml'));
+    expect(loadConnections({ file: undefined, root: cwd, env }).file).toBe(join(cwd, 'env.yaml'));
     // An explicit file that does not exist is not replaced by another one.
-    const missing = loadConnections({ file: flagFile, cwd, env });
+    const missing = loadConnections({ file: flagFile, root: cwd, env });
     expect(missing.file).toBeUndefined();
     expect(missing.list()).toEqual([]);
     expect(catchError(() => missing.resolve('mysql', 'db_movies')).message).toBe(
@@ -61,7 +60,7 @@ describe('loadConnections: where the file comes from', () => {
 
   it('says which file it looked for when none exists', () => {
     const cwd = createTempProject();
-    const registry = loadConnections({ file: undefined, cwd, env: {} });
+    const registry = loadConnections({ file: undefined, root: cwd, env: {} });
     expect(registry.file).toBeUndefined();
     expect(registry.lookedFor).toEqual([join(cwd, 'osiris_connections.yaml')]);
     const error = catchError(() => registry.resolve('postgres', undefined));
@@ -69,7 +68,11 @@ describe('loadConnections: where the file comes from', () => {
     expect(error.message).toBe(
       `a default postgres connection is needed but no connections file exists: looked for ${join(cwd, 'osiris_connections.yaml')} (pass --connections FILE, set OSIRIS_CONNECTIONS, or create osiris_connections.yaml in ${cwd})`,
     );
-    const fromEnv = loadConnections({ file: undefined, cwd, env: { OSIRIS_CONNECTIONS: '/nowhere/c.yaml' } });
+    const fromEnv = loadConnections({
+      file: undefined,
+      root: cwd,
+      env: { OSIRIS_CONNECTIONS: '/nowhere/c.yaml' },
+    });
     expect(catchError(() => fromEnv.resolve('mysql', 'a')).message).toBe(
       'connection @mysql.a is needed but no connections file exists: looked for /nowhere/c.yaml (from OSIRIS_CONNECTIONS)',
     );
@@ -78,7 +81,7 @@ describe('loadConnections: where the file comes from', () => {
   it('fails with io_error when the path is a directory', () => {
     const cwd = createTempProject();
     mkdirSync(join(cwd, 'osiris_connections.yaml'));
-    const error = catchError(() => loadConnections({ file: undefined, cwd, env: {} }));
+    const error = catchError(() => loadConnections({ file: undefined, root: cwd, env: {} }));
     expect(error.code).toBe('io_error');
     expect(error.message).toBe(
       `cannot read connections file ${join(cwd, 'osiris_connections.yaml')} (EISDIR)`,
@@ -94,7 +97,7 @@ describe('loadConnections: .env and variables', () => {
     });
     const registry = loadConnections({
       file: undefined,
-      cwd,
+      root: cwd,
       env: { MYSQL_USER: 'from_env', MYSQL_HOST: '' },
     });
     expect(registry.resolve('mysql', 'db_movies').fields).toEqual({
@@ -110,17 +113,17 @@ describe('loadConnections: .env and variables', () => {
   it('uses the ${VAR:-default} default only when the variable is unset or empty', () => {
     const cwd = createTempProject({ 'osiris_connections.yaml': MYSQL_FILE });
     const env = { MYSQL_USER: 'u', MYSQL_PASSWORD: 'x', MYSQL_HOST: 'db.internal', MYSQL_PORT: '3307' };
-    expect(loadConnections({ file: undefined, cwd, env }).resolve('mysql', 'db_movies').fields).toMatchObject(
-      {
-        host: 'db.internal',
-        port: 3307,
-      },
-    );
+    expect(
+      loadConnections({ file: undefined, root: cwd, env }).resolve('mysql', 'db_movies').fields,
+    ).toMatchObject({
+      host: 'db.internal',
+      port: 3307,
+    });
   });
 
   it('fails at resolve time, not load time, when a variable is missing', () => {
     const cwd = createTempProject({ 'osiris_connections.yaml': MYSQL_FILE, '.env': 'MYSQL_USER=u\n' });
-    const registry = loadConnections({ file: undefined, cwd, env: {} });
+    const registry = loadConnections({ file: undefined, root: cwd, env: {} });
     const error = catchError(() => registry.resolve('mysql', 'db_movies'));
     expect(error.code).toBe('connection_error');
     expect(error.message).toBe(
@@ -131,7 +134,14 @@ describe('loadConnections: .env and variables', () => {
         family: 'mysql',
         alias: 'db_movies',
         default: false,
-        fields: { host: 'localhost', port: 3306, user: 'u', password: MASK, database: 'movies' },
+        // not ***MASKED***: that would read as "set"
+        fields: {
+          host: 'localhost',
+          port: 3306,
+          user: 'u',
+          password: '<unset: MYSQL_PASSWORD>',
+          database: 'movies',
+        },
         missing: ['MYSQL_PASSWORD'],
       },
     ]);
@@ -142,7 +152,7 @@ describe('loadConnections: .env and variables', () => {
       'osiris_connections.yaml':
         'connections:\n  postgres:\n    wh:\n      host: ${PG_HOST}\n      port: ${PG_PORT}\n',
     });
-    expect(loadConnections({ file: undefined, cwd, env: {} }).list()[0]).toEqual({
+    expect(loadConnections({ file: undefined, root: cwd, env: {} }).list()[0]).toEqual({
       family: 'postgres',
       alias: 'wh',
       default: false,
@@ -156,7 +166,7 @@ describe('loadConnections: .env and variables', () => {
       'osiris_connections.yaml':
         'connections:\n  mysql:\n    a:\n      host: h\n      password: "pa$word-$${NOT_A_VAR}$$"\n',
     });
-    const resolved = loadConnections({ file: undefined, cwd, env: {} }).resolve('mysql', 'a');
+    const resolved = loadConnections({ file: undefined, root: cwd, env: {} }).resolve('mysql', 'a');
     expect(resolved.fields.password).toBe('pa$word-${NOT_A_VAR}$');
     expect(resolved.secrets).toEqual(['pa$word-${NOT_A_VAR}$']);
   });
@@ -166,7 +176,7 @@ describe('loadConnections: .env and variables', () => {
       'osiris_connections.yaml': MYSQL_FILE,
       '.env': 'A=1\n\nnot an assignment\n',
     });
-    const error = catchError(() => loadConnections({ file: undefined, cwd, env: {} }));
+    const error = catchError(() => loadConnections({ file: undefined, root: cwd, env: {} }));
     expect(error.code).toBe('config_error');
     expect(error.message).toBe(`${join(cwd, '.env')}:3:1: expected KEY=value (KEY of letters, digits and _)`);
   });

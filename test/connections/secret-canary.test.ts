@@ -77,7 +77,7 @@ describe('secret canary', () => {
       'osiris_connections.yaml': GOOD_FILE,
       '.env': `DOTENV_PW='${CANARY}'\n`,
     });
-    return loadConnections({ file: undefined, cwd, env: ENV });
+    return loadConnections({ file: undefined, root: cwd, env: ENV });
   };
 
   it('resolves the canary where it belongs (so the checks below can fail)', () => {
@@ -145,7 +145,7 @@ describe('secret canary', () => {
     const cwd = createTempProject({
       'osiris_connections.yaml': `connections:\n  mysql:\n    a:\n      host: h\n      ${line}\n`,
     });
-    const error = catchError(() => loadConnections({ file: undefined, cwd, env: {} }));
+    const error = catchError(() => loadConnections({ file: undefined, root: cwd, env: {} }));
     expect(error.code).toBe('config_error');
     expectNoCanary(errorText(error));
   });

@@ -39,6 +39,15 @@ describe('component specs', () => {
     );
     const show = await runOsiris(['components', 'show', 'postgres.writer', '--json'], { cwd: REPO_ROOT });
     expect(JSON.parse(show.stdout).modes).toEqual(['write']);
+    // without --json: a page to read, one line per config key with its type and default
+    const page = await runOsiris(['components', 'show', 'postgres.writer'], { cwd: REPO_ROOT });
+    expect(page.code).toBe(0);
+    expect(page.stdout).not.toContain('"configSchema"');
+    expect(page.stdout).toMatch(/^postgres\.writer \d+\.\d+\.\d+\n/);
+    expect(page.stdout).toContain('connection:   @postgres.<alias>');
+    expect(page.stdout).toMatch(/\n {2}write_mode +"append" \| "replace" \| "upsert" +default "append" /);
+    expect(page.stdout).toMatch(/\n {2}table +string +required +Target table\./);
+    expect(page.stdout).toContain('example step:\n  component: postgres.writer\n  mode: write\n');
     const unknown = await runOsiris(['components', 'show', 'nope.thing'], { cwd: REPO_ROOT });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(

@@ -136,7 +136,6 @@ describe('remote run options', () => {
     const { status } = await runPipeline({
       plan,
       drivers,
-      cwd: project,
       env: {},
       timeoutMs: 6_000,
       createAdapter: (d, connections) =>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ephemeral MariaDB test server: own data dir, unprivileged port, real password auth.
 # Not the system service; nothing under /etc or /var/lib is used.
-# Adapted from ../shared/dev/start-mariadb.sh for the project's tests (test/support/db-servers.ts):
+# For the project's tests (test/support/db-servers.ts):
 # the password may hold any printable character (tests use distinctive canaries such as `+/=`).
 #
 # Usage:
@@ -52,14 +52,16 @@ ensure_binaries() {
     [[ $(id -u) == 0 ]] || die "MariaDB binaries missing; run as root (or: apt-get install mariadb-server mariadb-client)"
     log "installing mariadb-server mariadb-client via apt (once)..."
     local made_policy=
+    local apt_log="${TMPDIR:-/tmp}/start-mariadb-apt.log"
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
       # keep apt from starting the system service on port 3306
       printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1
     fi
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        mariadb-server mariadb-client; } >"${TMPDIR:-/tmp}/start-mariadb-apt.log" 2>&1 \
-      || { [[ -n $made_policy ]] && rm -f /usr/sbin/policy-rc.d; die "apt-get failed, see ${TMPDIR:-/tmp}/start-mariadb-apt.log"; }
+        mariadb-server mariadb-client; } >"$apt_log" 2>&1 \
+      || { [[ -n $made_policy ]] && rm -f /usr/sbin/policy-rc.d; die "apt-get failed, see $apt_log"; }
     [[ -n $made_policy ]] && rm -f /usr/sbin/policy-rc.d
+    rm -f "$apt_log" # kept only when apt fails (the test run checks its temp dir is left empty)
     mdbd=/usr/sbin/mariadbd
   fi
   MARIADBD=$mdbd

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ephemeral PostgreSQL test server: own data dir, unprivileged port, real password auth over TCP.
 # Not the system cluster; nothing under /etc/postgresql or /var/lib/postgresql is used.
-# Adapted from ../shared/dev/start-postgres.sh for the project's tests (test/support/db-servers.ts):
+# For the project's tests (test/support/db-servers.ts):
 # the password may hold any printable character (tests use distinctive canaries such as `#&"`).
 #
 # Usage:
@@ -60,14 +60,16 @@ ensure_binaries() {
     [[ $(id -u) == 0 ]] || die "PostgreSQL binaries missing; run as root (or: apt-get install postgresql postgresql-client)"
     log "installing postgresql postgresql-client via apt (once)..."
     local made_policy=
+    local apt_log="${TMPDIR:-/tmp}/start-postgres-apt.log"
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
       # keep apt from starting the system cluster on port 5432
       printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1
     fi
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        postgresql postgresql-client; } >"${TMPDIR:-/tmp}/start-postgres-apt.log" 2>&1 \
-      || { [[ -n $made_policy ]] && rm -f /usr/sbin/policy-rc.d; die "apt-get failed, see ${TMPDIR:-/tmp}/start-postgres-apt.log"; }
+        postgresql postgresql-client; } >"$apt_log" 2>&1 \
+      || { [[ -n $made_policy ]] && rm -f /usr/sbin/policy-rc.d; die "apt-get failed, see $apt_log"; }
     [[ -n $made_policy ]] && rm -f /usr/sbin/policy-rc.d
+    rm -f "$apt_log" # kept only when apt fails (the test run checks its temp dir is left empty)
     ensure_binaries; return
   fi
   if [[ $(id -u) == 0 ]] && ! id -u "$OS_USER" >/dev/null 2>&1; then
