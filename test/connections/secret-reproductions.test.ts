@@ -40,7 +40,11 @@ const ENV = {
 };
 
 const registry = () =>
-  loadConnections({ file: undefined, root: createTempProject({ 'osiris_connections.yaml': FILE }), env: ENV });
+  loadConnections({
+    file: undefined,
+    root: createTempProject({ 'osiris_connections.yaml': FILE }),
+    env: ENV,
+  });
 
 const listed = (alias: string) =>
   registry()
