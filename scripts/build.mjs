@@ -15,7 +15,8 @@ const common = {
 rmSync('dist/chunks', { recursive: true, force: true });
 await build({
   ...common,
-  entryPoints: { osiris: 'src/cli/main.ts' },
+  // the CLI and the library entry share chunks: the CLI is a client of that same library
+  entryPoints: { osiris: 'src/cli/main.ts', index: 'src/index.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   splitting: true,

@@ -1,9 +1,6 @@
 import { resolve } from 'node:path';
-import type { Project } from '../api/resolve-project.js';
-import { resolveProject } from '../api/resolve-project.js';
-import type { ConnectionsRegistry } from '../connections/index.js';
-import { loadConnections } from '../connections/index.js';
-import { OsirisError, describeError, exitCodeFor } from '../core/index.js';
+import type { ConnectionsRegistry, Project } from '../index.js';
+import { OsirisError, describeError, exitCodeFor, loadConnections, resolveProject } from '../index.js';
 
 /** The process streams and environment a command uses; tests can run the CLI in-process with their own. */
 export interface CliIo {

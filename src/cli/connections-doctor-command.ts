@@ -1,6 +1,6 @@
-import type { ResolvedConnection } from '../core/index.js';
-import { OsirisError, createMasker, describeError, parseConnectionRef } from '../core/index.js';
-import { probeConnection } from '../drivers/probe-connection.js';
+import type { ResolvedConnection } from '../index.js';
+import { OsirisError, createMasker, describeError, parseConnectionRef } from '../index.js';
+import { probeConnection } from '../drivers/index.js';
 import type { CliIo } from './cli-io.js';
 import { loadIoConnections, printJson } from './cli-io.js';
 

@@ -1,6 +1,6 @@
+import { OsirisError } from '../index.js';
 // Which adapter `osiris run` uses; kept apart from select-adapter.ts so local runs never load the
 // remote transports (the e2b SDK alone costs ~100 ms of startup).
-import { OsirisError } from '../core/index.js';
 
 /** Where `osiris run` executes steps. */
 export const EXECUTION_TARGETS = ['local', 'sandbox-local', 'e2b'] as const;

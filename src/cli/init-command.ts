@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { OsirisError } from '../core/index.js';
+import { OsirisError } from '../index.js';
 import type { CliIo } from './cli-io.js';
 import { printJson } from './cli-io.js';
 

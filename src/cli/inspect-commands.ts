@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { DriverTable } from '../core/index.js';
-import { OsirisError } from '../core/index.js';
+import type { DriverTable } from '../index.js';
+import { OsirisError } from '../index.js';
 import type { ActionWrapper, CliIo } from './cli-io.js';
 import { loadIoConnections, printJson } from './cli-io.js';
 import { renderComponentPage } from './render-component-page.js';

@@ -1,8 +1,7 @@
 import { join, relative, resolve } from 'node:path';
 import { Option } from 'commander';
-import { OsirisError } from '../core/index.js';
-import type { SessionSummary } from '../session/index.js';
-import { findSession, listSessions, readEvents } from '../session/index.js';
+import type { SessionSummary } from '../index.js';
+import { OsirisError, findSession, listSessions, readEvents } from '../index.js';
 import type { CliIo } from './cli-io.js';
 import { printJson, resolveIoProject } from './cli-io.js';
 

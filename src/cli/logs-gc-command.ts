@@ -4,10 +4,9 @@
 // (their `.work` data plane, partial output temp files, local-sandbox directories).
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { OsirisError } from '../core/index.js';
+import type { SessionSummary, SweptSession } from '../index.js';
+import { OsirisError, listSessions, sweepDeadSessions } from '../index.js';
 import { sweepStaleSandboxes } from '../remote/transports/sweep-stale-sandboxes.js';
-import type { SessionSummary, SweptSession } from '../session/index.js';
-import { listSessions, sweepDeadSessions } from '../session/index.js';
 import type { CliIo } from './cli-io.js';
 import { printJson } from './cli-io.js';
 import type { LogsOptions } from './logs-command.js';

@@ -1,7 +1,6 @@
 // Composition root of the `osiris` binary: binds the driver table, wires signals, sets the exit code.
 import { fileURLToPath } from 'node:url';
-import { createDriverTable } from '../api/driver-table.js';
-import { OsirisError } from '../core/index.js';
+import { OsirisError, createDriverTable } from '../index.js';
 import { runCli } from './program.js';
 
 const controller = new AbortController();

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { compilePipeline, createCatalog } from '../api/compile-pipeline.js';
-import { validateOml } from '../compiler/index.js';
-import type { DriverTable } from '../core/index.js';
-import { OSIRIS_VERSION, OsirisError, formatDiagnostic } from '../core/index.js';
+import type { DriverTable } from '../index.js';
+import {
+  OSIRIS_VERSION,
+  OsirisError,
+  compilePipeline,
+  createCatalog,
+  formatDiagnostic,
+  validateOml,
+} from '../index.js';
 import type { CliIo } from './cli-io.js';
 import { collectOption, parseKeyValues, printJson, reportError } from './cli-io.js';
 import { runInitCommand } from './init-command.js';

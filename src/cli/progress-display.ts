@@ -1,4 +1,4 @@
-import type { SessionListener } from '../session/index.js';
+import type { SessionListener } from '../index.js';
 
 /** Where progress goes; a TTY gets one live line, anything else gets plain lines. */
 export interface ProgressTarget {

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { ComponentSpec, JsonSchema } from '../core/index.js';
+import type { ComponentSpec, JsonSchema } from '../index.js';
 
 /** A property's type in words: `string`, `integer 1..10`, `append | replace`, `string or list of string`. */
 function describeType(schema: JsonSchema): string {

@@ -2,17 +2,19 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EXIT_CODES, OsirisError } from '../core/index.js';
+import type { SessionIndexEntry, SessionSummary } from '../index.js';
 import {
+  EXIT_CODES,
+  OsirisError,
   compareSessions,
+  findSession,
   formatComparison,
+  listSessions,
+  readSessionSnapshot,
   renderComparisonReport,
   renderSessionIndex,
   renderSessionReport,
-} from '../report/index.js';
-import type { SessionIndexEntry } from '../report/index.js';
-import type { SessionSummary } from '../session/index.js';
-import { findSession, listSessions, readSessionSnapshot } from '../session/index.js';
+} from '../index.js';
 import type { ActionWrapper, CliIo } from './cli-io.js';
 import { printJson } from './cli-io.js';
 import { createLogsDirOption, resolveLogsDir } from './logs-command.js';

@@ -1,11 +1,6 @@
 import { relative, resolve } from 'node:path';
-import type { CompiledPipeline } from '../api/compile-pipeline.js';
-import { compilePipeline } from '../api/compile-pipeline.js';
-import type { LoadPlanInput } from '../api/load-compiled-plan.js';
-import { loadLastCompile, loadManifestPlan } from '../api/load-compiled-plan.js';
-import { runPipeline } from '../api/run-pipeline.js';
-import type { DriverTable } from '../core/index.js';
-import { OsirisError } from '../core/index.js';
+import type { CompiledPipeline, DriverTable, LoadPlanInput } from '../index.js';
+import { OsirisError, compilePipeline, loadLastCompile, loadManifestPlan, runPipeline } from '../index.js';
 import type { CliIo } from './cli-io.js';
 import { isColorAllowed, parseKeyValues, printJson, reportError } from './cli-io.js';
 import { createProgressDisplay } from './progress-display.js';

@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { inlineHostFiles } from '../api/inline-host-files.js';
-import type { RunConnections } from '../api/resolve-run-connections.js';
 import type { DriverTable, ExecutionAdapter } from '../core/index.js';
 import { createRemoteAdapter } from '../remote/remote-adapter.js';
 import { createE2bTransport } from '../remote/transports/e2b-transport.js';
@@ -39,7 +37,7 @@ export function createAdapterFactory(
   timeoutMs: number,
   /** Package root (holds dist/worker; where its dependencies are installed is the default local sandbox template). */
   installDir: string,
-): ((drivers: DriverTable, connections: RunConnections) => ExecutionAdapter) | undefined {
+): ((drivers: DriverTable) => ExecutionAdapter) | undefined {
   if (target === 'local') return undefined;
   const cpu = parsePositiveInt(opts.cpu, '--cpu');
   const memoryMb = parsePositiveInt(opts.memoryMb, '--memory-mb');
@@ -59,7 +57,8 @@ export function createAdapterFactory(
           ...(installDeps ? { inheritEnv: [...LOCAL_SANDBOX_ENV, ...NPM_SETTINGS] } : {}),
         });
   const workerDir = join(installDir, 'dist', 'worker');
-  return (drivers, connections) =>
+  // the remote adapter takes the run's connections from the prepared run, like the local one
+  return (drivers) =>
     createRemoteAdapter({
       transport,
       sandbox: {
@@ -71,11 +70,5 @@ export function createAdapterFactory(
       installDeps,
       workerDir,
       drivers,
-      secrets: {
-        connections: Object.fromEntries(
-          [...connections.resolved].map(([key, connection]) => [key, inlineHostFiles(connection)]),
-        ),
-        connection_errors: Object.fromEntries(connections.errors),
-      },
     });
 }

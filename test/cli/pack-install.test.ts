@@ -47,14 +47,20 @@ async function run(command: string, args: string[], cwd: string): Promise<string
     });
     return stdout;
   } catch (error) {
-    const e = error as { status: number; stdout: string; stderr: string };
-    throw new Error(`${command} ${args.join(' ')} exited ${e.status}\n${e.stdout}\n${e.stderr}`);
+    const e = error as { code: number; stdout: string; stderr: string };
+    throw new Error(`${command} ${args.join(' ')} exited ${e.code}\n${e.stdout}\n${e.stderr}`);
   }
 }
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'osiris-pack-install-'));
   registry = await startLocalNpmRegistry(join(REPO_ROOT, 'node_modules'), Object.keys(pkg.dependencies));
+  // what `prepack` adds to `npm run build` (which npm test has run): the library's type declarations
+  await run(
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.types.json'],
+    REPO_ROOT,
+  );
   const [packed] = JSON.parse(
     await run('npm', ['pack', REPO_ROOT, '--ignore-scripts', '--json', '--pack-destination', tmp], tmp),
   ) as { filename: string }[];
@@ -72,7 +78,14 @@ afterAll(async () => {
 describe(`npm pack + npm install of ${pkg.name}, outside the repository`, () => {
   it('ships the CLI, the worker bundle and the schemas, and nothing of the tests', () => {
     const root = join(app, 'node_modules', pkg.name);
-    for (const file of ['bin/osiris.mjs', 'dist/osiris.mjs', 'dist/worker/worker-main.mjs', 'schemas'])
+    for (const file of [
+      'bin/osiris.mjs',
+      'dist/osiris.mjs',
+      'dist/index.mjs',
+      'dist/types/index.d.ts',
+      'dist/worker/worker-main.mjs',
+      'schemas',
+    ])
       expect(existsSync(join(root, file)), file).toBe(true);
     expect(existsSync(join(root, 'test'))).toBe(false);
     expect(existsSync(join(root, 'src'))).toBe(false);
@@ -90,4 +103,18 @@ describe(`npm pack + npm install of ${pkg.name}, outside the repository`, () => 
     await run('npx', ['--no', '--', 'osiris', 'run', 'pipelines/example.yaml', '--sandbox', 'local'], demo);
     expect(readFileSync(join(demo, 'output/people.csv'), 'utf8')).toBe(local);
   }, 120_000);
+
+  it('the library entry compiles and runs the example from code, as the CLI does', async () => {
+    const script = `
+      import { compilePipeline, createDriverTable, runPipeline } from '${pkg.name}';
+      const drivers = createDriverTable();
+      const plan = compilePipeline({ file: 'example.yaml', cwd: process.cwd(), params: {}, profile: 'default', env: {}, drivers });
+      const { status } = await runPipeline({ plan, drivers, env: {} });
+      console.log(JSON.stringify({ ok: status.ok, rows: status.rows_written, root: plan.projectRoot }));`;
+    const demo = join(app, 'demo');
+    const out = await run(process.execPath, ['--input-type=module', '-e', script], join(demo, 'pipelines'));
+    expect(JSON.parse(out)).toEqual({ ok: true, rows: 3, root: demo });
+    const types = readFileSync(join(app, 'node_modules', pkg.name, 'dist/types/index.d.ts'), 'utf8');
+    expect(types).toContain('export { runPipeline }');
+  }, 60_000);
 });

@@ -1,0 +1,37 @@
+// The library entry (`import … from 'osiris-pipeline'`): compile, run and inspect pipelines from code.
+// The CLI is a thin client of exactly this surface; sandbox runs add `osiris-pipeline/remote`.
+
+// Compile and validate
+export { compilePipeline, createCatalog } from './api/compile-pipeline.js';
+export type { CompilePipelineOptions, CompiledPipeline, LastCompile } from './api/compile-pipeline.js';
+export { validateOml } from './compiler/index.js';
+export type { ValidateInput } from './compiler/index.js';
+
+// Run
+export { runPipeline } from './api/run-pipeline.js';
+export type { RunPipelineOptions, RunResult } from './api/run-pipeline.js';
+export { loadLastCompile, loadManifestPlan } from './api/load-compiled-plan.js';
+export type { LoadPlanInput } from './api/load-compiled-plan.js';
+export { createDriverTable } from './api/driver-table.js';
+
+// Where a command works
+export { PROJECT_MARKER, findMarkedProjectDir, resolveProject } from './api/resolve-project.js';
+export type { Project, ResolveProjectInput } from './api/resolve-project.js';
+
+// Connections
+export { DEFAULT_CONNECTIONS_FILE, loadConnections } from './connections/index.js';
+export type { ConnectionsRegistry, ListedConnection, LoadConnectionsInput } from './connections/index.js';
+
+// Sessions and reports
+export {
+  findSession,
+  listSessions,
+  readEvents,
+  readSessionSnapshot,
+  sweepDeadSessions,
+} from './session/index.js';
+export type { SessionListener, SessionSummary, SweptSession } from './session/index.js';
+export * from './report/index.js';
+
+// Contracts, errors and constants
+export * from './core/index.js';
