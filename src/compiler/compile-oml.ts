@@ -77,6 +77,8 @@ export interface CompileOutput {
 
 interface CheckedPipeline {
   name: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
   params: Record<string, ParamValue>;
   steps: { step: Omit<ManifestStep, 'cfg_fp'>; config: StepConfig }[];
 }
@@ -108,6 +110,8 @@ function checkPipeline(input: ValidateInput, sink: DiagnosticSink): CheckedPipel
   if (doc.name === undefined || sink.list().length > 0) return undefined;
   return {
     name: doc.name,
+    ...(doc.description === undefined ? {} : { description: doc.description }),
+    ...(doc.metadata === undefined ? {} : { metadata: doc.metadata }),
     params: Object.fromEntries(table.values),
     steps: order.map((s) => {
       const id = s.id as string;
@@ -175,6 +179,8 @@ export function compileOml(input: CompileInput): CompileOutput {
     compilerVersion: input.compilerVersion,
     profile: input.profile === undefined || input.profile === '' ? 'default' : input.profile,
     name: checked.name,
+    ...(checked.description === undefined ? {} : { description: checked.description }),
+    ...(checked.metadata === undefined ? {} : { metadata: checked.metadata }),
     steps: checked.steps,
     fingerprints: {
       oml_fp: createFingerprint(input.text),

@@ -29,14 +29,16 @@ export function parseManifest(text: string, file: string): Manifest {
     at: PathSegment[],
     keys: readonly string[],
     what: string,
+    optional: readonly string[] = [],
   ): value is Record<string, unknown> => {
     if (!isPlainObject(value)) {
       fail(at, `${what} must be a mapping with ${keys.join(', ')} (${HINT})`);
       return false;
     }
+    const known = [...keys, ...optional];
     for (const key of Object.keys(value)) {
-      if (!keys.includes(key))
-        fail([...at, key], `unknown key '${key}' in ${what} (expected: ${keys.join(', ')})`, 'key');
+      if (!known.includes(key))
+        fail([...at, key], `unknown key '${key}' in ${what} (expected: ${known.join(', ')})`, 'key');
     }
     for (const key of keys) {
       if (!(key in value)) fail([...at, key], `missing key '${key}' in ${what} (${HINT})`, 'key');
@@ -62,54 +64,59 @@ export function parseManifest(text: string, file: string): Manifest {
       );
     }
   }
-  if (
-    'pipeline' in root &&
-    expectKeys(root.pipeline, ['pipeline'], ['id', 'name', 'fingerprints'], 'pipeline')
-  ) {
-    const pipeline = root.pipeline;
-    expectString(pipeline.name, ['pipeline', 'name']);
-    if ('id' in pipeline && (typeof pipeline.id !== 'string' || !PIPELINE_ID_PATTERN.test(pipeline.id))) {
-      fail(['pipeline', 'id'], 'must be a pipeline id (lowercase letters, digits, _ and -)');
-    } else if (typeof pipeline.id === 'string' && pipeline.id.length > NAME_LIMITS.pipelineIdBytes) {
-      fail(
-        ['pipeline', 'id'],
-        `must be at most ${NAME_LIMITS.pipelineIdBytes} bytes long (got ${pipeline.id.length})`,
-      );
-    }
-    if (
-      'fingerprints' in pipeline &&
-      expectKeys(
-        pipeline.fingerprints,
-        ['pipeline', 'fingerprints'],
-        FINGERPRINT_KEYS,
-        'pipeline.fingerprints',
-      )
-    ) {
-      const fps = pipeline.fingerprints;
-      for (const key of FINGERPRINT_KEYS) {
-        if (key in fps && (typeof fps[key] !== 'string' || !FINGERPRINT_PATTERN.test(fps[key] as string))) {
-          fail(['pipeline', 'fingerprints', key], 'must be sha256:<64 hex digits>');
-        }
-      }
-    }
-  }
-  if ('steps' in root) readSteps(root.steps, fail, expectKeys, expectString);
+  const checks: ManifestChecks = { fail, expectKeys, expectString };
+  if ('pipeline' in root) readPipeline(root.pipeline, checks);
+  if ('steps' in root) readSteps(root.steps, checks);
   const diagnostics = sink.list();
   if (diagnostics.length > 0) throw new CompileError('compile_error', diagnostics);
   return root as unknown as Manifest;
 }
 
-function readSteps(
-  steps: unknown,
-  fail: (at: PathSegment[], message: string, target?: 'key' | 'value') => void,
+/** The checks parseManifest shares with its parts (one diagnostic sink). */
+interface ManifestChecks {
+  fail: (at: PathSegment[], message: string, target?: 'key' | 'value') => void;
   expectKeys: (
     value: unknown,
     at: PathSegment[],
     keys: readonly string[],
     what: string,
-  ) => value is Record<string, unknown>,
-  expectString: (value: unknown, at: PathSegment[]) => void,
-): void {
+    optional?: readonly string[],
+  ) => value is Record<string, unknown>;
+  expectString: (value: unknown, at: PathSegment[]) => void;
+}
+
+function readPipeline(pipeline: unknown, checks: ManifestChecks): void {
+  const { fail, expectKeys, expectString } = checks;
+  const keys = ['id', 'name', 'fingerprints'];
+  if (!expectKeys(pipeline, ['pipeline'], keys, 'pipeline', ['description', 'metadata'])) return;
+  expectString(pipeline.name, ['pipeline', 'name']);
+  if ('description' in pipeline && typeof pipeline.description !== 'string')
+    fail(['pipeline', 'description'], 'must be a string');
+  if ('metadata' in pipeline && !isPlainObject(pipeline.metadata))
+    fail(['pipeline', 'metadata'], 'must be a mapping');
+  if ('id' in pipeline && (typeof pipeline.id !== 'string' || !PIPELINE_ID_PATTERN.test(pipeline.id))) {
+    fail(['pipeline', 'id'], 'must be a pipeline id (lowercase letters, digits, _ and -)');
+  } else if (typeof pipeline.id === 'string' && pipeline.id.length > NAME_LIMITS.pipelineIdBytes) {
+    fail(
+      ['pipeline', 'id'],
+      `must be at most ${NAME_LIMITS.pipelineIdBytes} bytes long (got ${pipeline.id.length})`,
+    );
+  }
+  if (
+    'fingerprints' in pipeline &&
+    expectKeys(pipeline.fingerprints, ['pipeline', 'fingerprints'], FINGERPRINT_KEYS, 'pipeline.fingerprints')
+  ) {
+    const fps = pipeline.fingerprints;
+    for (const key of FINGERPRINT_KEYS) {
+      if (key in fps && (typeof fps[key] !== 'string' || !FINGERPRINT_PATTERN.test(fps[key] as string))) {
+        fail(['pipeline', 'fingerprints', key], 'must be sha256:<64 hex digits>');
+      }
+    }
+  }
+}
+
+function readSteps(steps: unknown, checks: ManifestChecks): void {
+  const { fail, expectKeys, expectString } = checks;
   if (!Array.isArray(steps) || steps.length === 0) {
     fail(['steps'], `steps must be a non-empty list (${HINT})`);
     return;

@@ -45,9 +45,13 @@ export interface OmlDocument {
   params: OmlParam[];
   /** Steps in declaration order (only those that are mappings). */
   steps: OmlStep[];
+  /** Top-level `description`, kept in the manifest. */
+  description?: string;
+  /** Top-level `metadata` (a mapping of anything), kept in the manifest. */
+  metadata?: Record<string, unknown>;
 }
 
-const TOP_LEVEL_KEYS = ['oml_version', 'name', 'params', 'steps'] as const;
+const TOP_LEVEL_KEYS = ['oml_version', 'name', 'description', 'metadata', 'params', 'steps'] as const;
 const STEP_KEYS = ['id', 'component', 'mode', 'needs', 'config'] as const;
 const PARAM_KEYS = ['default', 'description'] as const;
 /** Step ids appear in paths, file names (`cfg/<id>.json`) and SQL aliases, hence the narrow alphabet. */
@@ -98,6 +102,7 @@ export function readOmlShape(
   } else {
     out.name = root.name;
   }
+  readDocumentation(root, out, source, sink);
   out.params = readParams(root.params, source, sink);
   const steps = root.steps;
   if (!('steps' in root)) {
@@ -275,5 +280,27 @@ function refuseUnknownKeys(
     if (allowed.includes(key)) continue;
     const message = `unknown ${what} '${key}' (expected one of: ${allowed.join(', ')})${renderSuggestion(key, allowed)}`;
     sink.invalid(formatPath(path, [key]), message, source.locate([...at, key], 'key'));
+  }
+}
+
+// `description` and `metadata` (upstream OML writes both) describe the pipeline; no step reads them.
+function readDocumentation(
+  root: Record<string, unknown>,
+  out: OmlDocument,
+  source: YamlSource,
+  sink: DiagnosticSink,
+): void {
+  if ('description' in root) {
+    if (typeof root.description === 'string') out.description = root.description;
+    else sink.invalid('description', 'description must be a string', source.locate(['description']));
+  }
+  if ('metadata' in root) {
+    if (isPlainObject(root.metadata)) out.metadata = root.metadata;
+    else
+      sink.invalid(
+        'metadata',
+        'metadata must be a mapping (e.g. metadata: { owner: data-team })',
+        source.locate(['metadata']),
+      );
   }
 }

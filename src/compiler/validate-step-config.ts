@@ -155,6 +155,15 @@ interface DescribedError {
   message: string;
 }
 
+// Names other tools give keys this project names otherwise (pandas' and upstream OML's `quotechar`), too
+// far from ours by spelling for the edit-distance suggestion.
+const FOREIGN_KEY_NAMES: Readonly<Record<string, readonly string[]>> = { quotechar: ['quote', 'quoting'] };
+
+function suggestConfigKey(key: string, expected: readonly string[]): string {
+  const ours = FOREIGN_KEY_NAMES[key]?.find((k) => expected.includes(k));
+  return ours === undefined ? renderSuggestion(key, expected) : `; did you mean '${ours}'?`;
+}
+
 function describeSchemaError(error: ErrorObject, config: StepConfig): DescribedError {
   const segments = decodePointer(error.instancePath, config);
   const parent = (error.parentSchema ?? {}) as { properties?: Record<string, unknown>; required?: string[] };
@@ -166,7 +175,7 @@ function describeSchemaError(error: ErrorObject, config: StepConfig): DescribedE
     return {
       segments: [...segments, key],
       keyName: true,
-      message: `unknown config key '${key}' (${list})${renderSuggestion(key, expected)}`,
+      message: `unknown config key '${key}' (${list})${suggestConfigKey(key, expected)}`,
     };
   }
   if (error.keyword === 'required') {

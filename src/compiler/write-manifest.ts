@@ -65,6 +65,10 @@ export interface ManifestParts {
   steps: { step: Omit<ManifestStep, 'cfg_fp'>; config: StepConfig }[];
   /** Fingerprints other than manifest_fp. */
   fingerprints: Omit<ManifestFingerprints, 'manifest_fp'>;
+  /** The OML's top-level description, when it has one. */
+  description?: string;
+  /** The OML's top-level metadata, when it has some. */
+  metadata?: Record<string, unknown>;
 }
 
 /** Assemble the manifest and its cfg texts and seal it with manifest_fp. */
@@ -75,6 +79,9 @@ export function buildManifest(parts: ManifestParts): { manifest: Manifest; cfgTe
       id: createPipelineId(parts.name),
       name: parts.name,
       fingerprints: { ...parts.fingerprints, manifest_fp: '' },
+      // only when written, so a manifest of OML without them is byte for byte what it always was
+      ...(parts.description === undefined ? {} : { description: parts.description }),
+      ...(parts.metadata === undefined ? {} : { metadata: parts.metadata }),
     },
     steps: [],
   };

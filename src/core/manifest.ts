@@ -41,8 +41,14 @@ export interface ManifestFingerprints {
 export interface Manifest {
   /** Versions and profile. */
   meta: { oml_version: string; compiler_version: string; profile: string };
-  /** Pipeline identity and fingerprints. */
-  pipeline: { id: string; name: string; fingerprints: ManifestFingerprints };
+  /** Pipeline identity, fingerprints, and the OML's own description and metadata (for people and tools; no step reads them). */
+  pipeline: {
+    id: string;
+    name: string;
+    fingerprints: ManifestFingerprints;
+    description?: string;
+    metadata?: Record<string, unknown>;
+  };
   /** Steps in execution order. */
   steps: ManifestStep[];
 }

@@ -80,7 +80,7 @@ describe('YAML and top-level shape (oml_invalid)', () => {
     const text = oml(...HEADER, 'step:', ...EXTRACT);
     expect(refuse(text, 'oml_invalid')).toEqual([
       `${FILE}:1:1: steps: missing required key 'steps' (a non-empty list of steps)`,
-      `${FILE}:3:1: step: unknown top-level key 'step' (expected one of: oml_version, name, params, steps); did you mean 'steps'?`,
+      `${FILE}:3:1: step: unknown top-level key 'step' (expected one of: oml_version, name, description, metadata, params, steps); did you mean 'steps'?`,
     ]);
   });
 
@@ -528,7 +528,7 @@ describe('several problems at once', () => {
   it('makes the whole failure oml_invalid when any finding is structural', () => {
     const text = oml(...HEADER, 'extra: 1', 'steps:', '  - id: a', '    component: nope', '    mode: read');
     expect(refuse(text, 'oml_invalid')).toEqual([
-      `${FILE}:3:1: extra: unknown top-level key 'extra' (expected one of: oml_version, name, params, steps)`,
+      `${FILE}:3:1: extra: unknown top-level key 'extra' (expected one of: oml_version, name, description, metadata, params, steps)`,
       `${FILE}:6:16: steps[0] (id: a).component: unknown component 'nope' (known components: duckdb.processor, filesystem.csv_extractor, filesystem.csv_writer, postgres.writer)`,
     ]);
   });
