@@ -55,8 +55,6 @@ export interface DriverResult {
   rowsWritten?: number;
   /** Rows the step produced or consumed. */
   rowsProcessed: number;
-  /** Whether the step left an output table in the data plane (named by its step id). */
-  producesTable: boolean;
   /** Files written outside the session (absolute paths), so remote runs can bring them back. */
   outputFiles?: string[];
 }

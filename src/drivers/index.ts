@@ -1,14 +1,22 @@
-// Every component's module (spec + driver factory). Composition roots bind them into a DriverTable.
-import type { DriverModule } from '../core/index.js';
-import { duckdbProcessorModule } from './duckdb-processor.js';
-import { csvExtractorModule } from './filesystem-csv-extractor.js';
-import { csvWriterModule } from './filesystem-csv-writer.js';
-import { mysqlExtractorModule } from './mysql-extractor.js';
-import { mysqlWriterModule } from './mysql-writer.js';
-import { postgresExtractorModule } from './postgres-extractor.js';
-import { postgresWriterModule } from './postgres-writer.js';
-import { supabaseExtractorModule } from './supabase-extractor.js';
-import { supabaseWriterModule } from './supabase-writer.js';
+// What the rest of Osiris uses of the drivers: every component's module (spec + driver factory), which
+// composition roots bind into a DriverTable, and the connection probe of `osiris connections doctor`.
+import type { DriverModule, ResolvedConnection } from '../core/index.js';
+import { csvExtractorModule } from './csv/filesystem-csv-extractor.js';
+import { csvWriterModule } from './csv/filesystem-csv-writer.js';
+import { duckdbProcessorModule } from './duckdb/duckdb-processor.js';
+import { mysqlDialect } from './mysql/mysql-dialect.js';
+import { mysqlExtractorModule } from './mysql/mysql-extractor.js';
+import { mysqlWriterModule } from './mysql/mysql-writer.js';
+import { postgresDialect } from './postgres/postgres-dialect.js';
+import { postgresExtractorModule } from './postgres/postgres-extractor.js';
+import { postgresWriterModule } from './postgres/postgres-writer.js';
+import { supabaseExtractorModule } from './postgres/supabase-extractor.js';
+import { supabaseWriterModule } from './postgres/supabase-writer.js';
+import type { ProbeResult } from './sql/probe-connection.js';
+import { probeSqlConnection } from './sql/probe-connection.js';
+import type { SqlDialect, TlsFields } from './sql/sql-dialect.js';
+
+export type { ProbeResult } from './sql/probe-connection.js';
 
 export const DRIVER_MODULES: readonly DriverModule[] = [
   csvExtractorModule,
@@ -21,3 +29,31 @@ export const DRIVER_MODULES: readonly DriverModule[] = [
   supabaseExtractorModule,
   supabaseWriterModule,
 ];
+
+/** The SQL databases, one dialect each. */
+const SQL_DIALECTS: readonly SqlDialect[] = [mysqlDialect, postgresDialect];
+
+/** Connection family → the dialect that serves it (families without a database have none). */
+const DIALECT_BY_FAMILY: ReadonlyMap<string, SqlDialect> = new Map(
+  SQL_DIALECTS.flatMap((d) => d.families.map((family) => [family, d] as const)),
+);
+
+/** Per database (named by its first family): the connection fields that carry its TLS mode and CA. */
+export const TLS_FIELDS: Readonly<Record<string, TlsFields>> = Object.fromEntries(
+  SQL_DIALECTS.map((d) => [d.families[0], d.tlsFields]),
+);
+
+/** Families `probeConnection` can check. */
+export const PROBED_FAMILIES: readonly string[] = [...DIALECT_BY_FAMILY.keys()];
+
+/**
+ * Connect to a database connection, run `SELECT 1` and measure (for `osiris connections doctor`).
+ * Never throws; the error is masked. Undefined for a family without a database (filesystem).
+ */
+export async function probeConnection(
+  connection: ResolvedConnection,
+  connectTimeoutMs = 10_000,
+): Promise<ProbeResult | undefined> {
+  const dialect = DIALECT_BY_FAMILY.get(connection.family);
+  return dialect === undefined ? undefined : probeSqlConnection(connection, dialect, connectTimeoutMs);
+}

@@ -4,12 +4,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTempDir } from '../support/temp-dirs.js';
 import { describe, expect, it } from 'vitest';
-import { inlineHostFiles } from '../../src/api/inline-host-files.js';
+import { inlineHostFiles } from '../../src/remote/inline-host-files.js';
 import type { ResolvedConnection } from '../../src/core/index.js';
 import { HOST_FILE_FIELDS } from '../../src/core/index.js';
-import { TLS_FIELDS, readDatabaseEndpoint } from '../../src/drivers/database-endpoint.js';
-import { planMysqlConnection } from '../../src/drivers/plan-mysql-connection.js';
-import { planPostgresConnection } from '../../src/drivers/plan-postgres-connection.js';
+import { TLS_FIELDS } from '../../src/drivers/index.js';
+import { readDatabaseEndpoint } from '../../src/drivers/sql/database-endpoint.js';
+import { planMysqlConnection } from '../../src/drivers/mysql/plan-mysql-connection.js';
+import { planPostgresConnection } from '../../src/drivers/postgres/plan-postgres-connection.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 

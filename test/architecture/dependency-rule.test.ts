@@ -19,4 +19,36 @@ describe('folder dependency rule', () => {
     ]);
     expect(violations).toHaveLength(2);
   });
+
+  it('keeps the drivers folders apart: a database folder imports only itself and drivers/sql', () => {
+    const violations = findBackwardImports([
+      { file: 'src/drivers/mysql/mysql-writer.ts', specifier: '../sql/run-database-write.js' },
+      { file: 'src/drivers/mysql/mysql-writer.ts', specifier: './mysql-client.js' },
+      { file: 'src/drivers/mysql/mysql-writer.ts', specifier: '../../core/index.js' },
+      { file: 'src/drivers/index.ts', specifier: './postgres/postgres-writer.js' },
+      { file: 'src/drivers/mysql/mysql-writer.ts', specifier: '../postgres/postgres-dialect.js' },
+      { file: 'src/drivers/csv/filesystem-csv-writer.ts', specifier: '../duckdb/duckdb-processor.js' },
+      { file: 'src/drivers/sql/probe-connection.ts', specifier: '../mysql/mysql-client.js' },
+      { file: 'src/drivers/postgres/postgres-writer.ts', specifier: '../index.js' },
+    ]);
+    expect(violations).toEqual([
+      'src/drivers/mysql/mysql-writer.ts imports src/drivers/postgres/postgres-dialect.js (drivers/mysql may import: drivers/mysql, drivers/sql, core)',
+      'src/drivers/csv/filesystem-csv-writer.ts imports src/drivers/duckdb/duckdb-processor.js (drivers/csv may import: drivers/csv, drivers/sql, core)',
+      'src/drivers/sql/probe-connection.ts imports src/drivers/mysql/mysql-client.js (drivers/sql may import: drivers/sql, core)',
+      'src/drivers/postgres/postgres-writer.ts imports src/drivers/index.js (drivers/postgres may import: drivers/postgres, drivers/sql, core)',
+    ]);
+  });
+
+  it("lets each client library in only through its database folder's one client file", () => {
+    const violations = findBackwardImports([
+      { file: 'src/drivers/mysql/mysql-client.ts', specifier: 'mysql2' },
+      { file: 'src/drivers/mysql/mysql-writer.ts', specifier: 'mysql2' },
+      { file: 'src/drivers/postgres/postgres-client.ts', specifier: 'pg-copy-streams' },
+      { file: 'src/drivers/sql/run-extraction.ts', specifier: 'pg' },
+    ]);
+    expect(violations).toEqual([
+      'src/drivers/mysql/mysql-writer.ts imports mysql2 (only src/drivers/mysql/mysql-client.ts may)',
+      'src/drivers/sql/run-extraction.ts imports pg (only src/drivers/postgres/postgres-client.ts may)',
+    ]);
+  });
 });

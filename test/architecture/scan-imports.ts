@@ -28,9 +28,9 @@ const COMPOSITION_ROOTS: readonly string[] = [
 
 /** Each client library may be imported by exactly these files (one per library). */
 const CLIENT_LIBRARIES: Record<string, readonly string[]> = {
-  mysql2: ['src/drivers/mysql-client.ts'],
-  pg: ['src/drivers/postgres-client.ts'],
-  'pg-copy-streams': ['src/drivers/postgres-client.ts'],
+  mysql2: ['src/drivers/mysql/mysql-client.ts'],
+  pg: ['src/drivers/postgres/postgres-client.ts'],
+  'pg-copy-streams': ['src/drivers/postgres/postgres-client.ts'],
   '@duckdb/node-api': ['src/runtime/duckdb-data-plane.ts'],
   e2b: ['src/remote/transports/e2b-transport.ts'],
 };
@@ -59,15 +59,43 @@ function folderOf(file: string): string {
   return relative('src', file).split(/[\\/]/)[0] ?? '';
 }
 
+/** The folder under src/drivers/ (`mysql`, `sql`, ...), or '' for a file directly in drivers/ (index.ts). */
+function driverFolderOf(file: string): string {
+  const parts = relative('src/drivers', file).split(/[\\/]/);
+  return parts.length > 1 ? (parts[0] as string) : '';
+}
+
+/** The folder shared by the component folders under drivers/ (SQL plumbing, CSV text, retries). */
+const SHARED_DRIVER_FOLDER = 'sql';
+
+/**
+ * Inside drivers/: a component folder (mysql, postgres, csv, duckdb) imports only its own folder and
+ * the shared one; the shared folder imports only itself; drivers/index.ts binds them all.
+ */
+function checkDriverFolders(file: string, target: string): string | undefined {
+  const from = driverFolderOf(file);
+  const to = driverFolderOf(target);
+  if (from === '' || to === from || to === SHARED_DRIVER_FOLDER) return undefined;
+  const allowed = from === SHARED_DRIVER_FOLDER ? [from] : [from, SHARED_DRIVER_FOLDER];
+  return `${file} imports ${target} (drivers/${from} may import: ${allowed.map((f) => `drivers/${f}`).join(', ')}, core)`;
+}
+
 export function findBackwardImports(refs: readonly ImportRef[]): string[] {
   const violations: string[] = [];
   for (const { file, specifier } of refs) {
     const from = folderOf(file);
     const allowed = COMPOSITION_ROOTS.includes(file) ? (ALLOWED.api ?? []) : (ALLOWED[from] ?? []);
     if (specifier.startsWith('.')) {
-      const target = folderOf(normalize(join(dirname(file), specifier)));
+      const path = normalize(join(dirname(file), specifier))
+        .split('\\')
+        .join('/');
+      const target = folderOf(path);
       if (!allowed.includes(target))
         violations.push(`${file} imports ${specifier} (${from} may import: ${allowed.join(', ')})`);
+      else if (from === 'drivers' && target === 'drivers') {
+        const wrong = checkDriverFolders(file, path);
+        if (wrong) violations.push(wrong);
+      }
       continue;
     }
     if (specifier.startsWith('node:')) continue;

@@ -3,13 +3,13 @@
 // uses the servers' own CLI clients; the only normalisations are the documented ones: boolean form
 // (t/f, 1/0 → true/false) and fractional-second formatting (DATETIME(6) `.120000` → `.12`).
 import type { DriverModule, ResolvedConnection } from '../../src/core/index.js';
-import { createCsvRowRenderer } from '../../src/drivers/csv-row-renderer.js';
-import { mysqlExtractorModule } from '../../src/drivers/mysql-extractor.js';
-import { mysqlWriterModule } from '../../src/drivers/mysql-writer.js';
-import { postgresExtractorModule } from '../../src/drivers/postgres-extractor.js';
-import { postgresWriterModule } from '../../src/drivers/postgres-writer.js';
-import { supabaseExtractorModule } from '../../src/drivers/supabase-extractor.js';
-import { supabaseWriterModule } from '../../src/drivers/supabase-writer.js';
+import { createCsvRowRenderer } from '../../src/drivers/sql/csv-row-renderer.js';
+import { mysqlExtractorModule } from '../../src/drivers/mysql/mysql-extractor.js';
+import { mysqlWriterModule } from '../../src/drivers/mysql/mysql-writer.js';
+import { postgresExtractorModule } from '../../src/drivers/postgres/postgres-extractor.js';
+import { postgresWriterModule } from '../../src/drivers/postgres/postgres-writer.js';
+import { supabaseExtractorModule } from '../../src/drivers/postgres/supabase-extractor.js';
+import { supabaseWriterModule } from '../../src/drivers/postgres/supabase-writer.js';
 import type { MoviesTable } from '../drivers/contract/driver-contract.js';
 import { defineExtractorContract, defineWriterContract } from '../drivers/contract/driver-contract.js';
 import { createServerConnection, readDbServers } from '../support/read-db-servers.js';

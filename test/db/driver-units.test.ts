@@ -2,24 +2,26 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { OsirisError } from '../../src/core/index.js';
-import { readWriterConfig } from '../../src/drivers/database-config.js';
-import { DatabaseFailure, isTransientFailure } from '../../src/drivers/database-failure.js';
-import { classifyMysqlError } from '../../src/drivers/mysql-protocol.js';
-import { mysqlExtractorModule } from '../../src/drivers/mysql-extractor.js';
+import { readWriterConfig } from '../../src/drivers/sql/database-config.js';
+import { DatabaseFailure, isTransientFailure } from '../../src/drivers/sql/database-failure.js';
+import { classifyMysqlError } from '../../src/drivers/mysql/mysql-protocol.js';
+import { mysqlExtractorModule } from '../../src/drivers/mysql/mysql-extractor.js';
 import {
   createCellAdapters,
   renderInsertValues,
   renderLoadDataRows,
-} from '../../src/drivers/mysql-load-text.js';
-import { mysqlWriterModule } from '../../src/drivers/mysql-writer.js';
-import { classifyPostgresError } from '../../src/drivers/postgres-client.js';
-import { mapPostgresField } from '../../src/drivers/postgres-column-types.js';
-import { postgresExtractorModule } from '../../src/drivers/postgres-extractor.js';
-import { postgresWriterModule } from '../../src/drivers/postgres-writer.js';
-import { computeBackoffDelay, runWithRetry } from '../../src/drivers/retry-transient.js';
-import { mapColumnType, quoteIdentifier, renderCreateTable } from '../../src/drivers/sql-ddl.js';
-import { supabaseExtractorModule } from '../../src/drivers/supabase-extractor.js';
-import { supabaseWriterModule } from '../../src/drivers/supabase-writer.js';
+} from '../../src/drivers/mysql/mysql-load-text.js';
+import { mysqlWriterModule } from '../../src/drivers/mysql/mysql-writer.js';
+import { classifyPostgresError } from '../../src/drivers/postgres/postgres-client.js';
+import { mapPostgresField } from '../../src/drivers/postgres/postgres-column-types.js';
+import { postgresExtractorModule } from '../../src/drivers/postgres/postgres-extractor.js';
+import { postgresWriterModule } from '../../src/drivers/postgres/postgres-writer.js';
+import { computeBackoffDelay, runWithRetry } from '../../src/drivers/sql/retry-transient.js';
+import { mysqlDialect } from '../../src/drivers/mysql/mysql-dialect.js';
+import { postgresDialect } from '../../src/drivers/postgres/postgres-dialect.js';
+import { renderCreateTable } from '../../src/drivers/sql/sql-dialect.js';
+import { supabaseExtractorModule } from '../../src/drivers/postgres/supabase-extractor.js';
+import { supabaseWriterModule } from '../../src/drivers/postgres/supabase-writer.js';
 
 const MODULES = [
   mysqlExtractorModule,
@@ -170,18 +172,18 @@ describe('DDL and type mapping', () => {
       { name: 'doc', type: 'JSON' },
       { name: 'txt', type: 'VARCHAR' },
     ];
-    expect(renderCreateTable('postgres', { schema: 's', table: 't' }, columns, ['id'])).toBe(
+    expect(renderCreateTable(postgresDialect, { schema: 's', table: 't' }, columns, ['id'])).toBe(
       'CREATE TABLE "s"."t" (\n  "id" BIGINT NOT NULL,\n  "we""ird`name" NUMERIC(12,2),\n  "at" TIMESTAMP,\n  "on" DATE,\n  "ok" BOOLEAN,\n' +
         '  "doc" JSONB,\n  "txt" TEXT,\n  PRIMARY KEY ("id")\n)',
     );
-    expect(renderCreateTable('mysql', { table: 't' }, columns, ['txt'])).toBe(
+    expect(renderCreateTable(mysqlDialect, { table: 't' }, columns, ['txt'])).toBe(
       'CREATE TABLE `t` (\n  `id` BIGINT,\n  `we"ird``name` DECIMAL(12,2),\n  `at` DATETIME(6),\n  `on` DATE,\n  `ok` TINYINT(1),\n' +
         '  `doc` JSON,\n  `txt` VARCHAR(255) NOT NULL,\n  PRIMARY KEY (`txt`)\n) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci',
     );
-    expect(mapColumnType('postgres', 'TIMESTAMP WITH TIME ZONE')).toBe('TIMESTAMPTZ');
-    expect(mapColumnType('postgres', 'UBIGINT')).toBe('NUMERIC(20,0)');
-    expect(mapColumnType('mysql', 'INTEGER[]')).toBe('LONGTEXT');
-    expect(quoteIdentifier('mysql', 'a`b')).toBe('`a``b`');
+    expect(postgresDialect.mapColumnType('TIMESTAMP WITH TIME ZONE', false)).toBe('TIMESTAMPTZ');
+    expect(postgresDialect.mapColumnType('UBIGINT', false)).toBe('NUMERIC(20,0)');
+    expect(mysqlDialect.mapColumnType('INTEGER[]', false)).toBe('LONGTEXT');
+    expect(mysqlDialect.quoteIdentifier('a`b')).toBe('`a``b`');
   });
 
   it('maps PostgreSQL NUMERIC by its modifier', () => {

@@ -3,7 +3,7 @@
 // values and 20,000 random doubles: the handed-over bytes equal what DuckDB writes for the same values
 // after parsing them; a FLOAT column and an ORDER BY query take the parsing path instead.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mysqlExtractorModule } from '../../src/drivers/mysql-extractor.js';
+import { mysqlExtractorModule } from '../../src/drivers/mysql/mysql-extractor.js';
 import type { DriverHarness } from '../drivers/contract/step-context.js';
 import { createDriverHarness } from '../drivers/contract/step-context.js';
 import type { DbServer } from '../support/db-servers.js';

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readDatabaseEndpoint } from '../../src/drivers/database-endpoint.js';
-import { openMysqlSession } from '../../src/drivers/mysql-client.js';
-import { planMysqlConnection } from '../../src/drivers/plan-mysql-connection.js';
+import { readDatabaseEndpoint } from '../../src/drivers/sql/database-endpoint.js';
+import { openMysqlSession } from '../../src/drivers/mysql/mysql-client.js';
+import { planMysqlConnection } from '../../src/drivers/mysql/plan-mysql-connection.js';
 import type { DbServer } from '../support/db-servers.js';
 import { createServerConnection, readDbServers } from '../support/read-db-servers.js';
 

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresExtractorModule } from '../../src/drivers/postgres-extractor.js';
-import { csvWriterModule } from '../../src/drivers/filesystem-csv-writer.js';
+import { postgresExtractorModule } from '../../src/drivers/postgres/postgres-extractor.js';
+import { csvWriterModule } from '../../src/drivers/csv/filesystem-csv-writer.js';
 import type { DriverHarness } from '../drivers/contract/step-context.js';
 import { createDriverHarness } from '../drivers/contract/step-context.js';
 import type { DbServer } from '../support/db-servers.js';

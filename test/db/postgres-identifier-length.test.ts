@@ -2,7 +2,7 @@
 // table or schema name before it connects (before: the table got the cut name and the next upsert failed).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OsirisError } from '../../src/core/errors.js';
-import { postgresWriterModule } from '../../src/drivers/postgres-writer.js';
+import { postgresWriterModule } from '../../src/drivers/postgres/postgres-writer.js';
 import type { DriverHarness } from '../drivers/contract/step-context.js';
 import { createDriverHarness } from '../drivers/contract/step-context.js';
 import type { DbServer } from '../support/db-servers.js';

@@ -7,10 +7,10 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseFailure, isTransientFailure } from '../../src/drivers/database-failure.js';
-import { readDatabaseEndpoint } from '../../src/drivers/database-endpoint.js';
-import { openPostgresSession } from '../../src/drivers/postgres-client.js';
-import { runWithRetry } from '../../src/drivers/retry-transient.js';
+import { DatabaseFailure, isTransientFailure } from '../../src/drivers/sql/database-failure.js';
+import { readDatabaseEndpoint } from '../../src/drivers/sql/database-endpoint.js';
+import { openPostgresSession } from '../../src/drivers/postgres/postgres-client.js';
+import { runWithRetry } from '../../src/drivers/sql/retry-transient.js';
 import { createServerConnection, readDbServers } from '../support/read-db-servers.js';
 
 const failure = (kind: 'transient' | 'deterministic', code: string) =>

@@ -6,14 +6,14 @@ import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriverModule, ResolvedConnection } from '../../src/core/index.js';
-import { listSecretForms } from '../../src/core/index.js';
-import { mysqlExtractorModule } from '../../src/drivers/mysql-extractor.js';
-import { mysqlWriterModule } from '../../src/drivers/mysql-writer.js';
-import { postgresExtractorModule } from '../../src/drivers/postgres-extractor.js';
-import { postgresWriterModule } from '../../src/drivers/postgres-writer.js';
-import { probeConnection } from '../../src/drivers/probe-connection.js';
-import { supabaseExtractorModule } from '../../src/drivers/supabase-extractor.js';
-import { supabaseWriterModule } from '../../src/drivers/supabase-writer.js';
+import { listSecretForms, parseDsn } from '../../src/core/index.js';
+import { mysqlExtractorModule } from '../../src/drivers/mysql/mysql-extractor.js';
+import { mysqlWriterModule } from '../../src/drivers/mysql/mysql-writer.js';
+import { postgresExtractorModule } from '../../src/drivers/postgres/postgres-extractor.js';
+import { postgresWriterModule } from '../../src/drivers/postgres/postgres-writer.js';
+import { probeConnection } from '../../src/drivers/index.js';
+import { supabaseExtractorModule } from '../../src/drivers/postgres/supabase-extractor.js';
+import { supabaseWriterModule } from '../../src/drivers/postgres/supabase-writer.js';
 import type { DriverHarness } from '../drivers/contract/step-context.js';
 import { createDriverHarness } from '../drivers/contract/step-context.js';
 import type { DbServer } from '../support/db-servers.js';
@@ -105,6 +105,14 @@ describe.each(families)('$name components', (f) => {
       );
     return c;
   };
+  // As the connections registry resolves a DSN: the DSN plus its decoded parts as fields.
+  const connViaDsn = (password: string): ResolvedConnection => {
+    const dsn = f.dsn(password);
+    const parts = parseDsn(dsn);
+    if (typeof parts !== 'object') throw new Error(`the test DSN does not parse: ${parts}`);
+    const { host, port, user, database } = parts;
+    return conn({ dsn, host, port, user, password: parts.password, database });
+  };
   const attempt = async (
     stepId: string,
     module: DriverModule,
@@ -129,12 +137,7 @@ describe.each(families)('$name components', (f) => {
     const write = await attempt('write', f.writer, f.target, conn(), 'read');
     expect(write.error).toBeUndefined();
     expect(write.result?.rowsWritten).toBe(10);
-    const viaDsn = await attempt(
-      'read_dsn',
-      f.extractor,
-      f.table,
-      conn({ dsn: f.dsn(f.server().password), host: undefined, password: undefined }),
-    );
+    const viaDsn = await attempt('read_dsn', f.extractor, f.table, connViaDsn(f.server().password));
     expect(viaDsn.error).toBeUndefined();
   });
 
@@ -150,12 +153,7 @@ describe.each(families)('$name components', (f) => {
       'read',
     );
     expect((writer.error as { code?: string }).code).toBe('connection_error');
-    const byDsn = await attempt(
-      'wrong_dsn',
-      f.extractor,
-      f.table,
-      conn({ dsn: f.dsn(WRONG_PASSWORD), host: undefined, password: undefined }),
-    );
+    const byDsn = await attempt('wrong_dsn', f.extractor, f.table, connViaDsn(WRONG_PASSWORD));
     expect((byDsn.error as { code?: string }).code).toBe('connection_error');
   });
 

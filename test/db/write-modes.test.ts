@@ -2,8 +2,8 @@
 // killed connection) leave the target exactly as it was; a transient failure is retried without duplicates.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriverModule, ResolvedConnection } from '../../src/core/index.js';
-import { mysqlWriterModule } from '../../src/drivers/mysql-writer.js';
-import { postgresWriterModule } from '../../src/drivers/postgres-writer.js';
+import { mysqlWriterModule } from '../../src/drivers/mysql/mysql-writer.js';
+import { postgresWriterModule } from '../../src/drivers/postgres/postgres-writer.js';
 import type { DriverHarness } from '../drivers/contract/step-context.js';
 import { createDriverHarness } from '../drivers/contract/step-context.js';
 import type { DbServer } from '../support/db-servers.js';

@@ -1,8 +1,8 @@
 // The CSV components through the shared contract suites: movies CSV → data plane → canonical text, and back to a file.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { csvExtractorModule } from '../../src/drivers/filesystem-csv-extractor.js';
-import { csvWriterModule } from '../../src/drivers/filesystem-csv-writer.js';
+import { csvExtractorModule } from '../../src/drivers/csv/filesystem-csv-extractor.js';
+import { csvWriterModule } from '../../src/drivers/csv/filesystem-csv-writer.js';
 import { defineExtractorContract, defineWriterContract } from './contract/driver-contract.js';
 
 defineExtractorContract('filesystem.csv_extractor', csvExtractorModule, async () => ({

@@ -5,8 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OsirisError } from '../../src/core/index.js';
-import { loadCsvIntoDataPlane, writeChunk } from '../../src/drivers/csv-handoff.js';
-import { csvExtractorModule } from '../../src/drivers/filesystem-csv-extractor.js';
+import { loadCsvIntoDataPlane, writeChunk } from '../../src/drivers/sql/csv-handoff.js';
+import { csvExtractorModule } from '../../src/drivers/csv/filesystem-csv-extractor.js';
 import { readTableAsCanonicalCsv } from './contract/driver-contract.js';
 import { createDriverHarness } from './contract/step-context.js';
 import type { DriverHarness } from './contract/step-context.js';
@@ -470,7 +470,7 @@ describe('malformed CSV corpus', () => {
         return;
       }
       const result = await run;
-      expect(result).toEqual({ rowsRead: c.expect.rows, rowsProcessed: c.expect.rows, producesTable: true });
+      expect(result).toEqual({ rowsRead: c.expect.rows, rowsProcessed: c.expect.rows });
       const info = await h.dataPlane.describe(stepId);
       expect(info.rows).toBe(c.expect.rows);
       if (c.expect.columns) expect(info.columns).toEqual(c.expect.columns);

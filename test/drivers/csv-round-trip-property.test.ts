@@ -5,9 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvExtractorModule } from '../../src/drivers/filesystem-csv-extractor.js';
-import { csvWriterModule } from '../../src/drivers/filesystem-csv-writer.js';
-import { createCsvRowRenderer } from '../../src/drivers/csv-row-renderer.js';
+import { csvExtractorModule } from '../../src/drivers/csv/filesystem-csv-extractor.js';
+import { csvWriterModule } from '../../src/drivers/csv/filesystem-csv-writer.js';
+import { createCsvRowRenderer } from '../../src/drivers/sql/csv-row-renderer.js';
 import { createDriverHarness } from './contract/step-context.js';
 import type { DriverHarness } from './contract/step-context.js';
 

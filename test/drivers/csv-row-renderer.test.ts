@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCsvRowRenderer, isNumericType } from '../../src/drivers/csv-row-renderer.js';
+import { createCsvRowRenderer, isNumericType } from '../../src/drivers/sql/csv-row-renderer.js';
 
 const rows: (string | null)[][] = [
   ['1', 'plain', null, ''],

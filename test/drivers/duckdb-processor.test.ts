@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OsirisError } from '../../src/core/index.js';
-import { duckdbProcessorModule } from '../../src/drivers/duckdb-processor.js';
+import { duckdbProcessorModule } from '../../src/drivers/duckdb/duckdb-processor.js';
 import { readMoviesTables, readTableAsCanonicalCsv } from './contract/driver-contract.js';
 import { createDriverHarness } from './contract/step-context.js';
 import type { DriverHarness } from './contract/step-context.js';
@@ -49,7 +49,7 @@ describe('duckdb.processor', () => {
         GROUP BY d.name ORDER BY budget DESC, director LIMIT 3`,
       { 'extract-movies': 'extract-movies', 'extract-directors': 'extract-directors' },
     );
-    expect(result).toEqual({ rowsProcessed: 3, producesTable: true });
+    expect(result).toEqual({ rowsProcessed: 3 });
     expect(await readTableAsCanonicalCsv(h.dataPlane, 'by-director')).toBe(
       'director,movies,budget\nJosé María Peña,2,58000000.00\nBjörn Ångström,2,19000000.00\n김서연 (Seo-yeon Kim),1,9500000.00\n',
     );

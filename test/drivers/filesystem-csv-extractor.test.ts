@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OsirisError } from '../../src/core/index.js';
-import { csvExtractorModule } from '../../src/drivers/filesystem-csv-extractor.js';
+import { csvExtractorModule } from '../../src/drivers/csv/filesystem-csv-extractor.js';
 import { readTableAsCanonicalCsv } from './contract/driver-contract.js';
 import { createDriverHarness } from './contract/step-context.js';
 import type { DriverHarness } from './contract/step-context.js';
@@ -53,7 +53,7 @@ describe('filesystem.csv_extractor', () => {
     writeFileSync(join(h.projectDir, 'data', 'people.csv'), 'id,name\n1,Ana\n2,""\n3,\n');
     expect(process.cwd()).not.toBe(h.projectDir);
     const { result, recorded } = await extract('extract-people', { path: 'data/people.csv' });
-    expect(result).toEqual({ rowsRead: 3, rowsProcessed: 3, producesTable: true });
+    expect(result).toEqual({ rowsRead: 3, rowsProcessed: 3 });
     expect(await readTableAsCanonicalCsv(h.dataPlane, 'extract-people')).toBe('id,name\n1,Ana\n2,""\n3,\n');
     expect(recorded.logs.some((l) => l.message.includes('3 rows'))).toBe(true);
   });

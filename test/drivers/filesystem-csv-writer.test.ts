@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OsirisError } from '../../src/core/index.js';
-import { csvWriterModule, writeRendered } from '../../src/drivers/filesystem-csv-writer.js';
+import { csvWriterModule, writeRendered } from '../../src/drivers/csv/filesystem-csv-writer.js';
 import { parseCanonicalCsv } from './contract/canonical-csv.js';
 import { readMoviesTables } from './contract/driver-contract.js';
 import { createDriverHarness } from './contract/step-context.js';
@@ -78,7 +78,7 @@ describe('filesystem.csv_writer', () => {
     const { result, recorded } = await write('write-edge', { path: 'output/deep/edge.csv' });
     const target = join(h.projectDir, 'output', 'deep', 'edge.csv');
     expect(readFileSync(target, 'utf8')).toBe(EDGE_CSV);
-    expect(result).toEqual({ rowsWritten: 5, rowsProcessed: 5, producesTable: false, outputFiles: [target] });
+    expect(result).toEqual({ rowsWritten: 5, rowsProcessed: 5, outputFiles: [target] });
     expect(recorded.events).toEqual([
       {
         name: 'write.complete',

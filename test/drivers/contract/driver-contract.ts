@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnInfo, DataPlane, DriverModule, ResolvedConnection } from '../../../src/core/index.js';
-import { createCsvRowRenderer } from '../../../src/drivers/csv-row-renderer.js';
+import { createCsvRowRenderer } from '../../../src/drivers/sql/csv-row-renderer.js';
 import { diffCanonicalCsv } from './canonical-csv.js';
 import { createDriverHarness } from './step-context.js';
 import type { DriverHarness } from './step-context.js';
@@ -108,7 +108,6 @@ export function defineExtractorContract(
         const result = await module
           .create()
           .run({ config: source.configFor(table), connection: source.connection, inputs: {}, ctx });
-        expect(result.producesTable).toBe(true);
         expect(result.rowsRead).toBe(table.rows);
         expect(result.rowsProcessed).toBe(table.rows);
         const actual = await readTableAsCanonicalCsv(harness.dataPlane, stepId);
@@ -174,7 +173,6 @@ export function defineWriterContract(
         const result = await module
           .create()
           .run({ config, connection: target.connection, inputs: { [sourceId]: sourceId }, ctx });
-        expect(result.producesTable).toBe(false);
         expect(result.rowsWritten).toBe(table.rows);
         expect(result.rowsProcessed).toBe(table.rows);
         const complete = recorded.events.filter((e) => e.name === 'write.complete');

@@ -1,0 +1,158 @@
+// MySQL protocol facts and error handling, without the client library (mysql-client.ts imports mysql2).
+import type { DatabaseEndpoint } from '../sql/database-endpoint.js';
+import { describeEndpoint } from '../sql/database-endpoint.js';
+import type { FailureKind } from '../sql/database-failure.js';
+import { DatabaseFailure, suggestConnectionFix } from '../sql/database-failure.js';
+
+/** A result column as the server describes it. */
+export interface MysqlColumn {
+  /** Column name (alias). */
+  name: string;
+  /** Protocol type code (MYSQL_TYPE_*). */
+  typeCode: number;
+  /** Display length (characters × max bytes for text). */
+  length: number;
+  /** Decimals (scale for DECIMAL, fractional digits for temporal types). */
+  decimals: number;
+  /** Column flags (UNSIGNED = 32, BINARY = 128, ...). */
+  flags: number;
+  /** Character set number; 63 is binary. */
+  charset: number;
+  /** MariaDB extended format (`json` for JSON columns), when the server sends it. */
+  format: string | undefined;
+}
+
+/** Protocol type codes (MYSQL_TYPE_*). */
+export const MYSQL_TYPES = {
+  DECIMAL: 0,
+  TINY: 1,
+  SHORT: 2,
+  LONG: 3,
+  FLOAT: 4,
+  DOUBLE: 5,
+  NULL: 6,
+  TIMESTAMP: 7,
+  LONGLONG: 8,
+  INT24: 9,
+  DATE: 10,
+  TIME: 11,
+  DATETIME: 12,
+  YEAR: 13,
+  NEWDATE: 14,
+  VARCHAR: 15,
+  BIT: 16,
+  JSON: 245,
+  NEWDECIMAL: 246,
+  ENUM: 247,
+  SET: 248,
+  TINY_BLOB: 249,
+  MEDIUM_BLOB: 250,
+  LONG_BLOB: 251,
+  BLOB: 252,
+  VAR_STRING: 253,
+  STRING: 254,
+  GEOMETRY: 255,
+} as const;
+
+/** Character set number of binary strings. */
+export const BINARY_CHARSET = 63;
+
+// errno: deadlock, lock wait timeout, too many connections, connection killed, server shutdown, gone away, lost.
+const TRANSIENT_ERRNOS = new Set([1213, 1205, 1040, 1927, 1053, 2006, 2013]);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'PROTOCOL_CONNECTION_LOST']);
+const CONNECT_ERRNOS = new Set([1040, 1044, 1045, 1049, 1130, 1927, 1053, 2006, 2013]);
+
+interface RawError {
+  code?: unknown;
+  errno?: unknown;
+  sqlState?: unknown;
+  message?: unknown;
+}
+
+/** transient: connection reset/lost/killed, deadlock, lock wait timeout, too many connections, shutdown. */
+export function classifyMysqlError(error: unknown): FailureKind {
+  const e = (error ?? {}) as RawError;
+  if (typeof e.errno === 'number' && TRANSIENT_ERRNOS.has(e.errno)) return 'transient';
+  return typeof e.code === 'string' && TRANSIENT_CODES.has(e.code) ? 'transient' : 'deterministic';
+}
+
+/** Turn anything mysql2 threw into a masked, classified DatabaseFailure saying what failed where. */
+export function wrapMysqlError(
+  error: unknown,
+  what: string,
+  endpoint: DatabaseEndpoint,
+  where: string,
+): DatabaseFailure {
+  if (error instanceof DatabaseFailure) return error;
+  const e = (error ?? {}) as RawError;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const errno = typeof e.errno === 'number' ? e.errno : undefined;
+  // Never copy e.sql or the config: only the server's message, its code and our own words.
+  const raw = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
+  const tag = [code, errno, typeof e.sqlState === 'string' ? e.sqlState : '']
+    .filter((x) => x !== '' && x !== undefined)
+    .join(' ');
+  const fix = suggestConnectionFix(
+    errno === 1045 || errno === 1044
+      ? 'auth'
+      : errno === 1049
+        ? 'database'
+        : /CERT|SSL|TLS/.test(code) || /certificate/i.test(raw)
+          ? 'tls'
+          : /^E[A-Z]+$/.test(code)
+            ? 'network'
+            : undefined,
+  );
+  const place = `${what === 'connecting' ? 'connecting to' : `${what} on`} ${describeEndpoint(endpoint, 3306)}`;
+  const text = `${place} failed: ${raw}${tag ? ` [${tag}]` : ''}${fix && what === 'connecting' ? `; ${fix}` : ''}`;
+  const timeout = errno === 1969 || errno === 3024;
+  const connect =
+    what === 'connecting' ||
+    (errno !== undefined && CONNECT_ERRNOS.has(errno)) ||
+    /^(E[A-Z]+|PROTOCOL_.*)$/.test(code);
+  const osirisCode = timeout
+    ? 'timeout'
+    : connect
+      ? 'connection_error'
+      : errno !== undefined
+        ? 'sql_error'
+        : 'driver_error';
+  return new DatabaseFailure(
+    osirisCode,
+    endpoint.mask(text),
+    classifyMysqlError(error),
+    code || undefined,
+    where,
+  );
+}
+
+/** Per column: how a raw buffer becomes text (binary → hex, BIT → decimal, text → UTF-8). */
+export function createCellDecoders(columns: readonly MysqlColumn[]): ((value: unknown) => string | null)[] {
+  return columns.map((c) => {
+    if (c.typeCode === MYSQL_TYPES.BIT) {
+      return (v) =>
+        Buffer.isBuffer(v) ? BigInt(`0x${v.toString('hex') || '0'}`).toString() : (v as string | null);
+    }
+    const binary = c.charset === BINARY_CHARSET && c.typeCode !== MYSQL_TYPES.JSON;
+    // Upper case, as the server's HEX() writes it on the server-rendered path.
+    return (v) =>
+      Buffer.isBuffer(v)
+        ? binary
+          ? v.toString('hex').toUpperCase()
+          : v.toString('utf8')
+        : (v as string | null);
+  });
+}
+
+/** Cells followed by a newline each, in one buffer (NULL as an empty line). */
+export function joinLines(cells: readonly (Buffer | null)[]): Buffer {
+  let size = cells.length;
+  for (const cell of cells) size += cell?.length ?? 0;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const cell of cells) {
+    if (cell) at += cell.copy(out, at);
+    out[at++] = 0x0a;
+  }
+  return out;
+}

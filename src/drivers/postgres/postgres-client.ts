@@ -1,0 +1,264 @@
+// The only file that imports `pg` and `pg-copy-streams` (test/architecture): a thin, masked client.
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import type { ErrorCode } from '../../core/index.js';
+import type { DatabaseEndpoint } from '../sql/database-endpoint.js';
+import { describeEndpoint, planConnection } from '../sql/database-endpoint.js';
+import type { FailureKind } from '../sql/database-failure.js';
+import { DatabaseFailure, suggestConnectionFix } from '../sql/database-failure.js';
+import type { PostgresConnectionPlan } from './plan-postgres-connection.js';
+import { planPostgresConnection } from './plan-postgres-connection.js';
+
+/** Runtime dependencies of the PostgreSQL components (pinned; checked in sandboxes). */
+export const POSTGRES_RUNTIME_DEPENDENCIES = [
+  { name: 'pg', version: '8.23.1' },
+  { name: 'pg-copy-streams', version: '7.0.0' },
+];
+
+/** A result column: name and PostgreSQL type. */
+export interface PostgresField {
+  /** Column name. */
+  name: string;
+  /** Type OID (pg_type.oid). */
+  typeOid: number;
+  /** Type modifier (-1 when none): NUMERIC precision/scale, VARCHAR length. */
+  typeModifier: number;
+}
+
+/** Rows of a small query, every value as the server's text (NULL as null). */
+export interface PostgresResult {
+  /** Rows as arrays of text. */
+  rows: (string | null)[][];
+  /** Rows affected or returned, as the server reported. */
+  rowCount: number;
+  /** Result columns. */
+  fields: PostgresField[];
+}
+
+/** One open connection. Every method throws DatabaseFailure (masked, classified). */
+export interface PostgresSession {
+  /** Run one statement (parameters as $1, $2, ...). */
+  query(sql: string, params?: unknown[]): Promise<PostgresResult>;
+  /** Run `COPY … TO STDOUT` and pipe its bytes into `sink` (ended afterwards); returns the rows COPY reported. */
+  copyOut(sql: string, sink: Writable): Promise<number>;
+  /** Run `COPY … FROM STDIN` fed by `source`; returns the rows the server confirmed. */
+  copyIn(sql: string, source: AsyncIterable<string | Buffer>): Promise<number>;
+  /** Close politely. */
+  close(): Promise<void>;
+  /** Drop the socket at once (abort). */
+  destroy(): void;
+}
+
+/** Connection options besides the endpoint. */
+export interface PostgresSessionOptions {
+  /** Give up connecting after this many ms. */
+  connectTimeoutMs: number;
+  /** Step id or component for messages. */
+  where: string;
+  /** `statement_timeout` in ms for the session (0 = none). */
+  statementTimeoutMs?: number;
+}
+
+const TRANSIENT_SQLSTATES = new Set([
+  '40001',
+  '40P01',
+  '53300',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+]);
+const TRANSIENT_NODE_CODES = new Set(['ECONNRESET', 'EPIPE']);
+const CONNECT_SQLSTATES = /^(08|28|3D|53300|57P0)/;
+
+interface RawError {
+  code?: unknown;
+  message?: unknown;
+  detail?: unknown;
+  hint?: unknown;
+}
+
+/** transient: serialization failure, deadlock, too many connections, admin/crash shutdown, connection reset. */
+export function classifyPostgresError(error: unknown): FailureKind {
+  const e = (error ?? {}) as RawError;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code)) return 'transient';
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated unexpectedly|terminating connection|server closed the connection/i.test(
+    message,
+  )
+    ? 'transient'
+    : 'deterministic';
+}
+
+function chooseErrorCode(code: string, message: string): ErrorCode {
+  if (code === '57014') return 'timeout';
+  if (CONNECT_SQLSTATES.test(code) || /^E[A-Z]+$/.test(code) || /connect|terminated/i.test(message))
+    return 'connection_error';
+  return /^[0-9A-Z]{5}$/.test(code) ? 'sql_error' : 'driver_error';
+}
+
+/** Turn anything pg threw into a masked, classified DatabaseFailure saying what failed where. */
+export function wrapPostgresError(
+  error: unknown,
+  what: string,
+  endpoint: DatabaseEndpoint,
+  where: string,
+): DatabaseFailure {
+  if (error instanceof DatabaseFailure) return error;
+  const e = (error ?? {}) as RawError;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const raw = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
+  const extra = [e.detail, e.hint].filter((x): x is string => typeof x === 'string' && x !== '');
+  const fix = suggestConnectionFix(
+    /^28/.test(code)
+      ? 'auth'
+      : /CERT|SSL|TLS/.test(code) || /certificate/i.test(raw)
+        ? 'tls'
+        : code === '3D000'
+          ? 'database'
+          : /^E[A-Z]+$/.test(code) || /timeout|terminated|closed/i.test(raw)
+            ? 'network'
+            : undefined,
+  );
+  const place = `${what === 'connecting' ? 'connecting to' : `${what} on`} ${describeEndpoint(endpoint, 5432)}`;
+  const text = `${place} failed: ${raw}${extra.length ? ` (${extra.join('; ')})` : ''}${code ? ` [${code}]` : ''}${fix && what === 'connecting' ? `; ${fix}` : ''}`;
+  const osirisCode =
+    what === 'connecting' && code !== '57014' ? 'connection_error' : chooseErrorCode(code, raw);
+  return new DatabaseFailure(
+    osirisCode,
+    endpoint.mask(text),
+    classifyPostgresError(error),
+    code || undefined,
+    where,
+  );
+}
+
+function buildClientConfig(
+  endpoint: DatabaseEndpoint,
+  options: PostgresSessionOptions,
+  plan: PostgresConnectionPlan,
+  ssl: PostgresConnectionPlan['ssl'],
+): pg.ClientConfig {
+  const config: pg.ClientConfig = {
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: plan.dsnOptions.application_name ?? 'osiris',
+    keepAlive: true,
+    // Every value stays the server's text: no Date, no float, no JSON.parse.
+    types: { getTypeParser: () => (value: string) => value },
+    ssl,
+    host: endpoint.host,
+  };
+  if (plan.dsnOptions.options !== undefined) config.options = plan.dsnOptions.options;
+  if (options.statementTimeoutMs) config.statement_timeout = options.statementTimeoutMs;
+  if (endpoint.port !== undefined) config.port = endpoint.port;
+  if (endpoint.user !== undefined) config.user = endpoint.user;
+  if (endpoint.password !== undefined) config.password = endpoint.password;
+  if (endpoint.database !== undefined) config.database = endpoint.database;
+  return config;
+}
+
+/** Connect with the TLS plan; `allow`/`prefer` ask again without TLS when the server refuses it. */
+async function connectClient(
+  endpoint: DatabaseEndpoint,
+  options: PostgresSessionOptions,
+): Promise<pg.Client> {
+  const plan = planConnection(endpoint, options.where, planPostgresConnection);
+  const attempt = async (ssl: PostgresConnectionPlan['ssl']): Promise<pg.Client> => {
+    const client = new pg.Client(buildClientConfig(endpoint, options, plan, ssl));
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      client.end().catch(() => undefined);
+      throw error;
+    }
+  };
+  try {
+    return await attempt(plan.ssl);
+  } catch (error) {
+    if (plan.fallbackToPlain && /does not support SSL/i.test(String((error as Error).message)))
+      return attempt(false).catch((again: unknown) => {
+        throw wrapPostgresError(again, 'connecting', endpoint, options.where);
+      });
+    throw wrapPostgresError(error, 'connecting', endpoint, options.where);
+  }
+}
+
+function mapFields(fields: readonly pg.FieldDef[] | undefined): PostgresField[] {
+  return (fields ?? []).map((f) => ({
+    name: f.name,
+    typeOid: f.dataTypeID,
+    typeModifier: f.dataTypeModifier,
+  }));
+}
+
+/** Open a connection (UTC session, text values); throws a masked DatabaseFailure. */
+export async function openPostgresSession(
+  endpoint: DatabaseEndpoint,
+  options: PostgresSessionOptions,
+): Promise<PostgresSession> {
+  const { where } = options;
+  const client = await connectClient(endpoint, options);
+  // A backend terminated while idle emits 'error' on the client; without a listener Node would crash.
+  let lastError: unknown;
+  client.on('error', (error) => {
+    lastError = error;
+  });
+  const fail = (error: unknown, what: string): DatabaseFailure =>
+    wrapPostgresError(error ?? lastError, what, endpoint, where);
+  const run = async (sql: string, params?: unknown[]): Promise<PostgresResult> => {
+    try {
+      const result = await client.query<unknown[]>({ text: sql, values: params ?? [], rowMode: 'array' });
+      return {
+        rows: result.rows as (string | null)[][],
+        rowCount: result.rowCount ?? 0,
+        fields: mapFields(result.fields),
+      };
+    } catch (error) {
+      throw fail(error, `statement ${JSON.stringify(sql.slice(0, 120))}`);
+    }
+  };
+  try {
+    // pg already asks for UTF8. Value text must not depend on the server's settings: timestamptz in
+    // UTC, ISO dates, and floats as their shortest exact digits (the default since PostgreSQL 12).
+    await run("SET TIME ZONE 'UTC'");
+    await run("SET DateStyle = 'ISO, MDY'");
+    await run("SET IntervalStyle = 'postgres'");
+    await run('SET extra_float_digits = 1');
+  } catch (error) {
+    client.end().catch(() => undefined);
+    throw error;
+  }
+  return {
+    query: run,
+    async copyOut(sql, sink) {
+      const stream = client.query(copyStreams.to(sql));
+      try {
+        await pipeline(stream, sink);
+        return stream.rowCount;
+      } catch (error) {
+        throw fail(error, 'COPY TO STDOUT');
+      }
+    },
+    async copyIn(sql, source) {
+      const stream = client.query(copyStreams.from(sql));
+      try {
+        await pipeline(Readable.from(source), stream);
+        return stream.rowCount;
+      } catch (error) {
+        throw fail(error, 'COPY FROM STDIN');
+      }
+    },
+    async close() {
+      await client.end().catch(() => undefined);
+    },
+    destroy() {
+      client.connection.stream.destroy();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import type { ColumnInfo, ComponentSpec, DriverModule } from '../../core/index.js';
+import { createExtractorSchema, readExtractorConfig } from '../sql/database-config.js';
+import { readDatabaseEndpoint } from '../sql/database-endpoint.js';
+import type { PostgresSession } from './postgres-client.js';
+import { POSTGRES_RUNTIME_DEPENDENCIES } from './postgres-client.js';
+import { postgresDialect } from './postgres-dialect.js';
+import {
+  POSTGRES_UNRENDERABLE_TYPES,
+  mapPostgresField,
+  renderPostgresCanonicalCell,
+} from './postgres-column-types.js';
+import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
+
+/**
+ * `COPY … TO STDOUT (FORMAT csv)` with every value in the canonical form of its data-plane type, so the
+ * rows can be handed over without a pass through DuckDB: booleans and doubles are re-rendered by the
+ * server (renderPostgresCanonicalCell); everything else already is canonical as PostgreSQL prints it.
+ * Undefined when a column's canonical text is out of the server's reach (a FLOAT).
+ */
+export function buildCanonicalCopy(sql: string, columns: readonly ColumnInfo[]): string | undefined {
+  if (columns.some((c) => POSTGRES_UNRENDERABLE_TYPES.has(c.type))) return undefined;
+  const q = (name: string): string => postgresDialect.quoteIdentifier(name);
+  const rendered = columns.map((c) => renderPostgresCanonicalCell(q(c.name), c.type));
+  if (rendered.every((expression) => expression === undefined)) return `COPY (${sql}) TO STDOUT (FORMAT csv)`;
+  const cells = columns.map((c, i) =>
+    rendered[i] === undefined ? q(c.name) : `${rendered[i]} AS ${q(c.name)}`,
+  );
+  return `COPY (SELECT ${cells.join(', ')} FROM (${sql}) AS osiris_q) TO STDOUT (FORMAT csv)`;
+}
+
+/**
+ * A table comes out in its stored order, the same in every run: no parallel workers (Gather interleaves
+ * their rows), no synchronized scan (it starts where another scan of the table is), and no JIT (its
+ * compile time outweighs the few expressions of a COPY).
+ */
+async function keepTableOrder(session: PostgresSession): Promise<void> {
+  await session.query('SET max_parallel_workers_per_gather = 0');
+  await session.query('SET synchronize_seqscans = off');
+  await session.query('SET jit = off');
+}
+
+function createSpec(family: 'postgres' | 'supabase'): ComponentSpec {
+  const label = family === 'postgres' ? 'PostgreSQL' : 'Supabase (PostgreSQL protocol)';
+  return {
+    name: `${family}.extractor`,
+    version: '1.0.0',
+    title: `Read a ${label} query or table into the data plane (COPY TO STDOUT, exact types)`,
+    modes: ['read'],
+    configSchema: createExtractorSchema(family),
+    secrets: [],
+    connectionFamilies: [family],
+    pathKeys: [],
+    runtimeDependencies: POSTGRES_RUNTIME_DEPENDENCIES,
+    example: {
+      connection: `@${family}.main`,
+      table: 'movies',
+      schema: 'public',
+      columns: ['id', 'title', 'budget_usd'],
+    },
+  };
+}
+
+/** A PostgreSQL-protocol extractor for a connection family (`postgres`, or `supabase` which is PostgreSQL). */
+export function createPostgresExtractorModule(family: 'postgres' | 'supabase'): DriverModule {
+  return {
+    spec: createSpec(family),
+    create: () => ({
+      async run({ config, connection, ctx }) {
+        const where = `step ${ctx.stepId}`;
+        const cfg = readExtractorConfig(config);
+        const endpoint = readDatabaseEndpoint(connection, where);
+        const sql = renderSourceSelect(postgresDialect, cfg.source);
+        return runExtraction(ctx, where, cfg.retry, async () => {
+          const session = await postgresDialect.open(endpoint, {
+            connectTimeoutMs: cfg.connectTimeoutMs,
+            where,
+            statementTimeoutMs: cfg.statementTimeoutMs,
+          });
+          try {
+            if (cfg.source.kind === 'table') await keepTableOrder(session);
+            // LIMIT 0: the planner describes the result without reading a row.
+            const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
+            const columns = described.fields.map(mapPostgresField);
+            const canonicalSql = buildCanonicalCopy(sql, columns);
+            const copySql = canonicalSql ?? `COPY (${sql}) TO STDOUT (FORMAT csv)`;
+            return {
+              columns,
+              method: canonicalSql
+                ? 'COPY TO STDOUT (canonical CSV, handed over unparsed)'
+                : 'COPY TO STDOUT (FORMAT csv), parsed by the data plane',
+              canonical: canonicalSql !== undefined,
+              produce: (sink) => session.copyOut(copySql, sink),
+              close: () => session.close(),
+              destroy: () => session.destroy(),
+            };
+          } catch (error) {
+            await session.close();
+            throw error;
+          }
+        });
+      },
+    }),
+  };
+}
+
+/** `postgres.extractor`. */
+export const postgresExtractorModule: DriverModule = createPostgresExtractorModule('postgres');

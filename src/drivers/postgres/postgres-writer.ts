@@ -1,0 +1,168 @@
+import type { ComponentSpec, DriverModule, StepContext, TableInfo } from '../../core/index.js';
+import { OsirisError } from '../../core/index.js';
+import { createCsvProgressCounter, streamTableAsCsv } from '../sql/csv-export.js';
+import { createCsvRowRenderer } from '../sql/csv-row-renderer.js';
+import type { WriterConfig } from '../sql/database-config.js';
+import { createWriterSchema } from '../sql/database-config.js';
+import type { PostgresSession } from './postgres-client.js';
+import { POSTGRES_RUNTIME_DEPENDENCIES } from './postgres-client.js';
+import { postgresDialect, refuseTruncatedIdentifiers } from './postgres-dialect.js';
+import {
+  checkTableExists,
+  checkTargetColumns,
+  commitAttempt,
+  destroyOnAbort,
+  runDatabaseWrite,
+} from '../sql/run-database-write.js';
+import type { WriteAttempt } from '../sql/run-database-write.js';
+import { createStagingName, quoteTableRef, renderCreateTable } from '../sql/sql-dialect.js';
+import { createProgressReporter } from '../sql/write-progress.js';
+
+/**
+ * The input as PostgreSQL CSV. Two or more columns: DuckDB's own CSV writer streams it (no per-row work
+ * in JS). One column: text rows rendered here with every value quoted, because a line that is exactly
+ * `\.` would end COPY's data early.
+ */
+async function* renderCopyInput(
+  ctx: StepContext,
+  input: TableInfo,
+  inputStep: string,
+  batchSize: number,
+  target: string,
+): AsyncGenerator<string | Buffer> {
+  const progress = createProgressReporter(ctx, target);
+  if (input.columns.length > 1) {
+    const counter = createCsvProgressCounter(input.rows);
+    for await (const chunk of streamTableAsCsv(ctx, inputStep)) {
+      progress.report(counter.add(chunk));
+      yield chunk;
+    }
+    return;
+  }
+  const renderer = createCsvRowRenderer({ delimiter: ',', quoting: 'all', newline: '\n' });
+  let sent = 0;
+  for await (const chunk of ctx.dataPlane.readText(inputStep, { chunkRows: batchSize })) {
+    sent += chunk.length;
+    progress.report(sent);
+    yield renderer.renderRows(chunk);
+  }
+}
+
+/** Column names of the target in order, or undefined when it does not exist (search_path applies without a schema). */
+async function readTargetColumns(session: PostgresSession, cfg: WriterConfig): Promise<string[] | undefined> {
+  const oid = (
+    await session.query('SELECT to_regclass($1)::oid', [quoteTableRef(postgresDialect, cfg.target)])
+  ).rows[0]?.[0];
+  if (oid === null || oid === undefined) return undefined;
+  const result = await session.query(
+    'SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+    [oid],
+  );
+  return result.rows.map((r) => r[0] as string);
+}
+
+/** One attempt: a single transaction (DDL included), so any failure leaves the target exactly as it was. */
+async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
+  const { ctx, cfg, where, target } = a;
+  refuseTruncatedIdentifiers(
+    cfg.target,
+    input.columns.map((c) => c.name),
+    where,
+  );
+  const session = await postgresDialect.open(a.endpoint, { connectTimeoutMs: cfg.connectTimeoutMs, where });
+  const stopListening = destroyOnAbort(ctx, () => session.destroy());
+  const q = (name: string): string => postgresDialect.quoteIdentifier(name);
+  const table = quoteTableRef(postgresDialect, cfg.target);
+  const columnList = input.columns.map((c) => q(c.name)).join(', ');
+  try {
+    await session.query('BEGIN');
+    const existing = await readTargetColumns(session, cfg);
+    checkTableExists(a, existing !== undefined);
+    if (existing === undefined) {
+      // The schema too, in the same transaction: a failed load leaves neither behind.
+      const schema = cfg.target.schema ? `CREATE SCHEMA IF NOT EXISTS ${q(cfg.target.schema)};\n` : '';
+      const ddl = `${schema}${renderCreateTable(postgresDialect, cfg.target, input.columns, cfg.primaryKey)}`;
+      ctx.emit('table.ddl_planned', { table: target, ddl });
+      await session.query(ddl);
+      ctx.emit('table.ddl_executed', { table: target });
+    } else checkTargetColumns(input, existing, target, where);
+
+    // COPY into `into`, refusing (before anything is committed) a count that differs from the input's.
+    const copyAll = async (into: string): Promise<number> => {
+      const rows = renderCopyInput(ctx, input, a.inputStep, cfg.batchSize, target);
+      const copied = await session.copyIn(`COPY ${into} (${columnList}) FROM STDIN (FORMAT csv)`, rows);
+      if (copied !== input.rows) {
+        throw new OsirisError(
+          'internal',
+          `COPY took ${copied} rows but the input has ${input.rows}; nothing was committed`,
+          { where },
+        );
+      }
+      return copied;
+    };
+    let written: number;
+    if (cfg.mode === 'append') written = await copyAll(table);
+    else {
+      const stage = q(createStagingName(cfg.target.table));
+      await session.query(`CREATE TEMP TABLE ${stage} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DROP`);
+      const staged = await copyAll(stage);
+      if (cfg.mode === 'replace') await session.query(`DELETE FROM ${table}`);
+      const nonKey = input.columns.map((c) => c.name).filter((n) => !cfg.primaryKey.includes(n));
+      const conflict =
+        cfg.mode === 'upsert'
+          ? ` ON CONFLICT (${cfg.primaryKey.map(q).join(', ')}) ` +
+            (nonKey.length
+              ? `DO UPDATE SET ${nonKey.map((n) => `${q(n)} = EXCLUDED.${q(n)}`).join(', ')}`
+              : 'DO NOTHING')
+          : '';
+      const moved = await session.query(
+        `INSERT INTO ${table} (${columnList}) SELECT ${columnList} FROM ${stage}${conflict}`,
+      );
+      // DO NOTHING (a key-only table) reports only new rows; every staged row is then present anyway.
+      written = nonKey.length || cfg.mode === 'replace' ? moved.rowCount : staged;
+    }
+    await commitAttempt(a, () => session.query('COMMIT'));
+    await session.close();
+    return written;
+  } catch (error) {
+    // Dropping the connection rolls the transaction back; a polite ROLLBACK could wait behind a COPY.
+    session.destroy();
+    throw error;
+  } finally {
+    stopListening();
+  }
+}
+
+function createSpec(family: 'postgres' | 'supabase'): ComponentSpec {
+  const label = family === 'postgres' ? 'PostgreSQL' : 'Supabase (PostgreSQL protocol)';
+  return {
+    name: `${family}.writer`,
+    version: '1.0.0',
+    title: `Write the input into a ${label} table (COPY FROM STDIN; append, replace or upsert in one transaction)`,
+    modes: ['write'],
+    configSchema: createWriterSchema(family),
+    secrets: [],
+    connectionFamilies: [family],
+    pathKeys: [],
+    runtimeDependencies: POSTGRES_RUNTIME_DEPENDENCIES,
+    example: {
+      connection: `@${family}.main`,
+      table: 'movies',
+      schema: 'public',
+      write_mode: 'upsert',
+      primary_key: ['id'],
+      create_if_missing: true,
+    },
+  };
+}
+
+/** A PostgreSQL-protocol writer for a connection family (`postgres`, or `supabase` which is PostgreSQL). */
+export function createPostgresWriterModule(family: 'postgres' | 'supabase'): DriverModule {
+  return {
+    spec: createSpec(family),
+    create: () => ({ run: (request) => runDatabaseWrite(request, loadOnce) }),
+  };
+}
+
+/** `postgres.writer`. */
+export const postgresWriterModule: DriverModule = createPostgresWriterModule('postgres');

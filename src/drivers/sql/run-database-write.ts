@@ -1,0 +1,137 @@
+import type { DriverRequest, DriverResult, StepContext, TableInfo } from '../../core/index.js';
+import { OsirisError } from '../../core/index.js';
+import type { WriterConfig } from './database-config.js';
+import { readSingleInput, readWriterConfig } from './database-config.js';
+import type { DatabaseEndpoint } from './database-endpoint.js';
+import { readDatabaseEndpoint } from './database-endpoint.js';
+import { DatabaseFailure, addFailureContext, isTransientFailure } from './database-failure.js';
+import { runWithRetry } from './retry-transient.js';
+
+/** What one load attempt of a database writer works with. */
+export interface WriteAttempt {
+  /** The step context. */
+  ctx: StepContext;
+  /** The writer's config. */
+  cfg: WriterConfig;
+  /** Where to connect. */
+  endpoint: DatabaseEndpoint;
+  /** Step reference for messages. */
+  where: string;
+  /** Target table as shown in messages and events. */
+  target: string;
+  /** Upstream step whose table is written. */
+  inputStep: string;
+}
+
+/** Record the target table check; a missing table without create_if_missing is a config error. */
+export function checkTableExists(a: WriteAttempt, exists: boolean): void {
+  a.ctx.emit('table.exists_check', { table: a.target, exists });
+  if (!exists && !a.cfg.createIfMissing) {
+    throw new OsirisError(
+      'config_error',
+      `table ${a.target} does not exist; create it or set create_if_missing: true`,
+      {
+        where: a.where,
+      },
+    );
+  }
+}
+
+/**
+ * COMMIT an attempt. A connection lost during COMMIT leaves the outcome unknown (the server may have
+ * committed before the reply was lost): replace and upsert may run again and end with the same rows,
+ * but an append must not be retried, or its rows could be written twice.
+ */
+export async function commitAttempt(a: WriteAttempt, commit: () => Promise<unknown>): Promise<void> {
+  try {
+    await commit();
+  } catch (error) {
+    if (a.cfg.mode !== 'append' || !(error instanceof DatabaseFailure) || error.kind !== 'transient')
+      throw error;
+    const prefix = error.where === undefined ? '' : `${error.where}: `;
+    const cause = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    throw new DatabaseFailure(
+      error.code,
+      `the connection was lost during COMMIT, so whether the rows were appended is unknown; not retried, ` +
+        `so that no row is written twice (check ${a.target} before running again): ${cause}`,
+      'deterministic',
+      error.serverCode,
+      a.where,
+    );
+  }
+}
+
+/** One load attempt of a database's writer: returns the rows the database confirmed. */
+export type LoadAttempt = (a: WriteAttempt, input: TableInfo) => Promise<number>;
+
+/** Check that the key columns exist in the input before anything touches the database. */
+function checkKeyColumns(cfg: WriterConfig, input: TableInfo, where: string): void {
+  const names = new Set(input.columns.map((c) => c.name));
+  const missing = cfg.primaryKey.filter((k) => !names.has(k));
+  if (missing.length > 0) {
+    throw new OsirisError(
+      'config_error',
+      `primary_key column(s) ${missing.join(', ')} are not in the input (columns: ${[...names].join(', ')})`,
+      { where },
+    );
+  }
+}
+
+/** Input names that the target lacks, as a config error (a typo must not become a silent NULL column). */
+export function checkTargetColumns(
+  input: TableInfo,
+  targetColumns: readonly string[],
+  target: string,
+  where: string,
+): void {
+  const have = new Set(targetColumns);
+  const missing = input.columns.map((c) => c.name).filter((n) => !have.has(n));
+  if (missing.length > 0) {
+    throw new OsirisError(
+      'config_error',
+      `input column(s) ${missing.join(', ')} do not exist in table ${target} (it has: ${targetColumns.join(', ')})`,
+      { where },
+    );
+  }
+}
+
+/**
+ * The writer flow shared by the databases: read the config and the connection, describe the input, run
+ * the load with retries on transient failures (each attempt a fresh transaction, so no row is ever
+ * written twice), then emit `write.complete`.
+ */
+export async function runDatabaseWrite(request: DriverRequest, load: LoadAttempt): Promise<DriverResult> {
+  const { ctx } = request;
+  const where = `step ${ctx.stepId}`;
+  const cfg = readWriterConfig(request.config, where);
+  const inputStep = readSingleInput(request.inputs, where);
+  const input = await ctx.dataPlane.describe(inputStep);
+  checkKeyColumns(cfg, input, where);
+  const endpoint = readDatabaseEndpoint(request.connection, where);
+  const target = cfg.target.schema ? `${cfg.target.schema}.${cfg.target.table}` : cfg.target.table;
+  const attempt: WriteAttempt = { ctx, cfg, endpoint, where, target, inputStep };
+  const started = performance.now();
+  const rowsWritten = await runWithRetry(() => load(attempt, input), {
+    policy: cfg.retry,
+    isTransient: isTransientFailure,
+    signal: ctx.signal,
+    onRetry: (error, n, delay) =>
+      ctx.log.warn(
+        `${where}: attempt ${n} failed (${(error as Error).message}); retrying the whole load in ${delay} ms`,
+      ),
+  }).catch((error: unknown) => {
+    if (ctx.signal.aborted) throw new OsirisError('interrupted', `write to ${target} interrupted`, { where });
+    throw addFailureContext(error, `${cfg.mode} into ${target}`);
+  });
+  ctx.emit('write.complete', { rows_written: rowsWritten, target });
+  const seconds = (performance.now() - started) / 1000;
+  ctx.log.info(`${where}: ${cfg.mode} of ${rowsWritten} rows into ${target} in ${seconds.toFixed(2)} s`);
+  return { rowsWritten, rowsProcessed: rowsWritten };
+}
+
+/** Destroy a session when the step is aborted; returns the function that stops listening. */
+export function destroyOnAbort(ctx: StepContext, destroy: () => void): () => void {
+  const onAbort = (): void => destroy();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  return () => ctx.signal.removeEventListener('abort', onAbort);
+}

@@ -1,0 +1,97 @@
+import type { ColumnInfo, DriverResult, StepContext } from '../../core/index.js';
+import { OsirisError } from '../../core/index.js';
+import type { CsvProducer } from './csv-handoff.js';
+import { adoptCanonicalCsv, loadCsvIntoDataPlane } from './csv-handoff.js';
+import { isTransientFailure } from './database-failure.js';
+import type { ExtractSource } from './database-config.js';
+import type { RetryPolicy } from './retry-transient.js';
+import { runWithRetry } from './retry-transient.js';
+import type { SqlDialect } from './sql-dialect.js';
+import { quoteTableRef } from './sql-dialect.js';
+
+/** A connected, described extraction ready to stream. */
+export interface ExtractionPlan {
+  /** Result columns with their data-plane types. */
+  columns: ColumnInfo[];
+  /** Writes the rows as CSV into the handoff. */
+  produce: CsvProducer;
+  /** How the rows are fetched, for the log (e.g. `COPY TO STDOUT`). */
+  method: string;
+  /** The producer writes canonical CSV (the server renders the canonical forms): adopt it unparsed. */
+  canonical?: boolean;
+  /** Close the connection. */
+  close(): Promise<void>;
+  /** Drop the connection at once (abort). */
+  destroy(): void;
+}
+
+/** The SELECT an extractor runs for its source: the query as given, or the table's columns. */
+export function renderSourceSelect(dialect: SqlDialect, source: ExtractSource): string {
+  if (source.kind === 'query') return source.sql;
+  const columns = source.columns ? source.columns.map((c) => dialect.quoteIdentifier(c)).join(', ') : '*';
+  return `SELECT ${columns} FROM ${quoteTableRef(dialect, source.ref)}`;
+}
+
+function checkColumnNames(columns: readonly ColumnInfo[], where: string): void {
+  if (columns.length === 0)
+    throw new OsirisError('sql_error', 'the query returns no columns; expected a SELECT', { where });
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c.name)) {
+      throw new OsirisError(
+        'sql_error',
+        `the query returns column '${c.name}' twice; give each column a distinct alias`,
+        { where },
+      );
+    }
+    seen.add(c.name);
+  }
+}
+
+/**
+ * Connect and describe (retried on transient failures: nothing has reached the data plane yet), then
+ * stream the rows into the step's table. rowsRead is the data plane's exact count, checked against
+ * the rows the source produced.
+ */
+export async function runExtraction(
+  ctx: StepContext,
+  where: string,
+  retry: RetryPolicy,
+  prepare: () => Promise<ExtractionPlan>,
+): Promise<DriverResult> {
+  const plan = await runWithRetry(prepare, {
+    policy: retry,
+    isTransient: isTransientFailure,
+    signal: ctx.signal,
+    onRetry: (error, attempt, delay) =>
+      ctx.log.warn(
+        `${where}: attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`,
+      ),
+  });
+  const onAbort = (): void => plan.destroy();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const started = performance.now();
+  try {
+    checkColumnNames(plan.columns, where);
+    const hand = plan.canonical ? adoptCanonicalCsv : loadCsvIntoDataPlane;
+    const { table, rowsProduced } = await hand(ctx, plan.columns, plan.produce);
+    if (table.rows !== rowsProduced) {
+      throw new OsirisError(
+        'internal',
+        `the source sent ${rowsProduced} rows but the data plane holds ${table.rows}`,
+        { where },
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    ctx.log.info(`${where}: read ${table.rows} rows via ${plan.method} in ${seconds.toFixed(2)} s`);
+    await plan.close();
+    return { rowsRead: table.rows, rowsProcessed: table.rows };
+  } catch (error) {
+    // A connection with a half-read result would make a polite close wait for the rest.
+    plan.destroy();
+    if (ctx.signal.aborted) throw new OsirisError('interrupted', 'extraction interrupted', { where });
+    throw error;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
