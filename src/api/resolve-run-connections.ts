@@ -1,42 +1,38 @@
-import type { ConnectionLookup, DriverTable, ResolvedConnection } from '../core/index.js';
-import { OsirisError, createConnectionKey, describeError, parseConnectionRef } from '../core/index.js';
-import type { CompiledPipeline } from './compile-pipeline.js';
+import type {
+  DriverTable,
+  Manifest,
+  ResolvedConnection,
+  RunConnections,
+  ParsedStepConfig,
+} from '../core/index.js';
+import {
+  createConnectionKey,
+  createConnectionLookup,
+  describeError,
+  selectStepConnection,
+} from '../core/index.js';
 
-/** Connections of one run, resolved up front on the host so every secret is known before anything is written. */
-export interface RunConnections {
-  /** Lookup for steps: the resolved connection, or the resolution error, at step time. */
-  lookup: ConnectionLookup;
-  /** Every secret value of every resolved connection. */
-  secrets: string[];
-  /** Successfully resolved connections keyed by createConnectionKey (for a remote worker's prepare). */
-  resolved: Map<string, ResolvedConnection>;
-  /** Resolution failures by the same key, as stable code and message (never a secret). */
-  errors: Map<string, { code: string; message: string }>;
-}
-
-/** Resolve every connection the plan's steps reference; failures are kept and thrown when that step runs. */
+/** Resolve every connection the plan's steps use, once; failures are kept and thrown when that step runs. */
 export function resolveRunConnections(
-  plan: CompiledPipeline,
+  manifest: Manifest,
+  stepConfigs: ReadonlyMap<string, ParsedStepConfig>,
   drivers: DriverTable,
   resolve: (family: string, alias: string | undefined) => ResolvedConnection,
 ): RunConnections {
   const resolved = new Map<string, ResolvedConnection>();
   const failures = new Map<string, unknown>();
-  for (const step of plan.manifest.steps) {
+  for (const step of manifest.steps) {
     const families = drivers.get(step.driver)?.spec.connectionFamilies ?? [];
-    if (families.length === 0) continue;
-    const cfg = JSON.parse(plan.cfgTexts.get(step.id) ?? '{}') as Record<string, unknown>;
-    const ref = parseConnectionRef(cfg.connection);
-    const family = ref?.family ?? families[0] ?? '';
-    const key = createConnectionKey(family, ref?.alias);
+    const selected = selectStepConnection(stepConfigs.get(step.id)?.config ?? {}, families);
+    if (!selected) continue;
+    const key = createConnectionKey(selected.family, selected.alias);
     if (resolved.has(key) || failures.has(key)) continue;
     try {
-      resolved.set(key, resolve(family, ref?.alias));
+      resolved.set(key, resolve(selected.family, selected.alias));
     } catch (error) {
       failures.set(key, error);
     }
   }
-  const secrets = [...resolved.values()].flatMap((c) => c.secrets);
   // exactly code and message: the worker's strict protocol refuses a connection error with more keys
   const errors = new Map(
     [...failures].map(([key, error]) => {
@@ -45,19 +41,9 @@ export function resolveRunConnections(
     }),
   );
   return {
-    secrets,
+    secrets: [...resolved.values()].flatMap((c) => c.secrets),
     resolved,
     errors,
-    lookup(family, alias) {
-      const key = createConnectionKey(family, alias);
-      const hit = resolved.get(key);
-      if (hit) return hit;
-      const failure = failures.get(key);
-      if (failure) throw failure;
-      throw new OsirisError(
-        'connection_error',
-        `connection @${family}.${alias ?? 'default'} was not resolved for this run`,
-      );
-    },
+    lookup: createConnectionLookup(resolved, failures, 'was not resolved for this run'),
   };
 }

@@ -2,11 +2,10 @@ import { join, resolve } from 'node:path';
 import { loadConnections } from '../connections/index.js';
 import type { DriverTable, ExecutionAdapter, ResolvedConnection, SessionStatus } from '../core/index.js';
 import { OsirisError, createMasker, createSecretFinder, findPlanSecret } from '../core/index.js';
-import { runManifest, createLocalAdapter } from '../runtime/index.js';
+import { createLocalAdapter, parseStepConfigs, runManifest } from '../runtime/index.js';
 import type { SessionWriter } from '../session/index.js';
 import { createSessionDir, createSessionWriter, releaseSessionLock } from '../session/index.js';
 import type { CompiledPipeline } from './compile-pipeline.js';
-import type { RunConnections } from './resolve-run-connections.js';
 import { resolveRunConnections } from './resolve-run-connections.js';
 
 export interface RunPipelineOptions {
@@ -30,8 +29,8 @@ export interface RunPipelineOptions {
   signal?: AbortSignal;
   /** Secrets besides the connections' (e.g. a sandbox provider's API key), masked everywhere. */
   extraSecrets?: string[];
-  /** Build a remote adapter instead of the local one. */
-  createAdapter?: (drivers: DriverTable, connections: RunConnections) => ExecutionAdapter;
+  /** Build another adapter (a remote one) instead of the local one; it gets the run's connections at prepare. */
+  createAdapter?: (drivers: DriverTable) => ExecutionAdapter;
   /** Called once the session writer exists (live progress). */
   onSession?: (writer: SessionWriter) => void;
 }
@@ -61,7 +60,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       throw error;
     };
   }
-  const connections = resolveRunConnections(plan, drivers, resolveConnection);
+  const stepConfigs = parseStepConfigs(plan.cfgTexts);
+  const connections = resolveRunConnections(plan.manifest, stepConfigs, drivers, resolveConnection);
   const secrets = [...connections.secrets, ...(options.extraSecrets ?? [])];
   refusePlanWithSecret(plan, secrets);
   const mask = createMasker(secrets);
@@ -85,7 +85,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
           options.timeoutMs,
         )
       : undefined;
-  const adapter = options.createAdapter?.(drivers, connections) ?? createLocalAdapter(drivers);
+  const adapter = options.createAdapter?.(drivers) ?? createLocalAdapter(drivers);
   try {
     const status = await runManifest({
       writer,
@@ -99,7 +99,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         manifest: plan.manifest,
         manifestText: plan.manifestText,
         cfgTexts: plan.cfgTexts,
-        connections: connections.lookup,
+        stepConfigs,
+        connections,
         mask,
         sink: writer,
         log: writer.log,

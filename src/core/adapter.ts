@@ -1,5 +1,5 @@
 import type { EventSink } from './catalogue.js';
-import type { ConnectionLookup } from './connection.js';
+import type { RunConnections } from './connection.js';
 import type { StepLogger } from './driver.js';
 import type { Manifest, ManifestStep } from './manifest.js';
 
@@ -19,8 +19,10 @@ export interface PreparedRun {
   manifestText: string;
   /** Exact bytes of each `cfg/<step>.json`, by step id. */
   cfgTexts: ReadonlyMap<string, string>;
-  /** Host-side connection lookup (in memory only). */
-  connections: ConnectionLookup;
+  /** Each cfg parsed once (parseStepConfig), by step id. */
+  stepConfigs: ReadonlyMap<string, ParsedStepConfig>;
+  /** The run's connections, resolved on the host (in memory only). */
+  connections: RunConnections;
   /** Masks secret values in any text that leaves the process. */
   mask: (text: string) => string;
   /** The session's event and metric sink. */
@@ -33,6 +35,39 @@ export interface PreparedRun {
   memoryLimit: string;
   /** DuckDB threads of the data plane. */
   threads: number;
+}
+
+/** A step's cfg as the runtime uses it: the driver's config, and the compiler's meta keys it held. */
+export interface ParsedStepConfig {
+  /** The config without the meta keys (what the driver gets). */
+  config: Record<string, unknown>;
+  /** Meta keys (`_step`, `_component`, `_mode`) found in the cfg and left out of `config`. */
+  metaKeys: string[];
+}
+
+/** An input binding as sessions and the worker protocol record it: the upstream step and its output key. */
+export interface InputRef {
+  /** Upstream step id. */
+  from_step: string;
+  /** Output key of that step (always `df`: the step's data-plane table). */
+  key: string;
+}
+
+/** Input names of a step: each upstream id binds under its own name (input name → upstream step id). */
+export function listStepInputs(step: ManifestStep): Record<string, string> {
+  return Object.fromEntries(step.needs.map((id) => [id, id]));
+}
+
+/** Input bindings as InputRefs (the `inputs_resolved` event, the `exec_step` command). */
+export function encodeInputRefs(inputs: Readonly<Record<string, string>>): Record<string, InputRef> {
+  return Object.fromEntries(
+    Object.entries(inputs).map(([name, from]) => [name, { from_step: from, key: 'df' }]),
+  );
+}
+
+/** The inverse of encodeInputRefs: input name → upstream step id. */
+export function decodeInputRefs(refs: Readonly<Record<string, InputRef>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(refs).map(([name, ref]) => [name, ref.from_step]));
 }
 
 /** Result of one step as the host sees it. */

@@ -1,3 +1,5 @@
+import { OsirisError } from './errors.js';
+
 /** Connection families and the fields each may carry (docs/connections.md). */
 export const CONNECTION_FAMILIES = ['mysql', 'postgres', 'supabase', 'filesystem'] as const;
 export type ConnectionFamily = (typeof CONNECTION_FAMILIES)[number];
@@ -36,4 +38,59 @@ export function parseConnectionRef(ref: unknown): { family: string; alias: strin
 /** Key of a connection within one run: `family.alias`, or `family.*default` for the family's default. */
 export function createConnectionKey(family: string, alias: string | undefined): string {
   return `${family}.${alias ?? '*default'}`;
+}
+
+/** Which connection a step uses: family and alias (undefined: the family's default), and the reference text. */
+export interface StepConnectionRef {
+  /** Family, e.g. `postgres`. */
+  family: string;
+  /** Alias, or undefined for the family's default connection. */
+  alias: string | undefined;
+  /** The cfg's `connection` text, or `@family` when the step names none (for the resolve event). */
+  ref: string;
+}
+
+/**
+ * The connection a step uses, from its cfg's `connection` reference; a step that names none uses the
+ * default of its component's first family. Undefined for components that take no connection.
+ */
+export function selectStepConnection(
+  config: Readonly<Record<string, unknown>>,
+  families: readonly string[],
+): StepConnectionRef | undefined {
+  if (families.length === 0) return undefined;
+  const text = config.connection;
+  const parsed = parseConnectionRef(text);
+  const family = parsed?.family ?? families[0] ?? '';
+  return { family, alias: parsed?.alias, ref: typeof text === 'string' ? text : `@${family}` };
+}
+
+/** The connections of one run, resolved once on the host before anything is written. */
+export interface RunConnections {
+  /** Lookup for steps: the resolved connection, or the resolution error, at step time. */
+  lookup: ConnectionLookup;
+  /** Every secret value of every resolved connection. */
+  secrets: string[];
+  /** Resolved connections keyed by createConnectionKey (what a sandbox worker gets). */
+  resolved: ReadonlyMap<string, ResolvedConnection>;
+  /** Resolution failures by the same key, as stable code and message (never a secret). */
+  errors: ReadonlyMap<string, { code: string; message: string }>;
+}
+
+/**
+ * A lookup over connections resolved ahead of the steps (by createConnectionKey): the connection, the
+ * failure recorded for its key (thrown as it was), or an error saying the run never resolved it.
+ */
+export function createConnectionLookup(
+  resolved: ReadonlyMap<string, ResolvedConnection>,
+  failures: ReadonlyMap<string, unknown>,
+  whyMissing: string,
+): ConnectionLookup {
+  return (family, alias) => {
+    const key = createConnectionKey(family, alias);
+    const hit = resolved.get(key);
+    if (hit) return hit;
+    if (failures.has(key)) throw failures.get(key);
+    throw new OsirisError('connection_error', `connection @${family}.${alias ?? 'default'} ${whyMissing}`);
+  };
 }

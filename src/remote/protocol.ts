@@ -1,4 +1,13 @@
-import type { ResolvedConnection, RuntimeDependency, StepOutcome } from '../core/index.js';
+import type {
+  EventFields,
+  EventName,
+  InputRef,
+  MetricName,
+  MetricOptions,
+  ResolvedConnection,
+  RuntimeDependency,
+  StepOutcome,
+} from '../core/index.js';
 
 /** Checked at `ping`: host and worker must speak the same version. */
 export const PROTOCOL_VERSION = 1;
@@ -13,28 +22,40 @@ export const HEARTBEAT_LOSS_MS = 4000;
  */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
-/** Input binding of an exec_step command (file-only contract: names, never data or config). */
-export interface InputRef {
-  /** Upstream step id. */
-  from_step: string;
-  /** Output key of that step (always `df`: the step's data-plane table). */
-  key: string;
+/** `ping`: the host's protocol version. */
+export interface PingCommand {
+  cmd: 'ping';
+  protocol: number;
+}
+
+/** `prepare`: what the worker needs before the first step (the secrets travel beside it, never in it). */
+export interface PrepareCommand {
+  cmd: 'prepare';
+  manifest_path: string;
+  install_deps: boolean;
+  memory_limit: string;
+  threads: number;
+  /** Runtime dependencies of the components the manifest uses (not all components). */
+  dependencies: RuntimeDependency[];
+}
+
+/** `exec_step`: cfg by path, inputs as InputRefs (file-only contract: names, never data or config). */
+export interface ExecStepCommand {
+  cmd: 'exec_step';
+  step_id: string;
+  driver: string;
+  cfg_path: string;
+  inputs: Record<string, InputRef>;
+}
+
+/** `cleanup`: close the data plane and pack the artifacts into `archive_path`. */
+export interface CleanupCommand {
+  cmd: 'cleanup';
+  archive_path: string;
 }
 
 /** A command as written to commands.jsonl: no id, no secret, no inline config. */
-export type Command =
-  | { cmd: 'ping'; protocol: number }
-  | {
-      cmd: 'prepare';
-      manifest_path: string;
-      install_deps: boolean;
-      memory_limit: string;
-      threads: number;
-      /** Runtime dependencies of the components the manifest uses (not all components). */
-      dependencies: RuntimeDependency[];
-    }
-  | { cmd: 'exec_step'; step_id: string; driver: string; cfg_path: string; inputs: Record<string, InputRef> }
-  | { cmd: 'cleanup'; archive_path: string };
+export type Command = PingCommand | PrepareCommand | ExecStepCommand | CleanupCommand;
 
 /** What only the in-memory `prepare` request adds: resolved connections (the one place secrets travel). */
 export interface PrepareSecrets {
@@ -55,6 +76,31 @@ export interface ResultMap {
   cleanup: { archive_path: string; files: number; bytes: number };
 }
 
+/** A request as the worker receives it: the command with its id, and for prepare the secrets. */
+export type RequestOf<C extends Command['cmd']> = Extract<Request, { cmd: C }>;
+
+/**
+ * Host → worker: what the worker serves, one method per command, each answered by exactly one response
+ * line. The worker session implements it; the host reaches it through the worker channel's `request`.
+ */
+export type WorkerApi = {
+  [C in Command['cmd']]: (request: RequestOf<C>, signal: AbortSignal) => Promise<ResultMap[C]>;
+};
+
+/** Log levels a worker log notification may carry. */
+export type WorkerLogLevel = 'info' | 'warn' | 'debug';
+
+/**
+ * Worker → host: what the host serves, one method per notification (never answered). `event` and `metric`
+ * take exactly the arguments of the session's EventSink, so the host hands them to its sink as they are.
+ */
+export interface HostApi {
+  event(name: EventName | `remote.${string}`, fields: EventFields): void;
+  metric(name: MetricName, value: number, options: MetricOptions): void;
+  log(level: WorkerLogLevel, message: string): void;
+  heartbeat(seq: number): void;
+}
+
 /**
  * A response: exactly one per request. `id` is null only when a line was refused before its id could be
  * read (not JSON, not an object, over MAX_LINE_BYTES, or an id that is not a whole number).
@@ -63,12 +109,40 @@ export type Response =
   | { id: number; ok: true; result: unknown }
   | { id: number | null; ok: false; error: { code: string; message: string; type: string } };
 
-/** Worker → host notifications, forwarded into the host's session as they arrive. */
+/**
+ * A HostApi call on the wire: the method as `type`, its arguments by name. Event and metric names go
+ * under `event` and `metric`, keys whose values masking leaves alone (a password `step` never rewrites
+ * `step_start`).
+ */
 export type Notification =
-  | { type: 'event'; line: Record<string, unknown> }
-  | { type: 'metric'; line: Record<string, unknown> }
-  | { type: 'log'; level: 'info' | 'warn' | 'debug'; message: string }
+  | { type: 'event'; event: EventName | `remote.${string}`; fields: EventFields }
+  | { type: 'metric'; metric: MetricName; value: number; options: MetricOptions }
+  | { type: 'log'; level: WorkerLogLevel; message: string }
   | { type: 'heartbeat'; seq: number };
+
+/** The worker's HostApi: each call becomes one notification line through `send`. */
+export function createHostProxy(send: (line: Notification) => void): HostApi {
+  return {
+    event: (event, fields) => send({ type: 'event', event, fields }),
+    metric: (metric, value, options) => send({ type: 'metric', metric, value, options }),
+    log: (level, message) => send({ type: 'log', level, message }),
+    heartbeat: (seq) => send({ type: 'heartbeat', seq }),
+  };
+}
+
+/** The host's side of a notification: the HostApi call it stands for. */
+export function deliverNotification(line: Notification, host: HostApi): void {
+  switch (line.type) {
+    case 'event':
+      return host.event(line.event, line.fields);
+    case 'metric':
+      return host.metric(line.metric, line.value, line.options);
+    case 'log':
+      return host.log(line.level, line.message);
+    case 'heartbeat':
+      return host.heartbeat(line.seq);
+  }
+}
 
 /** Any line the worker writes on stdout. */
 export type WorkerLine = Response | Notification;

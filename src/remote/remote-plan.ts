@@ -1,9 +1,16 @@
 // What a remote run sends: commands.jsonl (file-only, never a secret) and the files uploaded to the sandbox.
 import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
-import type { DriverTable, ManifestStep, PreparedRun, RuntimeDependency } from '../core/index.js';
-import { OsirisError } from '../core/index.js';
-import type { Command } from './protocol.js';
+import type {
+  DriverTable,
+  ManifestStep,
+  PreparedRun,
+  RunConnections,
+  RuntimeDependency,
+} from '../core/index.js';
+import { OsirisError, encodeInputRefs, listStepInputs } from '../core/index.js';
+import { inlineHostFiles } from './inline-host-files.js';
+import type { Command, ExecStepCommand, PrepareSecrets } from './protocol.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 import type { UploadFile } from './transport.js';
 
@@ -11,18 +18,26 @@ import type { UploadFile } from './transport.js';
 export const ARCHIVE_PATH = 'artifacts.tar';
 
 /** The exec_step command of a step: cfg by path, inputs by upstream step id and key. */
-export function createExecCommand(
-  step: ManifestStep,
-  inputs: Record<string, string>,
-): Extract<Command, { cmd: 'exec_step' }> {
+export function createExecCommand(step: ManifestStep, inputs: Record<string, string>): ExecStepCommand {
   return {
     cmd: 'exec_step',
     step_id: step.id,
     driver: step.driver,
     cfg_path: step.cfg_path,
-    inputs: Object.fromEntries(
-      Object.entries(inputs).map(([name, from]) => [name, { from_step: from, key: 'df' }]),
+    inputs: encodeInputRefs(inputs),
+  };
+}
+
+/**
+ * What only the in-memory `prepare` request carries: the run's resolved connections (with the text of the
+ * host files they name, which the sandbox lacks) and their resolution errors.
+ */
+export function createPrepareSecrets(connections: RunConnections): PrepareSecrets {
+  return {
+    connections: Object.fromEntries(
+      [...connections.resolved].map(([key, connection]) => [key, inlineHostFiles(connection)]),
     ),
+    connection_errors: Object.fromEntries(connections.errors),
   };
 }
 
@@ -47,7 +62,7 @@ export function createCommands(run: PreparedRun, drivers: DriverTable, installDe
       threads: run.threads,
       dependencies: listManifestDependencies(run, drivers),
     },
-    ...run.manifest.steps.map((s) => createExecCommand(s, Object.fromEntries(s.needs.map((id) => [id, id])))),
+    ...run.manifest.steps.map((s) => createExecCommand(s, listStepInputs(s))),
     { cmd: 'cleanup', archive_path: ARCHIVE_PATH },
   ];
 }
@@ -60,7 +75,7 @@ export function createCommands(run: PreparedRun, drivers: DriverTable, installDe
 function listStepPaths(run: PreparedRun, step: ManifestStep, drivers: DriverTable): string[] {
   const spec = drivers.get(step.driver)?.spec;
   if (!spec || spec.pathKeys.length === 0) return [];
-  const cfg = JSON.parse(run.cfgTexts.get(step.id) ?? '{}') as Record<string, unknown>;
+  const cfg = run.stepConfigs.get(step.id)?.config ?? {};
   const paths: string[] = [];
   for (const key of spec.pathKeys) {
     const value = cfg[key];

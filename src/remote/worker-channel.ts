@@ -1,19 +1,14 @@
-import type { EventSink, MetricName, StepLogger } from '../core/index.js';
-import { ERROR_CODES, OsirisError } from '../core/index.js';
+import type { StepLogger } from '../core/index.js';
+import { ERROR_CODES, METRICS, OsirisError } from '../core/index.js';
 import type { ErrorCode } from '../core/index.js';
 import type { SandboxProcess } from './transport.js';
-import type { Command, Notification, PrepareSecrets, ResultMap, WorkerLine } from './protocol.js';
-import { MAX_LINE_BYTES, createLineSplitter } from './protocol.js';
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
+import type { Command, HostApi, PrepareSecrets, ResultMap, WorkerLine } from './protocol.js';
+import { MAX_LINE_BYTES, createLineSplitter, deliverNotification } from './protocol.js';
 
 export interface WorkerChannelOptions {
-  /** Where forwarded events and metrics go (the host session). */
-  sink: EventSink;
-  /** Where forwarded worker logs go. */
+  /** Where the worker's notifications go (the host session's sink and log). */
+  host: HostApi;
+  /** Where the channel's own diagnostics go (lines that are not protocol lines). */
   log: StepLogger;
   /** Declare the worker lost after this long without any line from it. */
   lossMs: number;
@@ -21,116 +16,64 @@ export interface WorkerChannelOptions {
   onLost(error: OsirisError): void;
 }
 
-/** The host end of the JSON-lines protocol: requests with ids, one response each, notifications forwarded. */
-export function createWorkerChannel(options: WorkerChannelOptions) {
+/** The host end of the JSON-lines protocol: requests with ids, one response each, notifications delivered. */
+export interface WorkerChannel {
+  /** Feed the worker's stdout chunks here. */
+  push(chunk: string): void;
+  /** Attach the started worker; its exit while `expectExit()` is false is a lost worker. */
+  attach(started: SandboxProcess, expectExit: () => boolean): void;
+  /** Send a command (with the secrets, for prepare) and wait for its response. */
+  request<C extends Command>(command: C, secrets?: PrepareSecrets): Promise<ResultMap[C['cmd']]>;
+  /** End the channel now (run timeout, Ctrl-C): pending requests reject with this error. */
+  abort(error: OsirisError): void;
+  /** The failure that ended the channel, if any. */
+  readonly failure: OsirisError | undefined;
+  /** Stop watching (normal end). */
+  close(): void;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** Open a channel to a worker that is about to start. */
+export function createWorkerChannel(options: WorkerChannelOptions): WorkerChannel {
   const pending = new Map<number, Pending>();
   let nextId = 1;
-  let lastSeen = Date.now();
   let failure: OsirisError | undefined;
   let proc: SandboxProcess | undefined;
-
   const fail = (error: OsirisError): void => {
     if (failure) return;
     failure = error;
     for (const p of pending.values()) p.reject(error);
     pending.clear();
-    clearInterval(watchdog);
+    watchdog.stop();
     options.onLost(error);
   };
-  let lastTick = Date.now();
-  const watchdog = setInterval(() => {
-    const now = Date.now();
-    // A host that was itself blocked (sync I/O, GC) has unread lines waiting: give them a chance first.
-    if (now - lastTick > options.lossMs / 2) lastSeen = now;
-    lastTick = now;
-    const silent = now - lastSeen;
-    if (proc && silent > options.lossMs) {
-      fail(
-        new OsirisError(
-          'worker_lost',
-          `the sandbox worker sent nothing (not even a heartbeat) for ${silent} ms`,
+  const watchdog = startWatchdog(options.lossMs, () => proc !== undefined, fail);
+  const splitter = createLineSplitter(
+    (text) => {
+      watchdog.seen();
+      routeLine(text, pending, options);
+    },
+    {
+      maxLineBytes: MAX_LINE_BYTES,
+      onOverflow: (bytes) =>
+        fail(
+          new OsirisError(
+            'protocol_error',
+            `the sandbox worker sent a line of more than ${MAX_LINE_BYTES} bytes (${bytes} seen); such a line is never read`,
+          ),
         ),
-      );
-    }
-  }, 250);
-  watchdog.unref();
-
-  const onLine = (text: string): void => {
-    lastSeen = Date.now();
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      options.log.debug(`worker stdout (not JSON, ${text.length} bytes): ${text.slice(0, 200)}`);
-      return;
-    }
-    const line = readWorkerLine(value);
-    if (!line) {
-      options.log.debug(`worker stdout (not a protocol line, ${text.length} bytes): ${text.slice(0, 200)}`);
-      return;
-    }
-    if ('id' in line) {
-      if (line.id === null) {
-        // the worker refused a line before reading its id: a host bug, never silent
-        if (!line.ok) options.log.warn(`worker refused a line: [${line.error.code}] ${line.error.message}`);
-        return;
-      }
-      const p = pending.get(line.id);
-      pending.delete(line.id);
-      if (!p) return;
-      if (line.ok) p.resolve(line.result);
-      else p.reject(new OsirisError(toErrorCode(line.error.code), line.error.message));
-      return;
-    }
-    forward(line);
-  };
-  const forward = (line: Notification): void => {
-    switch (line.type) {
-      case 'event': {
-        const { ts: _ts, session: _s, event, ...fields } = line.line;
-        options.sink.event(event as 'step_start', fields);
-        break;
-      }
-      case 'metric': {
-        const { metric, value, unit, step_id, tags } = line.line as {
-          metric: MetricName;
-          value: number;
-          unit?: string;
-          step_id?: string;
-          tags?: Record<string, string>;
-        };
-        options.sink.metric(metric, value, {
-          ...(unit ? { unit } : {}),
-          ...(step_id ? { step_id } : {}),
-          ...(tags ? { tags } : {}),
-        });
-        break;
-      }
-      case 'log':
-        options.log[line.level](`worker: ${line.message}`);
-        break;
-      case 'heartbeat':
-        break;
-    }
-  };
-  const splitter = createLineSplitter(onLine, {
-    maxLineBytes: MAX_LINE_BYTES,
-    onOverflow: (bytes) =>
-      fail(
-        new OsirisError(
-          'protocol_error',
-          `the sandbox worker sent a line of more than ${MAX_LINE_BYTES} bytes (${bytes} seen); such a line is never read`,
-        ),
-      ),
-  });
+    },
+  );
 
   return {
-    /** Feed stdout chunks here. */
-    push: (chunk: string) => splitter.push(chunk),
-    /** Attach the started worker; its exit without a cleanup is a lost worker. */
-    attach(started: SandboxProcess, expectExit: () => boolean) {
+    push: (chunk) => splitter.push(chunk),
+    attach(started, expectExit) {
       proc = started;
-      lastSeen = Date.now();
+      watchdog.seen();
       void started.exited.then((code) => {
         splitter.end();
         if (!expectExit())
@@ -142,7 +85,6 @@ export function createWorkerChannel(options: WorkerChannelOptions) {
           );
       });
     },
-    /** Send a command and wait for its response. */
     async request<C extends Command>(command: C, secrets?: PrepareSecrets): Promise<ResultMap[C['cmd']]> {
       if (failure) throw failure;
       if (!proc) throw new OsirisError('internal', 'worker not started');
@@ -158,19 +100,73 @@ export function createWorkerChannel(options: WorkerChannelOptions) {
       }
       return (await result) as ResultMap[C['cmd']];
     },
-    /** End the channel now (run timeout, Ctrl-C): pending requests reject with this error. */
-    abort(error: OsirisError) {
-      fail(error);
-    },
-    /** The failure that ended the channel, if any. */
+    abort: fail,
     get failure() {
       return failure;
     },
-    /** Stop watching (normal end). */
-    close() {
-      clearInterval(watchdog);
-    },
+    close: () => watchdog.stop(),
   };
+}
+
+/** Fails the channel when an attached worker sends nothing for `lossMs`. */
+function startWatchdog(
+  lossMs: number,
+  attached: () => boolean,
+  fail: (error: OsirisError) => void,
+): { seen(): void; stop(): void } {
+  let lastSeen = Date.now();
+  let lastTick = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    // A host that was itself blocked (sync I/O, GC) has unread lines waiting: give them a chance first.
+    if (now - lastTick > lossMs / 2) lastSeen = now;
+    lastTick = now;
+    const silent = now - lastSeen;
+    if (attached() && silent > lossMs)
+      fail(
+        new OsirisError(
+          'worker_lost',
+          `the sandbox worker sent nothing (not even a heartbeat) for ${silent} ms`,
+        ),
+      );
+  }, 250);
+  timer.unref();
+  return {
+    seen: () => {
+      lastSeen = Date.now();
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** One worker line: a response settles its request, a notification goes to the host, anything else is logged. */
+function routeLine(text: string, pending: Map<number, Pending>, options: WorkerChannelOptions): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    options.log.debug(`worker stdout (not JSON, ${text.length} bytes): ${text.slice(0, 200)}`);
+    return;
+  }
+  const line = readWorkerLine(value);
+  if (!line) {
+    options.log.debug(`worker stdout (not a protocol line, ${text.length} bytes): ${text.slice(0, 200)}`);
+    return;
+  }
+  if (!('id' in line)) {
+    deliverNotification(line, options.host);
+    return;
+  }
+  if (line.id === null) {
+    // the worker refused a line before reading its id: a host bug, never silent
+    if (!line.ok) options.log.warn(`worker refused a line: [${line.error.code}] ${line.error.message}`);
+    return;
+  }
+  const p = pending.get(line.id);
+  pending.delete(line.id);
+  if (!p) return;
+  if (line.ok) p.resolve(line.result);
+  else p.reject(new OsirisError(toErrorCode(line.error.code), line.error.message));
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -187,23 +183,27 @@ function readWorkerLine(value: unknown): WorkerLine | undefined {
     const errorOk = isRecord(error) && typeof error.code === 'string' && typeof error.message === 'string';
     return errorOk ? (value as WorkerLine) : undefined;
   }
+  return isNotification(value) ? (value as WorkerLine) : undefined;
+}
+
+/** A notification's shape: a metric must be one the catalogue knows (the session writer takes its unit). */
+function isNotification(value: Record<string, unknown>): boolean {
   switch (value.type) {
     case 'event':
-      return isRecord(value.line) && typeof value.line.event === 'string' ? (value as WorkerLine) : undefined;
+      return typeof value.event === 'string' && isRecord(value.fields);
     case 'metric':
-      return isRecord(value.line) &&
-        typeof value.line.metric === 'string' &&
-        typeof value.line.value === 'number'
-        ? (value as WorkerLine)
-        : undefined;
+      return (
+        typeof value.metric === 'string' &&
+        Object.hasOwn(METRICS, value.metric) &&
+        typeof value.value === 'number' &&
+        isRecord(value.options)
+      );
     case 'log':
-      return ['info', 'warn', 'debug'].includes(value.level as string) && typeof value.message === 'string'
-        ? (value as WorkerLine)
-        : undefined;
+      return ['info', 'warn', 'debug'].includes(value.level as string) && typeof value.message === 'string';
     case 'heartbeat':
-      return value as WorkerLine;
+      return true;
     default:
-      return undefined;
+      return false;
   }
 }
 

@@ -6,15 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { parseManifest } from '../compiler/index.js';
 import type { DriverTable } from '../core/index.js';
-import { OsirisError, describeError, maskStructure } from '../core/index.js';
+import { describeError, maskStructure } from '../core/index.js';
 import { writeArtifactsArchive } from './artifacts-archive.js';
 import { findInstalledVersion } from './check-dependencies.js';
-import { HEARTBEAT_INTERVAL_MS, MAX_LINE_BYTES, PROTOCOL_VERSION, createLineSplitter } from './protocol.js';
+import { HEARTBEAT_INTERVAL_MS, MAX_LINE_BYTES, createHostProxy, createLineSplitter } from './protocol.js';
 import { parseRequest } from './parse-request.js';
 import { resolveWorkPath } from './resolve-work-path.js';
-import type { Request, Response } from './protocol.js';
+import type { Request, Response, WorkerApi } from './protocol.js';
+import type { WorkerEnvironment, WorkerSession } from './worker-session.js';
 import { createWorkerSession } from './worker-session.js';
-import { createDeferredDataPlane } from '../runtime/deferred-data-plane.js';
 
 const root = process.cwd();
 /** How long a worker whose stdin ended waits for the request in flight before it exits anyway. */
@@ -56,98 +56,22 @@ function serveRequests(): void {
   const send = (line: unknown): void => {
     process.stdout.write(`${JSON.stringify(maskStructure(line, mask))}\n`);
   };
+  const host = createHostProxy(send);
+  const session = createWorkerSession({ root, bundled, parseManifest, host, ...prefetchHeavyModules() });
+  mask = session.mask;
   const controller = new AbortController();
-  const loadDriverTable = async () => (await import('./worker-driver-table.js')).createWorkerDriverTable();
-  const loadDataPlane = () => import('../runtime/duckdb-data-plane.js');
-  // Module loading overlaps the host's ping/prepare round trips. The driver table has no native parts;
-  // DuckDB is prefetched only when it is installed (a failed ESM import stays failed, even after an install).
-  let drivers: Promise<DriverTable> | undefined;
-  let plane: ReturnType<typeof loadDataPlane> | undefined;
-  setImmediate(() => {
-    drivers = prefetch(loadDriverTable());
-    if (findInstalledVersion('@duckdb/node-api', root) !== undefined) plane = prefetch(loadDataPlane());
-  });
-  const session = createWorkerSession({
-    root,
-    bundled,
-    parseManifest,
-    notify: send,
-    loadDrivers: () => drivers ?? loadDriverTable(),
-    // as in the local adapter, DuckDB opens when a step first needs it
-    createDataPlane: async (o) =>
-      createDeferredDataPlane(o, async (opts) =>
-        (await (plane ?? loadDataPlane())).createDuckDbDataPlane(opts),
+  const queue = createAnswerQueue(session, send, controller.signal);
+  let seq = 0;
+  const heartbeat = setInterval(() => host.heartbeat(seq++), HEARTBEAT_INTERVAL_MS);
+
+  const splitter = createLineSplitter(queue.take, {
+    maxLineBytes: MAX_LINE_BYTES,
+    onOverflow: (bytes) =>
+      queue.refuse(
+        null,
+        `line refused: longer than ${MAX_LINE_BYTES} bytes (${bytes} bytes read and dropped)`,
       ),
   });
-  mask = session.mask;
-
-  let seq = 0;
-  const heartbeat = setInterval(() => send({ type: 'heartbeat', seq: seq++ }), HEARTBEAT_INTERVAL_MS);
-
-  const handle = async (req: Request): Promise<unknown> => {
-    switch (req.cmd) {
-      case 'ping':
-        if (req.protocol !== PROTOCOL_VERSION)
-          throw new OsirisError(
-            'protocol_error',
-            `protocol ${req.protocol} not supported (worker speaks ${PROTOCOL_VERSION})`,
-          );
-        return { protocol: PROTOCOL_VERSION, node: process.version };
-      case 'prepare':
-        return session.prepare(req);
-      case 'exec_step':
-        return session.execStep(req, controller.signal);
-      case 'cleanup':
-        return session.cleanup(req);
-    }
-  };
-
-  // Requests run one at a time, in arrival order (the host sends the next one after the response).
-  // Every line gets exactly one answer: a refused line (not JSON, wrong shape, unknown command, over
-  // MAX_LINE_BYTES) an error response with its id when one could be read, null otherwise.
-  let queue = Promise.resolve();
-  const answer = (work: () => Promise<Response>): void => {
-    queue = queue
-      .then(async () => send(await work()))
-      .catch((error: unknown) => {
-        // only send itself can land here (an unserializable result): answer must never stop the queue
-        process.stderr.write(`worker: could not answer a request: ${session.mask(String(error))}\n`);
-      });
-  };
-  const refuse = (id: number | null, message: string): Response => ({
-    id,
-    ok: false,
-    error: { code: 'protocol_error', message, type: 'OsirisError' },
-  });
-  const splitter = createLineSplitter(
-    (text) => {
-      const parsed = parseRequest(text);
-      if (!parsed.ok) {
-        answer(async () => refuse(parsed.id, parsed.message));
-        return;
-      }
-      const req = parsed.request;
-      answer(async () => {
-        try {
-          return { id: req.id, ok: true, result: await handle(req) };
-        } catch (error) {
-          const d = describeError(error);
-          return {
-            id: req.id,
-            ok: false,
-            error: { code: d.code, message: session.mask(d.message), type: d.type },
-          };
-        }
-      });
-    },
-    {
-      maxLineBytes: MAX_LINE_BYTES,
-      onOverflow: (bytes) =>
-        answer(async () =>
-          refuse(null, `line refused: longer than ${MAX_LINE_BYTES} bytes (${bytes} bytes read and dropped)`),
-        ),
-    },
-  );
   // a host that went away must not turn the next heartbeat into an EPIPE crash: the worker leaves
   process.stdout.on('error', leaveNow);
   process.stdin.setEncoding('utf8');
@@ -158,9 +82,85 @@ function serveRequests(): void {
     // running step and leave soon, so an orphaned worker never goes on computing in its directory.
     const leave = setTimeout(leaveNow, ORPHAN_EXIT_MS);
     controller.abort();
-    void queue.then(() => {
+    void queue.idle().then(() => {
       clearTimeout(leave);
       clearInterval(heartbeat);
     });
   });
+}
+
+/**
+ * The driver table and DuckDB load while the host's ping/prepare round trips go on. The driver table has no
+ * native parts; DuckDB is prefetched only when it is installed (a failed ESM import stays failed, even
+ * after an install).
+ */
+function prefetchHeavyModules(): Pick<WorkerEnvironment, 'loadDrivers' | 'loadDataPlane'> {
+  // the same binding of the driver table as the library's and the CLI's
+  const loadDriverTable = async () => (await import('../api/driver-table.js')).createDriverTable();
+  const loadDataPlane = () => import('../runtime/duckdb-data-plane.js');
+  let drivers: Promise<DriverTable> | undefined;
+  let plane: ReturnType<typeof loadDataPlane> | undefined;
+  setImmediate(() => {
+    drivers = prefetch(loadDriverTable());
+    if (findInstalledVersion('@duckdb/node-api', root) !== undefined) plane = prefetch(loadDataPlane());
+  });
+  return {
+    loadDrivers: () => drivers ?? loadDriverTable(),
+    loadDataPlane: () => plane ?? loadDataPlane(),
+  };
+}
+
+/**
+ * Requests run one at a time, in arrival order (the host sends the next one after the response). Every
+ * line gets exactly one answer: a refused line (not JSON, wrong shape, unknown command, over
+ * MAX_LINE_BYTES) an error response with its id when one could be read, null otherwise.
+ */
+function createAnswerQueue(
+  session: WorkerSession,
+  send: (line: Response) => void,
+  signal: AbortSignal,
+): { take(text: string): void; refuse(id: number | null, message: string): void; idle(): Promise<void> } {
+  let queue = Promise.resolve();
+  const answer = (work: () => Promise<Response>): void => {
+    queue = queue
+      .then(async () => send(await work()))
+      .catch((error: unknown) => {
+        // only send itself can land here (an unserializable result): answer must never stop the queue
+        process.stderr.write(`worker: could not answer a request: ${session.mask(String(error))}\n`);
+      });
+  };
+  const refuse = (id: number | null, message: string): void =>
+    answer(async () => ({ id, ok: false, error: { code: 'protocol_error', message, type: 'OsirisError' } }));
+  const take = (text: string): void => {
+    const parsed = parseRequest(text);
+    if (!parsed.ok) return refuse(parsed.id, parsed.message);
+    const req = parsed.request;
+    answer(async () => {
+      try {
+        return { id: req.id, ok: true, result: await serveRequest(session, req, signal) };
+      } catch (error) {
+        const d = describeError(error);
+        return {
+          id: req.id,
+          ok: false,
+          error: { code: d.code, message: session.mask(d.message), type: d.type },
+        };
+      }
+    });
+  };
+  return { take, refuse, idle: () => queue };
+}
+
+/** Hand a checked request to the WorkerApi method of its command. */
+function serveRequest(worker: WorkerApi, req: Request, signal: AbortSignal): Promise<unknown> {
+  switch (req.cmd) {
+    case 'ping':
+      return worker.ping(req, signal);
+    case 'prepare':
+      return worker.prepare(req, signal);
+    case 'exec_step':
+      return worker.exec_step(req, signal);
+    case 'cleanup':
+      return worker.cleanup(req, signal);
+  }
 }

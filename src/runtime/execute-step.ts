@@ -7,33 +7,26 @@ import type {
   EventSink,
   ManifestStep,
   ResolvedConnection,
+  ParsedStepConfig,
   StepContext,
   StepLogger,
   StepOutcome,
 } from '../core/index.js';
 import {
-  CFG_META_KEYS,
   OsirisError,
   describeError,
+  encodeInputRefs,
   maskStructure,
-  parseConnectionRef,
+  selectStepConnection,
   writeCanonicalJson,
 } from '../core/index.js';
 
-/** Everything one step needs; the same for the local adapter and the sandbox worker. */
-export interface StepExecution {
-  /** The manifest step. */
-  step: ManifestStep;
-  /** Exact bytes of its cfg file. */
-  cfgText: string;
-  /** Input name → upstream step id. */
-  inputs: Record<string, string>;
+/** What hosts a step: the same for the local adapter and the sandbox worker (runtime/step-runner.ts). */
+export interface StepHost {
   /** Bound drivers. */
   drivers: DriverTable;
   /** Connection lookup (in memory). */
   connections: ConnectionLookup;
-  /** The run's data plane. */
-  dataPlane: DataPlane;
   /** Event and metric sink. */
   sink: EventSink;
   /** Log. */
@@ -44,19 +37,34 @@ export interface StepExecution {
   projectDir: string;
   /** Scratch directory. */
   workDir: string;
-  /** Abort signal of the run. */
-  signal: AbortSignal;
   /** Masks secrets in messages and artifacts. */
   mask: (text: string) => string;
 }
 
+/** One step on its host. */
+export interface StepExecution {
+  /** Where it runs. */
+  host: StepHost;
+  /** The run's data plane. */
+  dataPlane: DataPlane;
+  /** The manifest step. */
+  step: ManifestStep;
+  /** Its parsed cfg. */
+  config: ParsedStepConfig;
+  /** Input name → upstream step id. */
+  inputs: Record<string, string>;
+  /** Abort signal of the run. */
+  signal: AbortSignal;
+}
+
 /** Execute one step: step events, cleaned config, driver call, metrics. Never throws for step failures. */
 export async function executeStep(x: StepExecution): Promise<StepOutcome> {
-  const { step, sink } = x;
+  const { step } = x;
+  const { sink, log } = x.host;
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   sink.event('step_start', { step_id: step.id, driver: step.driver });
-  x.log.info(`step ${step.id}: started (${step.driver})`);
+  log.info(`step ${step.id}: started (${step.driver})`);
   try {
     const outcome = await runStepBody(x);
     const duration = elapsed();
@@ -70,7 +78,7 @@ export async function executeStep(x: StepExecution): Promise<StepOutcome> {
       rows_processed: outcome.rowsProcessed,
       duration_ms: duration,
     });
-    x.log.info(`step ${step.id}: completed, ${outcome.rowsProcessed} rows in ${duration} ms`);
+    log.info(`step ${step.id}: completed, ${outcome.rowsProcessed} rows in ${duration} ms`);
     return {
       ok: true,
       rowsRead: outcome.rowsRead ?? 0,
@@ -85,11 +93,11 @@ export async function executeStep(x: StepExecution): Promise<StepOutcome> {
       durationMs: elapsed(),
       sink,
       signal: x.signal,
-      mask: x.mask,
+      mask: x.host.mask,
     });
-    x.log.warn(`step ${step.id}: failed [${outcome.error?.code}] ${outcome.error?.message}`);
+    log.warn(`step ${step.id}: failed [${outcome.error?.code}] ${outcome.error?.message}`);
     if (outcome.error?.code === 'internal' && error instanceof Error && error.stack)
-      x.log.debug(x.mask(error.stack));
+      log.debug(x.host.mask(error.stack));
     return outcome;
   }
 }
@@ -128,23 +136,17 @@ export function recordStepFailure(f: {
 }
 
 async function runStepBody(x: StepExecution) {
-  const { step, sink } = x;
+  const { step, host } = x;
+  const { sink } = host;
   const artifactsRel = `artifacts/${step.id}`;
-  const artifactsDir = join(x.sessionDir, artifactsRel);
+  const artifactsDir = join(host.sessionDir, artifactsRel);
   mkdirSync(artifactsDir, { recursive: true });
   sink.event('artifacts_dir_created', { step_id: step.id, path: artifactsRel });
-
-  const parsed = JSON.parse(x.cfgText) as Record<string, unknown>;
   sink.event('cfg_opened', { step_id: step.id, path: step.cfg_path });
-  const config: Record<string, unknown> = {};
-  const stripped: string[] = [];
-  for (const [key, value] of Object.entries(parsed)) {
-    if ((CFG_META_KEYS as readonly string[]).includes(key)) stripped.push(key);
-    else config[key] = value;
-  }
-  sink.event('config_meta_stripped', { step_id: step.id, keys: stripped });
+  const { config, metaKeys } = x.config;
+  sink.event('config_meta_stripped', { step_id: step.id, keys: metaKeys });
 
-  const module = x.drivers.get(step.driver);
+  const module = host.drivers.get(step.driver);
   if (!module)
     throw new OsirisError('dependency_missing', `no driver registered for '${step.driver}'`, {
       where: `step ${step.id}`,
@@ -153,7 +155,7 @@ async function runStepBody(x: StepExecution) {
   let connection: ResolvedConnection | undefined;
   let failure: unknown;
   try {
-    connection = resolveStepConnection(x, config, module.spec.connectionFamilies);
+    connection = resolveStepConnection(x, module.spec.connectionFamilies);
     await resolveInputs(x);
   } catch (error) {
     failure = error;
@@ -168,7 +170,7 @@ async function runStepBody(x: StepExecution) {
   const cleanedRel = `${artifactsRel}/cleaned_config.json`;
   // masked by structure: secret fields by key (any length), DSN passwords whatever they hold, and the
   // masker over the other string values; never over the JSON text (a password `true` stays out of syntax)
-  writeFileSync(join(x.sessionDir, cleanedRel), writeCanonicalJson(maskStructure(cleaned, x.mask)));
+  writeFileSync(join(host.sessionDir, cleanedRel), writeCanonicalJson(maskStructure(cleaned, host.mask)));
   sink.event('artifact_created', { step_id: step.id, path: cleanedRel, type: 'cleaned_config' });
   if (failure !== undefined) throw failure;
 
@@ -180,27 +182,23 @@ async function runStepBody(x: StepExecution) {
 
 function resolveStepConnection(
   x: StepExecution,
-  config: Record<string, unknown>,
   families: readonly string[],
 ): ResolvedConnection | undefined {
-  if (families.length === 0) return undefined;
+  const selected = selectStepConnection(x.config.config, families);
+  if (!selected) return undefined;
+  const { family, alias, ref } = selected;
+  const { sink } = x.host;
   const stepId = x.step.id;
-  const ref = config.connection;
-  const parsed = parseConnectionRef(ref);
-  const family = parsed?.family ?? families[0] ?? '';
-  x.sink.event('connection_resolve_start', {
-    step_id: stepId,
-    ref: typeof ref === 'string' ? ref : `@${family}`,
-  });
+  sink.event('connection_resolve_start', { step_id: stepId, ref });
   try {
-    const resolved = x.connections(family, parsed?.alias);
-    x.sink.event('connection_resolve_complete', { step_id: stepId, family, alias: resolved.alias, ok: true });
+    const resolved = x.host.connections(family, alias);
+    sink.event('connection_resolve_complete', { step_id: stepId, family, alias: resolved.alias, ok: true });
     return resolved;
   } catch (error) {
-    x.sink.event('connection_resolve_complete', {
+    sink.event('connection_resolve_complete', {
       step_id: stepId,
       family,
-      alias: parsed?.alias ?? 'default',
+      alias: alias ?? 'default',
       ok: false,
     });
     throw error;
@@ -213,34 +211,33 @@ async function resolveInputs(x: StepExecution): Promise<void> {
       await x.dataPlane.describe(fromStep);
     } catch {
       const error = `step '${fromStep}' left no output table (is it a writer?)`;
-      x.sink.event('input_resolution_failed', { step_id: x.step.id, input: name, error });
+      x.host.sink.event('input_resolution_failed', { step_id: x.step.id, input: name, error });
       throw new OsirisError('input_error', `input '${name}': ${error}`, { where: `step ${x.step.id}` });
     }
   }
-  const inputs: Record<string, { from_step: string; key: string }> = {};
-  for (const [name, fromStep] of Object.entries(x.inputs)) inputs[name] = { from_step: fromStep, key: 'df' };
-  x.sink.event('inputs_resolved', { step_id: x.step.id, inputs });
+  x.host.sink.event('inputs_resolved', { step_id: x.step.id, inputs: encodeInputRefs(x.inputs) });
 }
 
 function createStepContext(x: StepExecution, artifactsDir: string): StepContext {
   const stepId = x.step.id;
+  const { host } = x;
   return {
     stepId,
-    projectDir: x.projectDir,
+    projectDir: host.projectDir,
     artifactsDir,
-    workDir: x.workDir,
+    workDir: host.workDir,
     dataPlane: x.dataPlane,
     signal: x.signal,
-    log: x.log,
-    emit: (name, fields) => x.sink.event(name, { step_id: stepId, ...fields }),
+    log: host.log,
+    emit: (name, fields) => host.sink.event(name, { step_id: stepId, ...fields }),
     recordArtifact: (path, type) => {
-      const rel = path.startsWith(x.sessionDir)
+      const rel = path.startsWith(host.sessionDir)
         ? path
-            .slice(x.sessionDir.length + 1)
+            .slice(host.sessionDir.length + 1)
             .split('\\')
             .join('/')
         : path;
-      x.sink.event('artifact_created', { step_id: stepId, path: rel, type });
+      host.sink.event('artifact_created', { step_id: stepId, path: rel, type });
     },
   };
 }

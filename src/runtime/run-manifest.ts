@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
-import type { ExecutionAdapter, ManifestStep, PreparedRun, SessionStatus } from '../core/index.js';
-import { EXIT_CODES, createFingerprint, describeError } from '../core/index.js';
+import type { ExecutionAdapter, PreparedRun, SessionStatus } from '../core/index.js';
+import { EXIT_CODES, createFingerprint, describeError, listStepInputs } from '../core/index.js';
 import type { SessionWriter } from '../session/index.js';
 
 export interface RunManifestInput {
@@ -16,9 +16,17 @@ export interface RunManifestInput {
   now?: () => Date;
 }
 
-/** Input names of a step: each upstream id binds under its own name. */
-export function listStepInputs(step: ManifestStep): Record<string, string> {
-  return Object.fromEntries(step.needs.map((id) => [id, id]));
+/** What the steps of a run came to. */
+interface StepsTally {
+  completed: number;
+  rowsRead: number;
+  rowsWritten: number;
+  failedStep: string | undefined;
+  error: { code: string; message: string } | undefined;
+  /** Seconds from the first step to the last (0 when prepare failed). */
+  execSeconds: number;
+  /** Seconds of the whole adapter: prepare, steps, collect. */
+  adapterSeconds: number;
 }
 
 /**
@@ -28,8 +36,48 @@ export function listStepInputs(step: ManifestStep): Record<string, string> {
 export async function runManifest(input: RunManifestInput): Promise<SessionStatus> {
   const { run, writer, adapter } = input;
   const now = input.now ?? (() => new Date());
-  const { manifest, sink } = run;
   const t0 = performance.now();
+  materializePlan(run, writer);
+  const tally = await runSteps(run, adapter);
+
+  run.sink.event('cleanup_start', {});
+  rmSync(run.workDir, { recursive: true, force: true });
+  run.sink.event('cleanup_complete', {});
+
+  const { error } = tally;
+  const exitCode = !error
+    ? EXIT_CODES.ok
+    : error.code === 'interrupted'
+      ? EXIT_CODES.interrupted
+      : EXIT_CODES.failed;
+  const durationMs = Math.round(performance.now() - t0);
+  recordRunEnd(run, tally, exitCode, durationMs, (now().getTime() - input.startedAt.getTime()) / 1000);
+
+  const status: SessionStatus = {
+    session_id: run.sessionId,
+    status: error ? 'failed' : 'success',
+    ok: !error,
+    exit_code: exitCode,
+    adapter: adapter.kind,
+    ...(adapter.transport ? { transport: adapter.transport } : {}),
+    pipeline_id: run.manifest.pipeline.id,
+    steps_total: run.manifest.steps.length,
+    steps_completed: tally.completed,
+    ...(tally.failedStep ? { failed_step: tally.failedStep } : {}),
+    ...(error ? { error } : {}),
+    started_at: input.startedAt.toISOString(),
+    finished_at: now().toISOString(),
+    duration_ms: durationMs,
+    rows_read: tally.rowsRead,
+    rows_written: tally.rowsWritten,
+  };
+  writer.writeStatus(status);
+  return status;
+}
+
+/** run_start, then manifest.yaml and every cfg into the session, byte for byte, with their events. */
+function materializePlan(run: PreparedRun, writer: SessionWriter): void {
+  const { manifest, sink } = run;
   sink.event('run_start', {
     pipeline_id: manifest.pipeline.id,
     manifest_fp: manifest.pipeline.fingerprints.manifest_fp,
@@ -47,82 +95,76 @@ export async function runManifest(input: RunManifestInput): Promise<SessionStatu
     });
   }
   sink.metric('steps_total', manifest.steps.length);
+}
 
-  const state = { completed: 0, rowsRead: 0, rowsWritten: 0, failedStep: undefined as string | undefined };
-  let error: { code: string; message: string } | undefined;
-  let execSeconds = 0;
+/** prepare, the steps in order until the first failure, collect (always); errors end up in the tally. */
+async function runSteps(run: PreparedRun, adapter: ExecutionAdapter): Promise<StepsTally> {
+  const tally: StepsTally = {
+    completed: 0,
+    rowsRead: 0,
+    rowsWritten: 0,
+    failedStep: undefined,
+    error: undefined,
+    execSeconds: 0,
+    adapterSeconds: 0,
+  };
   const tAdapter = performance.now();
   try {
     await adapter.prepare(run);
     const tExec = performance.now();
-    for (const step of manifest.steps) {
+    for (const step of run.manifest.steps) {
       run.signal.throwIfAborted();
       const outcome = await adapter.execute(step, listStepInputs(step));
       if (!outcome.ok) {
-        state.failedStep = step.id;
-        error = { code: outcome.error?.code ?? 'internal', message: outcome.error?.message ?? 'step failed' };
+        tally.failedStep = step.id;
+        tally.error = {
+          code: outcome.error?.code ?? 'internal',
+          message: outcome.error?.message ?? 'step failed',
+        };
         break;
       }
-      state.completed++;
-      state.rowsRead += outcome.rowsRead;
-      state.rowsWritten += outcome.rowsWritten;
+      tally.completed++;
+      tally.rowsRead += outcome.rowsRead;
+      tally.rowsWritten += outcome.rowsWritten;
     }
-    execSeconds = (performance.now() - tExec) / 1000;
+    tally.execSeconds = (performance.now() - tExec) / 1000;
   } catch (thrown) {
-    error = describeRunError(thrown, run.signal, run.mask);
+    tally.error = describeRunError(thrown, run.signal, run.mask);
   } finally {
     try {
       await adapter.collect();
     } catch (thrown) {
-      error ??= describeRunError(thrown, run.signal, run.mask);
+      tally.error ??= describeRunError(thrown, run.signal, run.mask);
     }
   }
-  if (!error && run.signal.aborted) error = describeRunError(run.signal.reason, run.signal, run.mask);
-  const adapterSeconds = (performance.now() - tAdapter) / 1000;
+  if (!tally.error && run.signal.aborted)
+    tally.error = describeRunError(run.signal.reason, run.signal, run.mask);
+  tally.adapterSeconds = (performance.now() - tAdapter) / 1000;
+  return tally;
+}
 
-  sink.event('cleanup_start', {});
-  rmSync(run.workDir, { recursive: true, force: true });
-  sink.event('cleanup_complete', {});
-
-  const exitCode = !error
-    ? EXIT_CODES.ok
-    : error.code === 'interrupted'
-      ? EXIT_CODES.interrupted
-      : EXIT_CODES.failed;
-  const durationMs = Math.round(performance.now() - t0);
-  sink.metric('steps_completed', state.completed);
-  sink.metric('execution_duration', round3(execSeconds));
-  sink.metric('adapter_execution_duration', round3(adapterSeconds));
+/** The run metrics, run_end and the closing log line. */
+function recordRunEnd(
+  run: PreparedRun,
+  tally: StepsTally,
+  exitCode: number,
+  durationMs: number,
+  sessionSeconds: number,
+): void {
+  const { sink, log } = run;
+  const { error } = tally;
+  sink.metric('steps_completed', tally.completed);
+  sink.metric('execution_duration', round3(tally.execSeconds));
+  sink.metric('adapter_execution_duration', round3(tally.adapterSeconds));
   sink.metric('adapter_exit_code', exitCode);
-  sink.metric('session_duration_seconds', round3((now().getTime() - input.startedAt.getTime()) / 1000));
+  sink.metric('session_duration_seconds', round3(sessionSeconds));
   sink.event('run_end', {
     status: error ? 'failed' : 'success',
     exit_code: exitCode,
     duration_ms: durationMs,
   });
-  if (error) run.log.warn(`run failed [${error.code}] ${error.message}`);
-  else run.log.info(`run succeeded: ${state.completed} steps in ${durationMs} ms`);
-
-  const status: SessionStatus = {
-    session_id: run.sessionId,
-    status: error ? 'failed' : 'success',
-    ok: !error,
-    exit_code: exitCode,
-    adapter: adapter.kind,
-    ...(adapter.transport ? { transport: adapter.transport } : {}),
-    pipeline_id: manifest.pipeline.id,
-    steps_total: manifest.steps.length,
-    steps_completed: state.completed,
-    ...(state.failedStep ? { failed_step: state.failedStep } : {}),
-    ...(error ? { error } : {}),
-    started_at: input.startedAt.toISOString(),
-    finished_at: now().toISOString(),
-    duration_ms: durationMs,
-    rows_read: state.rowsRead,
-    rows_written: state.rowsWritten,
-  };
-  writer.writeStatus(status);
-  return status;
+  if (error) log.warn(`run failed [${error.code}] ${error.message}`);
+  else log.info(`run succeeded: ${tally.completed} steps in ${durationMs} ms`);
 }
 
 function describeRunError(thrown: unknown, signal: AbortSignal, mask: (t: string) => string) {

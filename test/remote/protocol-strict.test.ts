@@ -149,7 +149,12 @@ describe('host end of the channel', () => {
   it('ignores lines that are not protocol lines instead of throwing', () => {
     const logged: string[] = [];
     const channel = createWorkerChannel({
-      sink: { event: () => undefined, metric: () => undefined },
+      host: {
+        event: () => undefined,
+        metric: () => undefined,
+        log: () => undefined,
+        heartbeat: () => undefined,
+      },
       log: { info: () => undefined, warn: (m) => logged.push(m), debug: (m) => logged.push(m) },
       lossMs: 60_000,
       onLost: () => undefined,

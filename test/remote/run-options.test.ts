@@ -138,17 +138,13 @@ describe('remote run options', () => {
       drivers,
       env: {},
       timeoutMs: 6_000,
-      createAdapter: (d, connections) =>
+      createAdapter: (d) =>
         createRemoteAdapter({
           transport,
           sandbox: { cpu: 1, memoryMb: 512, timeoutMs: 3_000, template: 'osiris' },
           installDeps: false,
           workerDir: join(REPO_ROOT, 'dist', 'worker'),
           drivers: d,
-          secrets: {
-            connections: Object.fromEntries(connections.resolved),
-            connection_errors: Object.fromEntries(connections.errors),
-          },
         }),
     });
     // without renewal the fake kills the sandbox at 3 s and the run ends with worker_lost
