@@ -149,17 +149,17 @@ async function* toBuffers(source: AsyncIterable<string | Buffer>): AsyncGenerato
   for await (const chunk of source) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
 }
 
-/** Open a connection (UTC session, utf8mb4, text values); throws a masked DatabaseFailure. */
-export async function openMysqlSession(
-  endpoint: DatabaseEndpoint,
-  options: MysqlSessionOptions,
-): Promise<MysqlSession> {
-  const { where } = options;
-  const conn = await connectMysql(endpoint, options);
-  const fail = (error: unknown, what: string): DatabaseFailure =>
-    wrapMysqlError(error, what, endpoint, where);
-  const run = (sql: string, params: unknown[] = [], extra: Partial<mysql.QueryOptions> = {}) =>
-    new Promise<MysqlStatus & { rows: (string | null)[][] }>((resolve, reject) => {
+type Fail = (error: unknown, what: string) => DatabaseFailure;
+type Run = (
+  sql: string,
+  params?: unknown[],
+  extra?: Partial<mysql.QueryOptions>,
+) => Promise<MysqlStatus & { rows: (string | null)[][] }>;
+
+/** One statement with its rows (as text arrays) or its status. */
+function createRunner(conn: mysql.Connection, fail: Fail): Run {
+  return (sql, params = [], extra = {}) =>
+    new Promise((resolve, reject) => {
       conn.query({ ...extra, sql, values: params }, (error, result) => {
         if (error) {
           reject(fail(error, `statement ${JSON.stringify(sql.slice(0, 120))}`));
@@ -173,6 +173,58 @@ export async function openMysqlSession(
         }
       });
     });
+}
+
+/** A query's rows in chunks, each row converted. */
+async function* streamChunks<T>(
+  conn: mysql.Connection,
+  fail: Fail,
+  query: { sql: string; chunkRows: number; extra: Partial<mysql.QueryOptions> },
+  convert: (row: unknown[]) => T,
+): AsyncGenerator<T[]> {
+  const rows = conn.query({ ...query.extra, sql: query.sql }).stream({ highWaterMark: query.chunkRows });
+  // mysql2 reports a lost connection (KILL, server gone) on the connection only: end the stream with it.
+  const onLost = (error: Error): void => {
+    rows.destroy(error);
+  };
+  conn.on('error', onLost);
+  let chunk: T[] = [];
+  try {
+    for await (const row of rows) {
+      chunk.push(convert(row as unknown[]));
+      if (chunk.length >= query.chunkRows) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+  } catch (error) {
+    throw fail(error, 'streaming rows');
+  } finally {
+    conn.off('error', onLost);
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** A statement's result columns, from a server-side prepare (nothing runs). */
+function describeStatement(conn: mysql.Connection, fail: Fail, sql: string): Promise<MysqlColumn[]> {
+  return new Promise((resolve, reject) => {
+    conn.prepare(sql, (error, statement) => {
+      if (error) {
+        reject(fail(error, 'describing the query'));
+        return;
+      }
+      // The typings lack `columns`; unprepare also drops mysql2's statement cache entry.
+      const columns = ((statement as unknown as { columns?: mysql.FieldPacket[] }).columns ?? []).map(
+        mapColumn,
+      );
+      conn.unprepare(sql);
+      resolve(columns);
+    });
+  });
+}
+
+/** Session settings: UTC, and a backslash in the literals we build stays a backslash. */
+async function prepareSession(conn: mysql.Connection, run: Run): Promise<void> {
   try {
     await run("SET time_zone = '+00:00'");
     // Literals we build double quotes only; make sure a backslash in them stays a backslash.
@@ -183,72 +235,37 @@ export async function openMysqlSession(
     conn.destroy();
     throw error;
   }
+}
 
-  async function* stream<T>(
-    sql: string,
-    chunkRows: number,
-    convert: (row: unknown[]) => T,
-    extra: Partial<mysql.QueryOptions>,
-  ): AsyncGenerator<T[]> {
-    const rows = conn.query({ ...extra, sql }).stream({ highWaterMark: chunkRows });
-    // mysql2 reports a lost connection (KILL, server gone) on the connection only: end the stream with it.
-    const onLost = (error: Error): void => {
-      rows.destroy(error);
-    };
-    conn.on('error', onLost);
-    let chunk: T[] = [];
-    try {
-      for await (const row of rows) {
-        chunk.push(convert(row as unknown[]));
-        if (chunk.length >= chunkRows) {
-          yield chunk;
-          chunk = [];
-        }
-      }
-    } catch (error) {
-      throw fail(error, 'streaming rows');
-    } finally {
-      conn.off('error', onLost);
-    }
-    if (chunk.length > 0) yield chunk;
-  }
+/** Binary values as raw buffers (decoded per column), JSON as UTF-8, everything else as text. */
+const castForRows: mysql.TypeCast = (field) =>
+  field.type === 'JSON'
+    ? field.string('utf8')
+    : BUFFER_TYPES.has(field.type)
+      ? field.buffer()
+      : field.string();
 
+/** Open a connection (UTC session, utf8mb4, text values); throws a masked DatabaseFailure. */
+export async function openMysqlSession(
+  endpoint: DatabaseEndpoint,
+  options: MysqlSessionOptions,
+): Promise<MysqlSession> {
+  const conn = await connectMysql(endpoint, options);
+  const fail: Fail = (error, what) => wrapMysqlError(error, what, endpoint, options.where);
+  const run = createRunner(conn, fail);
+  await prepareSession(conn, run);
   return {
     query: (sql, params) => run(sql, params),
-    describe: (sql) =>
-      new Promise((resolve, reject) => {
-        conn.prepare(sql, (error, statement) => {
-          if (error) {
-            reject(fail(error, 'describing the query'));
-            return;
-          }
-          // The typings lack `columns`; unprepare also drops mysql2's statement cache entry.
-          const columns = ((statement as unknown as { columns?: mysql.FieldPacket[] }).columns ?? []).map(
-            mapColumn,
-          );
-          conn.unprepare(sql);
-          resolve(columns);
-        });
-      }),
+    describe: (sql) => describeStatement(conn, fail, sql),
     streamRows(sql, columns, chunkRows) {
       const decoders = createCellDecoders(columns);
-      const typeCast: mysql.TypeCast = (field) =>
-        field.type === 'JSON'
-          ? field.string('utf8')
-          : BUFFER_TYPES.has(field.type)
-            ? field.buffer()
-            : field.string();
-      return stream(
-        sql,
-        chunkRows,
-        (row) => row.map((v, i) => (decoders[i] as (x: unknown) => string | null)(v)),
-        { typeCast },
+      return streamChunks(conn, fail, { sql, chunkRows, extra: { typeCast: castForRows } }, (row) =>
+        row.map((v, i) => (decoders[i] as (x: unknown) => string | null)(v)),
       );
     },
     async *streamFirstColumnLines(sql, chunkRows) {
-      for await (const cells of stream(sql, chunkRows, (row) => row[0] as Buffer | null, {
-        typeCast: (field) => field.buffer(),
-      })) {
+      const query = { sql, chunkRows, extra: { typeCast: (field: mysql.Field) => field.buffer() } };
+      for await (const cells of streamChunks(conn, fail, query, (row) => row[0] as Buffer | null)) {
         yield { lines: cells.length, bytes: joinLines(cells) };
       }
     },

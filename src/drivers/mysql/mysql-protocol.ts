@@ -1,7 +1,6 @@
 // MySQL protocol facts and error handling, without the client library (mysql-client.ts imports mysql2).
-import type { DatabaseEndpoint } from '../sql/database-endpoint.js';
 import { describeEndpoint } from '../sql/database-endpoint.js';
-import type { FailureKind } from '../sql/database-failure.js';
+import type { FailureKind, WrapClientError } from '../sql/database-failure.js';
 import { DatabaseFailure, suggestConnectionFix } from '../sql/database-failure.js';
 
 /** A result column as the server describes it. */
@@ -77,12 +76,7 @@ export function classifyMysqlError(error: unknown): FailureKind {
 }
 
 /** Turn anything mysql2 threw into a masked, classified DatabaseFailure saying what failed where. */
-export function wrapMysqlError(
-  error: unknown,
-  what: string,
-  endpoint: DatabaseEndpoint,
-  where: string,
-): DatabaseFailure {
+export const wrapMysqlError: WrapClientError = (error, what, endpoint, where) => {
   if (error instanceof DatabaseFailure) return error;
   const e = (error ?? {}) as RawError;
   const code = typeof e.code === 'string' ? e.code : '';
@@ -124,7 +118,7 @@ export function wrapMysqlError(
     code || undefined,
     where,
   );
-}
+};
 
 /** Per column: how a raw buffer becomes text (binary → hex, BIT → decimal, text → UTF-8). */
 export function createCellDecoders(columns: readonly MysqlColumn[]): ((value: unknown) => string | null)[] {

@@ -6,7 +6,7 @@ import copyStreams from 'pg-copy-streams';
 import type { ErrorCode } from '../../core/index.js';
 import type { DatabaseEndpoint } from '../sql/database-endpoint.js';
 import { describeEndpoint, planConnection } from '../sql/database-endpoint.js';
-import type { FailureKind } from '../sql/database-failure.js';
+import type { FailureKind, WrapClientError } from '../sql/database-failure.js';
 import { DatabaseFailure, suggestConnectionFix } from '../sql/database-failure.js';
 import type { PostgresConnectionPlan } from './plan-postgres-connection.js';
 import { planPostgresConnection } from './plan-postgres-connection.js';
@@ -103,12 +103,7 @@ function chooseErrorCode(code: string, message: string): ErrorCode {
 }
 
 /** Turn anything pg threw into a masked, classified DatabaseFailure saying what failed where. */
-export function wrapPostgresError(
-  error: unknown,
-  what: string,
-  endpoint: DatabaseEndpoint,
-  where: string,
-): DatabaseFailure {
+export const wrapPostgresError: WrapClientError = (error, what, endpoint, where) => {
   if (error instanceof DatabaseFailure) return error;
   const e = (error ?? {}) as RawError;
   const code = typeof e.code === 'string' ? e.code : '';
@@ -136,7 +131,7 @@ export function wrapPostgresError(
     code || undefined,
     where,
   );
-}
+};
 
 function buildClientConfig(
   endpoint: DatabaseEndpoint,

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../../core/index.js';
 import { OsirisError } from '../../core/index.js';
+import type { DatabaseEndpoint } from './database-endpoint.js';
 
 /** Whether retrying the same work may succeed. */
 export const FAILURE_KINDS = ['transient', 'deterministic'] as const;
@@ -68,3 +69,11 @@ export function suggestConnectionFix(
     return "check the connection's TLS mode and CA certificate (sslmode and sslrootcert; ssl_mode and ssl_ca for MySQL)";
   return undefined;
 }
+
+/** Turns anything a client library threw into a masked, classified DatabaseFailure saying what failed where. */
+export type WrapClientError = (
+  error: unknown,
+  what: string,
+  endpoint: DatabaseEndpoint,
+  where: string,
+) => DatabaseFailure;
