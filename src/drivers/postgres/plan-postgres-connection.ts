@@ -10,6 +10,8 @@ import { OsirisError } from '../../core/index.js';
 import type { DatabaseEndpoint } from '../sql/database-endpoint.js';
 import { readDsnOptions, readEndpointField } from '../sql/database-endpoint.js';
 import type { TlsFields } from '../sql/sql-dialect.js';
+import type { PostgresFlavour } from './postgres-flavours.js';
+import { POSTGRES_FLAVOURS } from './postgres-flavours.js';
 import { chooseTls, isLocalHost, readCaCertificate } from '../sql/tls-options.js';
 
 /** The connection fields (and DSN options) of libpq's TLS settings. */
@@ -51,7 +53,8 @@ export function planPostgresConnection(endpoint: DatabaseEndpoint): PostgresConn
   const given = readEndpointField(endpoint, POSTGRES_TLS_FIELDS.mode) ?? query.get('sslmode');
   // Like psql, TLS when the server offers it; not over loopback, where it protects nothing.
   const remote = !isLocalHost(endpoint.host);
-  const fallback = !remote ? 'disable' : endpoint.family === 'supabase' ? 'require' : 'prefer';
+  const flavour = POSTGRES_FLAVOURS[endpoint.family as PostgresFlavour] ?? POSTGRES_FLAVOURS.postgres;
+  const fallback = remote ? flavour.remoteSslMode : 'disable';
   const mode = given ?? fallback;
   if (!(POSTGRES_SSL_MODES as readonly string[]).includes(mode)) {
     throw new OsirisError(

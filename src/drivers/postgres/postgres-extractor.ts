@@ -3,6 +3,8 @@ import { createExtractorSchema, readExtractorConfig } from '../sql/database-conf
 import { readDatabaseEndpoint } from '../sql/database-endpoint.js';
 import type { PostgresSession } from './postgres-client.js';
 import { POSTGRES_RUNTIME_DEPENDENCIES } from './postgres-client.js';
+import type { PostgresFlavour } from './postgres-flavours.js';
+import { POSTGRES_FLAVOURS } from './postgres-flavours.js';
 import { postgresDialect } from './postgres-dialect.js';
 import {
   POSTGRES_UNRENDERABLE_TYPES,
@@ -39,8 +41,8 @@ async function keepTableOrder(session: PostgresSession): Promise<void> {
   await session.query('SET jit = off');
 }
 
-function createSpec(family: 'postgres' | 'supabase'): ComponentSpec {
-  const label = family === 'postgres' ? 'PostgreSQL' : 'Supabase (PostgreSQL protocol)';
+function createSpec(family: PostgresFlavour): ComponentSpec {
+  const { label } = POSTGRES_FLAVOURS[family];
   return {
     name: `${family}.extractor`,
     version: '1.0.0',
@@ -61,7 +63,7 @@ function createSpec(family: 'postgres' | 'supabase'): ComponentSpec {
 }
 
 /** A PostgreSQL-protocol extractor for a connection family (`postgres`, or `supabase` which is PostgreSQL). */
-export function createPostgresExtractorModule(family: 'postgres' | 'supabase'): DriverModule {
+export function createPostgresExtractorModule(family: PostgresFlavour): DriverModule {
   return {
     spec: createSpec(family),
     create: () => ({

@@ -6,6 +6,8 @@ import type { WriterConfig } from '../sql/database-config.js';
 import { createWriterSchema } from '../sql/database-config.js';
 import type { PostgresSession } from './postgres-client.js';
 import { POSTGRES_RUNTIME_DEPENDENCIES } from './postgres-client.js';
+import type { PostgresFlavour } from './postgres-flavours.js';
+import { POSTGRES_FLAVOURS } from './postgres-flavours.js';
 import { postgresDialect, refuseTruncatedIdentifiers } from './postgres-dialect.js';
 import {
   checkTableExists,
@@ -133,8 +135,8 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
   }
 }
 
-function createSpec(family: 'postgres' | 'supabase'): ComponentSpec {
-  const label = family === 'postgres' ? 'PostgreSQL' : 'Supabase (PostgreSQL protocol)';
+function createSpec(family: PostgresFlavour): ComponentSpec {
+  const { label } = POSTGRES_FLAVOURS[family];
   return {
     name: `${family}.writer`,
     version: '1.0.0',
@@ -157,7 +159,7 @@ function createSpec(family: 'postgres' | 'supabase'): ComponentSpec {
 }
 
 /** A PostgreSQL-protocol writer for a connection family (`postgres`, or `supabase` which is PostgreSQL). */
-export function createPostgresWriterModule(family: 'postgres' | 'supabase'): DriverModule {
+export function createPostgresWriterModule(family: PostgresFlavour): DriverModule {
   return {
     spec: createSpec(family),
     create: () => ({ run: (request) => runDatabaseWrite(request, loadOnce) }),
