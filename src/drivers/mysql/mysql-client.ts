@@ -4,6 +4,7 @@ import mysql from 'mysql2';
 import type { DatabaseEndpoint } from '../sql/database-endpoint.js';
 import { planConnection } from '../sql/database-endpoint.js';
 import type { DatabaseFailure } from '../sql/database-failure.js';
+import type { SqlSessionOptions } from '../sql/sql-dialect.js';
 import type { MysqlColumn } from './mysql-protocol.js';
 import { MYSQL_TYPES, createCellDecoders, joinLines, wrapMysqlError } from './mysql-protocol.js';
 import { planMysqlConnection } from './plan-mysql-connection.js';
@@ -47,13 +48,8 @@ export interface MysqlSession {
   destroy(): void;
 }
 
-/** Connection options besides the endpoint. */
-export interface MysqlSessionOptions {
-  /** Give up connecting after this many ms. */
-  connectTimeoutMs: number;
-  /** Step id or component for messages. */
-  where: string;
-}
+/** Connection options besides the endpoint: those of every SQL session. */
+export type MysqlSessionOptions = SqlSessionOptions;
 
 /** Name the server asks for in LOAD DATA LOCAL: any other request is refused (a hostile server cannot read files). */
 export const LOCAL_INFILE_NAME = 'osiris-stream';

@@ -10,13 +10,7 @@ import {
   renderInsertValues,
   renderLoadDataRows,
 } from './mysql-load-text.js';
-import {
-  checkTableExists,
-  checkTargetColumns,
-  commitAttempt,
-  destroyOnAbort,
-  runDatabaseWrite,
-} from '../sql/run-database-write.js';
+import { runDatabaseWrite } from '../sql/run-database-write.js';
 import type { WriteAttempt } from '../sql/run-database-write.js';
 import type { TableRef } from '../sql/sql-dialect.js';
 import { createStagingName, quoteTableRef, renderCreateTable } from '../sql/sql-dialect.js';
@@ -117,20 +111,18 @@ async function loadRows(
 async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
   const { ctx, cfg, where, target } = a;
   const session = await mysqlDialect.open(a.endpoint, { connectTimeoutMs: cfg.connectTimeoutMs, where });
-  const stopListening = destroyOnAbort(ctx, () => session.destroy());
+  const stopListening = a.destroyOnAbort(() => session.destroy());
   const table = quoteTableRef(mysqlDialect, cfg.target);
   const columnList = input.columns.map((c) => mysqlDialect.quoteIdentifier(c.name)).join(', ');
   let created = false;
   try {
-    const existing = await readTargetColumns(session, cfg.target);
-    checkTableExists(a, existing !== undefined);
-    if (existing === undefined) {
+    if (a.checkTarget(input, await readTargetColumns(session, cfg.target))) {
       const ddl = renderCreateTable(mysqlDialect, cfg.target, input.columns, cfg.primaryKey);
       ctx.emit('table.ddl_planned', { table: target, ddl });
       await session.query(ddl);
       created = true;
       ctx.emit('table.ddl_executed', { table: target });
-    } else checkTargetColumns(input, existing, target, where);
+    }
     const localInfile = (await session.query('SELECT @@local_infile')).rows[0]?.[0];
     const useLoadData = localInfile === '1' || localInfile === 'ON';
 
@@ -138,7 +130,7 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
     if (cfg.mode === 'append') {
       await session.query('START TRANSACTION');
       written = await loadRows(session, table, input, a, useLoadData);
-      await commitAttempt(a, () => session.query('COMMIT'));
+      await a.commit(() => session.query('COMMIT'));
     } else {
       // A TEMPORARY table: no implicit commit, private to this connection, gone if the connection dies.
       const stage = quoteTableRef(mysqlDialect, {
@@ -161,7 +153,7 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
           `INSERT INTO ${table} (${columnList}) SELECT ${columnList} FROM ${stage} ON DUPLICATE KEY UPDATE ${updates}`,
         );
       }
-      await commitAttempt(a, () => session.query('COMMIT'));
+      await a.commit(() => session.query('COMMIT'));
       await session.query(`DROP TEMPORARY TABLE ${stage}`);
     }
     await session.close();

@@ -7,6 +7,7 @@ import type { ErrorCode } from '../../core/index.js';
 import type { DatabaseEndpoint } from '../sql/database-endpoint.js';
 import { describeEndpoint, planConnection } from '../sql/database-endpoint.js';
 import type { FailureKind, WrapClientError } from '../sql/database-failure.js';
+import type { SqlSessionOptions } from '../sql/sql-dialect.js';
 import { DatabaseFailure, suggestConnectionFix } from '../sql/database-failure.js';
 import type { PostgresConnectionPlan } from './plan-postgres-connection.js';
 import { planPostgresConnection } from './plan-postgres-connection.js';
@@ -52,11 +53,7 @@ export interface PostgresSession {
 }
 
 /** Connection options besides the endpoint. */
-export interface PostgresSessionOptions {
-  /** Give up connecting after this many ms. */
-  connectTimeoutMs: number;
-  /** Step id or component for messages. */
-  where: string;
+export interface PostgresSessionOptions extends SqlSessionOptions {
   /** `statement_timeout` in ms for the session (0 = none). */
   statementTimeoutMs?: number;
 }

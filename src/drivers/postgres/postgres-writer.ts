@@ -9,13 +9,7 @@ import { POSTGRES_RUNTIME_DEPENDENCIES } from './postgres-client.js';
 import type { PostgresFlavour } from './postgres-flavours.js';
 import { POSTGRES_FLAVOURS } from './postgres-flavours.js';
 import { postgresDialect, refuseTruncatedIdentifiers } from './postgres-dialect.js';
-import {
-  checkTableExists,
-  checkTargetColumns,
-  commitAttempt,
-  destroyOnAbort,
-  runDatabaseWrite,
-} from '../sql/run-database-write.js';
+import { runDatabaseWrite } from '../sql/run-database-write.js';
 import type { WriteAttempt } from '../sql/run-database-write.js';
 import { createStagingName, quoteTableRef, renderCreateTable } from '../sql/sql-dialect.js';
 import { createProgressReporter } from '../sql/write-progress.js';
@@ -72,22 +66,20 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
     where,
   );
   const session = await postgresDialect.open(a.endpoint, { connectTimeoutMs: cfg.connectTimeoutMs, where });
-  const stopListening = destroyOnAbort(ctx, () => session.destroy());
+  const stopListening = a.destroyOnAbort(() => session.destroy());
   const q = (name: string): string => postgresDialect.quoteIdentifier(name);
   const table = quoteTableRef(postgresDialect, cfg.target);
   const columnList = input.columns.map((c) => q(c.name)).join(', ');
   try {
     await session.query('BEGIN');
-    const existing = await readTargetColumns(session, cfg);
-    checkTableExists(a, existing !== undefined);
-    if (existing === undefined) {
+    if (a.checkTarget(input, await readTargetColumns(session, cfg))) {
       // The schema too, in the same transaction: a failed load leaves neither behind.
       const schema = cfg.target.schema ? `CREATE SCHEMA IF NOT EXISTS ${q(cfg.target.schema)};\n` : '';
       const ddl = `${schema}${renderCreateTable(postgresDialect, cfg.target, input.columns, cfg.primaryKey)}`;
       ctx.emit('table.ddl_planned', { table: target, ddl });
       await session.query(ddl);
       ctx.emit('table.ddl_executed', { table: target });
-    } else checkTargetColumns(input, existing, target, where);
+    }
 
     // COPY into `into`, refusing (before anything is committed) a count that differs from the input's.
     const copyAll = async (into: string): Promise<number> => {
@@ -123,7 +115,7 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
       // DO NOTHING (a key-only table) reports only new rows; every staged row is then present anyway.
       written = nonKey.length || cfg.mode === 'replace' ? moved.rowCount : staged;
     }
-    await commitAttempt(a, () => session.query('COMMIT'));
+    await a.commit(() => session.query('COMMIT'));
     await session.close();
     return written;
   } catch (error) {

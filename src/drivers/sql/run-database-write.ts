@@ -21,10 +21,22 @@ export interface WriteAttempt {
   target: string;
   /** Upstream step whose table is written. */
   inputStep: string;
+  /**
+   * Record the target check (`table.exists_check`) and refuse a missing table without
+   * create_if_missing, or input columns the existing table lacks. True when the table must be created.
+   */
+  checkTarget(input: TableInfo, existingColumns: readonly string[] | undefined): boolean;
+  /** COMMIT the attempt; a connection lost during the COMMIT of an append is not retried. */
+  commit(commit: () => Promise<unknown>): Promise<void>;
+  /** Destroy the session when the step is aborted; returns the function that stops listening. */
+  destroyOnAbort(destroy: () => void): () => void;
 }
 
+/** The facts of an attempt, before its checks are bound. */
+type AttemptFacts = Omit<WriteAttempt, 'checkTarget' | 'commit' | 'destroyOnAbort'>;
+
 /** Record the target table check; a missing table without create_if_missing is a config error. */
-export function checkTableExists(a: WriteAttempt, exists: boolean): void {
+function checkTableExists(a: AttemptFacts, exists: boolean): void {
   a.ctx.emit('table.exists_check', { table: a.target, exists });
   if (!exists && !a.cfg.createIfMissing) {
     throw new OsirisError(
@@ -42,7 +54,7 @@ export function checkTableExists(a: WriteAttempt, exists: boolean): void {
  * committed before the reply was lost): replace and upsert may run again and end with the same rows,
  * but an append must not be retried, or its rows could be written twice.
  */
-export async function commitAttempt(a: WriteAttempt, commit: () => Promise<unknown>): Promise<void> {
+async function commitAttempt(a: AttemptFacts, commit: () => Promise<unknown>): Promise<void> {
   try {
     await commit();
   } catch (error) {
@@ -78,7 +90,7 @@ function checkKeyColumns(cfg: WriterConfig, input: TableInfo, where: string): vo
 }
 
 /** Input names that the target lacks, as a config error (a typo must not become a silent NULL column). */
-export function checkTargetColumns(
+function checkTargetColumns(
   input: TableInfo,
   targetColumns: readonly string[],
   target: string,
@@ -95,6 +107,20 @@ export function checkTargetColumns(
   }
 }
 
+function bindChecks(facts: AttemptFacts): WriteAttempt {
+  return {
+    ...facts,
+    checkTarget(input, existingColumns) {
+      checkTableExists(facts, existingColumns !== undefined);
+      if (existingColumns === undefined) return true;
+      checkTargetColumns(input, existingColumns, facts.target, facts.where);
+      return false;
+    },
+    commit: (commit) => commitAttempt(facts, commit),
+    destroyOnAbort: (destroy) => destroyOnAbort(facts.ctx, destroy),
+  };
+}
+
 /**
  * The writer flow shared by the databases: read the config and the connection, describe the input, run
  * the load with retries on transient failures (each attempt a fresh transaction, so no row is ever
@@ -109,7 +135,7 @@ export async function runDatabaseWrite(request: DriverRequest, load: LoadAttempt
   checkKeyColumns(cfg, input, where);
   const endpoint = readDatabaseEndpoint(request.connection, where);
   const target = cfg.target.schema ? `${cfg.target.schema}.${cfg.target.table}` : cfg.target.table;
-  const attempt: WriteAttempt = { ctx, cfg, endpoint, where, target, inputStep };
+  const attempt = bindChecks({ ctx, cfg, endpoint, where, target, inputStep });
   const started = performance.now();
   const rowsWritten = await runWithRetry(() => load(attempt, input), {
     policy: cfg.retry,
@@ -130,7 +156,7 @@ export async function runDatabaseWrite(request: DriverRequest, load: LoadAttempt
 }
 
 /** Destroy a session when the step is aborted; returns the function that stops listening. */
-export function destroyOnAbort(ctx: StepContext, destroy: () => void): () => void {
+function destroyOnAbort(ctx: StepContext, destroy: () => void): () => void {
   const onAbort = (): void => destroy();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   return () => ctx.signal.removeEventListener('abort', onAbort);
