@@ -55,7 +55,15 @@ export function registerInspectCommands(
         runConnectionsDoctor(io, ref, opts),
       ),
     );
+  registerComponentsCommands(program, io, drivers, act);
+}
 
+function registerComponentsCommands(
+  program: Command,
+  io: CliIo,
+  drivers: DriverTable,
+  act: ActionWrapper,
+): void {
   const components = program.command('components').description('list and describe components');
   components
     .command('list')

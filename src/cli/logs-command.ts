@@ -144,6 +144,3 @@ export function runLogsShow(io: CliIo, opts: LogsOptions, ref: string | undefine
   }
   return 0;
 }
-
-/** `logs gc --keep N [--dry-run]`: see runLogsGc in logs-gc-command.ts. */
-export { runLogsGc } from './logs-gc-command.js';

@@ -1,8 +1,9 @@
 import { relative, resolve } from 'node:path';
 import type { CompiledPipeline, DriverTable, LoadPlanInput } from '../index.js';
 import { OsirisError, compilePipeline, loadLastCompile, loadManifestPlan, runPipeline } from '../index.js';
-import type { CliIo } from './cli-io.js';
-import { isColorAllowed, parseKeyValues, printJson, reportError } from './cli-io.js';
+import type { Command } from 'commander';
+import type { ActionWrapper, CliIo } from './cli-io.js';
+import { collectOption, isColorAllowed, parseKeyValues, printJson, reportError } from './cli-io.js';
 import { createProgressDisplay } from './progress-display.js';
 import type { RemoteRunOptions } from './execution-target.js';
 import {
@@ -144,4 +145,52 @@ export async function runRunCommand(
   } catch (error) {
     return reportError(io, error, json);
   }
+}
+
+/** `osiris run`. */
+export function registerRunCommand(
+  program: Command,
+  io: CliIo,
+  drivers: DriverTable,
+  signal: AbortSignal,
+  act: ActionWrapper,
+): void {
+  program
+    .command('run')
+    .description('run an OML file (compiled first), a manifest.yaml as is, or --last-compile')
+    .argument('[file]', 'OML pipeline or manifest.yaml')
+    .option(
+      '--last-compile',
+      'run the manifest of the last `osiris compile` in this project (`run FILE` does not change it)',
+    )
+    .option('--param <k=v>', 'parameter value (repeatable)', collectOption, [])
+    .option('--profile <name>', 'profile recorded in the manifest', 'default')
+    .option('--out <dir>', 'build root when compiling (default: build/ in the project directory)')
+    .option('--logs-dir <dir>', 'where session directories go (default: logs/ in the project directory)')
+    .option(
+      '--connections <file>',
+      'connections file (default: $OSIRIS_CONNECTIONS, else osiris_connections.yaml in the project directory)',
+    )
+    .option('--timeout <seconds>', 'abort the run after this many seconds (0 = none)', '600')
+    .option('--memory-limit <size>', 'DuckDB data-plane memory limit (spills to disk beyond it)', '1GB')
+    .option(
+      '--threads <n>',
+      'DuckDB data-plane threads (1 leaves a core to a co-located database on small machines)',
+      '2',
+    )
+    .option('--e2b', 'execute the steps in an E2B sandbox (needs E2B_API_KEY); same as --sandbox e2b')
+    .option(
+      '--sandbox <kind>',
+      'execute the steps in a sandbox: e2b | local (a child process in a fresh directory)',
+    )
+    .option('--cpu <n>', 'sandbox vCPUs', '2')
+    .option('--memory-mb <n>', 'sandbox memory in MiB', '2048')
+    .option('--e2b-template <name>', 'E2B template (one with the dependencies baked in starts fastest)')
+    .option(
+      '--e2b-install-deps',
+      'install missing runtime dependencies in the sandbox (or OSIRIS_E2B_INSTALL_DEPS=1)',
+    )
+    .option('--json', 'print status.json plus session_dir as one JSON object')
+    .option('--verbose', 'stream every event and metric line to stderr')
+    .action(act((file: string | undefined, opts) => runRunCommand(file, opts, io, drivers, signal)));
 }

@@ -238,33 +238,40 @@ function readStep(
     const got = typeof raw.mode === 'string' ? `'${raw.mode}'` : JSON.stringify(raw.mode);
     sink.invalid(sub('mode'), `invalid mode ${got} (expected one of: ${modeHint()})`, at('mode'));
   } else step.mode = raw.mode as StepMode;
-  if ('needs' in raw && raw.needs !== null) {
-    if (!Array.isArray(raw.needs)) {
-      step.needsBroken = true;
-      sink.invalid(
-        sub('needs'),
-        'needs must be a list of step ids, e.g. needs: [extract-movies]',
-        at('needs'),
-      );
-    } else {
-      raw.needs.forEach((need, i) => {
-        if (typeof need !== 'string') {
-          step.needsBroken = true;
-          sink.invalid(
-            sub('needs', i),
-            `needs entries must be step ids (strings), got ${JSON.stringify(need)}`,
-            at('needs', i),
-          );
-        }
-      });
-      if (!step.needsBroken) step.needs = raw.needs as string[];
-    }
-  }
+  readNeeds(raw.needs, step, { sub, at, sink }, 'needs' in raw);
   if ('config' in raw && raw.config !== null && !isPlainObject(raw.config)) {
     step.config = undefined;
     sink.invalid(sub('config'), 'config must be a mapping of config keys', at('config'));
   } else if (isPlainObject(raw.config)) step.config = raw.config;
   return step;
+}
+
+/** Where a step's findings go: its path, positions and the sink. */
+interface StepScope {
+  sub: (...segments: PathSegment[]) => string;
+  at: (...segments: PathSegment[]) => ReturnType<YamlSource['locate']>;
+  sink: DiagnosticSink;
+}
+
+function readNeeds(needs: unknown, step: OmlStep, scope: StepScope, present: boolean): void {
+  const { sub, at, sink } = scope;
+  if (!present || needs === null) return;
+  if (!Array.isArray(needs)) {
+    step.needsBroken = true;
+    sink.invalid(sub('needs'), 'needs must be a list of step ids, e.g. needs: [extract-movies]', at('needs'));
+  } else {
+    needs.forEach((need, i) => {
+      if (typeof need !== 'string') {
+        step.needsBroken = true;
+        sink.invalid(
+          sub('needs', i),
+          `needs entries must be step ids (strings), got ${JSON.stringify(need)}`,
+          at('needs', i),
+        );
+      }
+    });
+    if (!step.needsBroken) step.needs = needs as string[];
+  }
 }
 
 function refuseUnknownKeys(

@@ -144,6 +144,37 @@ class ConnectionsReader {
     }
   }
 
+  /** A field's `${VAR}` template, or undefined after reporting why it cannot be one. */
+  private readTemplate(
+    label: string,
+    name: string,
+    text: string,
+    value: unknown,
+    keyAt: number,
+  ): Template | undefined {
+    const template = parseTemplate(text);
+    if (template === 'unterminated') {
+      this.report(
+        value,
+        keyAt,
+        `${label}: field '${name}' has '\${' without a closing '}' (write '$$' for a literal '$')`,
+      );
+      return undefined;
+    }
+    if (template === 'bad_name') {
+      this.report(
+        value,
+        keyAt,
+        `${label}: field '${name}' has an invalid variable reference; expected \${NAME} or \${NAME:-default}, NAME of letters, digits and _`,
+      );
+      return undefined;
+    }
+    if (name === 'port' && isLiteralTemplate(template) && !isValidPort(renderLiteral(template))) {
+      this.report(value, keyAt, `${label}: field 'port' must be an integer from 1 to 65535`);
+    }
+    return template;
+  }
+
   /** Reads one alias; returns the offset of its `default: true`, if any. */
   private readConnection(
     family: ConnectionFamily,
@@ -196,25 +227,8 @@ class ConnectionsReader {
         }
         continue;
       }
-      const template = parseTemplate(text);
-      if (template === 'unterminated') {
-        this.report(
-          value,
-          keyAt,
-          `${label}: field '${name}' has '\${' without a closing '}' (write '$$' for a literal '$')`,
-        );
-      } else if (template === 'bad_name') {
-        this.report(
-          value,
-          keyAt,
-          `${label}: field '${name}' has an invalid variable reference; expected \${NAME} or \${NAME:-default}, NAME of letters, digits and _`,
-        );
-      } else {
-        if (name === 'port' && isLiteralTemplate(template) && !isValidPort(renderLiteral(template))) {
-          this.report(value, keyAt, `${label}: field 'port' must be an integer from 1 to 65535`);
-        }
-        entry.fields.push({ name, template });
-      }
+      const template = this.readTemplate(label, name, text, value, keyAt);
+      if (template) entry.fields.push({ name, template });
     }
     const dsnAt = seen.get('dsn');
     const clashing = DSN_EXCLUSIVE_FIELDS.filter((f) => seen.has(f));

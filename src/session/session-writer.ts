@@ -57,42 +57,19 @@ export function createSessionWriter(options: SessionWriterOptions): SessionWrite
   const now = options.now ?? (() => new Date());
   mkdirSync(join(dir, 'artifacts'), { recursive: true });
   mkdirSync(join(dir, 'cfg'), { recursive: true });
-  const fds = {
-    events: openSync(join(dir, 'events.jsonl'), 'a'),
-    metrics: openSync(join(dir, 'metrics.jsonl'), 'a'),
-    human: openSync(join(dir, 'osiris.log'), 'a'),
-    debug: openSync(join(dir, 'debug.log'), 'a'),
-  };
+  const files = openSessionFiles(dir);
   const listeners: SessionListener[] = [];
-  let closed = false;
-
-  // a write on a descriptor names no file: the error gets the session file's path (io_error with the path)
-  const pathOf = new Map<number, string>([
-    [fds.events, join(dir, 'events.jsonl')],
-    [fds.metrics, join(dir, 'metrics.jsonl')],
-    [fds.human, join(dir, 'osiris.log')],
-    [fds.debug, join(dir, 'debug.log')],
-  ]);
-  const append = (fd: number, text: string): void => {
-    if (closed) return;
-    try {
-      writeSync(fd, text);
-    } catch (error) {
-      if (error instanceof Error && !('path' in error)) Object.assign(error, { path: pathOf.get(fd) });
-      throw error;
-    }
-  };
   const logLine = (level: string, message: string, human: boolean): void => {
     const line = `${now().toISOString()} ${level.padEnd(5)} ${mask(message)}\n`;
-    if (human) append(fds.human, line);
-    append(fds.debug, line);
+    if (human) files.append('human', line);
+    files.append('debug', line);
   };
   const writeRecord = (kind: 'event' | 'metric', line: Record<string, unknown>): void => {
     // masked before serializing: a secret such as `true` or `step` can then never touch JSON syntax
     const masked = maskStructure(line, mask) as Record<string, unknown>;
     const text = JSON.stringify(masked);
-    append(kind === 'event' ? fds.events : fds.metrics, `${text}\n`);
-    if (kind === 'event') append(fds.debug, `${String(line.ts)} EVENT ${text}\n`);
+    files.append(kind === 'event' ? 'events' : 'metrics', `${text}\n`);
+    if (kind === 'event') files.append('debug', `${String(line.ts)} EVENT ${text}\n`);
     for (const l of listeners) l({ kind, line: masked });
   };
 
@@ -127,6 +104,36 @@ export function createSessionWriter(options: SessionWriterOptions): SessionWrite
     },
     listen(listener) {
       listeners.push(listener);
+    },
+    close: () => files.close(),
+  };
+}
+
+type SessionFile = 'events' | 'metrics' | 'human' | 'debug';
+const SESSION_FILE_NAMES: Readonly<Record<SessionFile, string>> = {
+  events: 'events.jsonl',
+  metrics: 'metrics.jsonl',
+  human: 'osiris.log',
+  debug: 'debug.log',
+};
+
+/** The four append-only session files, created now; writes after close are dropped. */
+function openSessionFiles(dir: string): { append(file: SessionFile, text: string): void; close(): void } {
+  const fds = Object.fromEntries(
+    Object.entries(SESSION_FILE_NAMES).map(([file, name]) => [file, openSync(join(dir, name), 'a')]),
+  ) as Record<SessionFile, number>;
+  let closed = false;
+  return {
+    append(file, text) {
+      if (closed) return;
+      try {
+        writeSync(fds[file], text);
+      } catch (error) {
+        // a write on a descriptor names no file: the error gets the session file's path (io_error with the path)
+        const path = join(dir, SESSION_FILE_NAMES[file]);
+        if (error instanceof Error && !('path' in error)) Object.assign(error, { path });
+        throw error;
+      }
     },
     close() {
       if (closed) return;
