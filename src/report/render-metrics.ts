@@ -17,23 +17,24 @@ function formatTags(tags: unknown): string {
 
 /** Charts of rows and duration per step, a per-name summary, and the run-level metric lines. */
 export function renderMetrics(steps: readonly ReportStep[], metrics: readonly MetricRecord[]): string {
+  const perStep = (
+    id: string,
+    title: string,
+    pick: (s: ReportStep) => number | undefined,
+    format: (n: number) => string,
+  ) =>
+    renderBarChart({
+      id,
+      title,
+      items: steps.flatMap((s) => {
+        const value = pick(s);
+        return value === undefined ? [] : [{ label: s.id, value, state: s.state }];
+      }),
+      format,
+    });
   const charts = [
-    renderBarChart({
-      id: 'chart-rows',
-      title: 'Rows out per step',
-      items: steps
-        .filter((s) => s.rowsOut !== undefined)
-        .map((s) => ({ label: s.id, value: s.rowsOut as number, state: s.state })),
-      format: formatCount,
-    }),
-    renderBarChart({
-      id: 'chart-duration',
-      title: 'Duration per step',
-      items: steps
-        .filter((s) => s.durationMs !== undefined)
-        .map((s) => ({ label: s.id, value: s.durationMs as number, state: s.state })),
-      format: formatDuration,
-    }),
+    perStep('chart-rows', 'Rows out per step', (s) => s.rowsOut, formatCount),
+    perStep('chart-duration', 'Duration per step', (s) => s.durationMs, formatDuration),
   ].filter(Boolean);
 
   const byName = new Map<string, { unit: string; count: number; sum: number; min: number; max: number }>();
