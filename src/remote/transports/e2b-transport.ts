@@ -33,6 +33,7 @@ import type {
   Transport,
   UploadFile,
 } from '../transport.js';
+import { resolveInside } from './resolve-inside.js';
 import { iterateStream, sizeOf, toBlob, toReadableStream } from './e2b-streams.js';
 import { createStdinQueue } from './stdin-queue.js';
 
@@ -107,25 +108,14 @@ function wrapSandbox(sbx: E2bSandbox, workDir: string, fail: Fail): Sandbox {
   const assertAlive = (): void => {
     if (killed) throw new OsirisError('worker_lost', 'the sandbox was already killed', { where });
   };
-  const resolve = (path: string): string => resolveInside(workDir, path, where);
+  const resolve = (path: string): string => resolveInside(posix, workDir, path, where);
   return {
     id: sbx.sandboxId,
     workDir,
     async upload(files: UploadFile[]): Promise<void> {
       assertAlive();
       try {
-        const sized = await Promise.all(files.map(async (f) => ({ file: f, size: await sizeOf(f) })));
-        const small = sized.filter((f) => f.size < STREAM_THRESHOLD);
-        const large = sized.filter((f) => f.size >= STREAM_THRESHOLD);
-        // One multipart request for all small files (each E2B round trip costs ~0.2-0.6 s).
-        if (small.length > 0) {
-          const entries = await Promise.all(
-            small.map(async ({ file }) => ({ path: resolve(file.path), data: await toBlob(file) })),
-          );
-          await sbx.files.write(entries);
-        }
-        // Large ones go up one by one as streams: never whole in memory, not bound by the request timeout.
-        for (const { file } of large) await sbx.files.write(resolve(file.path), toReadableStream(file));
+        await uploadFiles(sbx, files, resolve);
       } catch (error) {
         throw fail(error, `uploading ${files.map((f) => f.path).join(', ')}`, where, 'io_error');
       }
@@ -137,25 +127,9 @@ function wrapSandbox(sbx: E2bSandbox, workDir: string, fail: Fail): Sandbox {
     ): Promise<SandboxProcess> {
       assertAlive();
       if (command.length === 0) throw new OsirisError('internal', 'start needs a command', { where });
-      let handle: CommandHandle | undefined;
-      const release = (): void => releaseDeliveredOutput(handle);
+      let handle: CommandHandle;
       try {
-        handle = await sbx.commands.run(`exec ${command.map(quoteShell).join(' ')}`, {
-          background: true,
-          // Without these envd gives the worker /dev/null as stdin and kills it after the default 60 s.
-          stdin: true,
-          timeoutMs: 0,
-          cwd: workDir,
-          envs: env,
-          onStdout: (chunk) => {
-            output.onStdout(chunk);
-            release();
-          },
-          onStderr: (chunk) => {
-            output.onStderr(chunk);
-            release();
-          },
-        });
+        handle = await startCommand(sbx, workDir, command, env, output);
       } catch (error) {
         throw fail(error, `starting ${command[0]}`, where, 'worker_lost');
       }
@@ -195,6 +169,55 @@ function wrapSandbox(sbx: E2bSandbox, workDir: string, fail: Fail): Sandbox {
       return killing;
     },
   };
+}
+
+/** Small files in one multipart request (each E2B round trip costs ~0.2-0.6 s), large ones streamed. */
+async function uploadFiles(
+  sbx: E2bSandbox,
+  files: readonly UploadFile[],
+  resolve: (path: string) => string,
+): Promise<void> {
+  const sized = await Promise.all(files.map(async (f) => ({ file: f, size: await sizeOf(f) })));
+  const small = sized.filter((f) => f.size < STREAM_THRESHOLD);
+  const large = sized.filter((f) => f.size >= STREAM_THRESHOLD);
+  if (small.length > 0) {
+    const entries = await Promise.all(
+      small.map(async ({ file }) => ({ path: resolve(file.path), data: await toBlob(file) })),
+    );
+    await sbx.files.write(entries);
+  }
+  // Large ones go up one by one as streams: never whole in memory, not bound by the request timeout.
+  for (const { file } of large) await sbx.files.write(resolve(file.path), toReadableStream(file));
+}
+
+/** Start a background command with stdin open; output is released as it is delivered. */
+async function startCommand(
+  sbx: E2bSandbox,
+  workDir: string,
+  command: readonly string[],
+  env: Record<string, string>,
+  output: ProcessOutput,
+): Promise<CommandHandle> {
+  // output may arrive before run() resolves: the handle is read when a chunk comes, not captured
+  const started: { handle?: CommandHandle } = {};
+  const release = (): void => releaseDeliveredOutput(started.handle);
+  started.handle = await sbx.commands.run(`exec ${command.map(quoteShell).join(' ')}`, {
+    background: true,
+    // Without these envd gives the worker /dev/null as stdin and kills it after the default 60 s.
+    stdin: true,
+    timeoutMs: 0,
+    cwd: workDir,
+    envs: env,
+    onStdout: (chunk) => {
+      output.onStdout(chunk);
+      release();
+    },
+    onStderr: (chunk) => {
+      output.onStderr(chunk);
+      release();
+    },
+  });
+  return started.handle;
 }
 
 function wrapCommand(
@@ -263,16 +286,6 @@ function classify(error: unknown, fallback: ErrorCode): ErrorCode {
   }
   if (error instanceof Error && /terminated|ECONNRESET|socket/i.test(error.message)) return 'worker_lost';
   return fallback;
-}
-
-function resolveInside(workDir: string, path: string, where: string): string {
-  const target = posix.normalize(posix.join(workDir, path));
-  if (posix.isAbsolute(path) || !target.startsWith(`${workDir}/`)) {
-    throw new OsirisError('internal', `path '${path}' must be relative and stay inside ${workDir}`, {
-      where,
-    });
-  }
-  return target;
 }
 
 function quoteShell(arg: string): string {

@@ -5,19 +5,14 @@ import type { ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import * as hostPath from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { OsirisError } from '../../core/errors.js';
 import { createOwnLock, releaseSessionLock, writeSessionLock } from '../../session/session-lock.js';
 import { SANDBOX_PREFIX, sweepStaleSandboxes } from './sweep-stale-sandboxes.js';
+import { resolveInside } from './resolve-inside.js';
 import { createStdinQueue } from './stdin-queue.js';
-import type {
-  ProcessOutput,
-  Sandbox,
-  SandboxProcess,
-  SandboxRequest,
-  Transport,
-  UploadFile,
-} from '../transport.js';
+import type { ProcessOutput, Sandbox, SandboxProcess, Transport, UploadFile } from '../transport.js';
 
 /** Options of the local transport. */
 export interface LocalTransportOptions {
@@ -42,7 +37,7 @@ const CLOSE_GRACE_MS = 1_000;
 export function createLocalTransport(options: LocalTransportOptions = {}): Transport {
   return {
     name: 'local',
-    async create(request: SandboxRequest): Promise<Sandbox> {
+    async create(request) {
       const base = options.baseDir ?? tmpdir();
       // directories of hosts that died (kill -9) go now; a live host's are left alone
       sweepStaleSandboxes(base);
@@ -66,7 +61,7 @@ export function createLocalTransport(options: LocalTransportOptions = {}): Trans
       if (template) await linkTemplate(template, dir);
       return createLocalSandbox(
         dir,
-        request,
+        request.timeoutMs,
         options.inheritEnv ?? DEFAULT_INHERITED,
         options.keepAfterKill ?? false,
       );
@@ -87,7 +82,8 @@ async function linkTemplate(template: string, dir: string): Promise<void> {
 
 function createLocalSandbox(
   dir: string,
-  request: SandboxRequest,
+  /** Lifetime until keepAlive renews it. */
+  timeoutMs: number,
   inherited: readonly string[],
   keep: boolean,
 ): Sandbox {
@@ -110,56 +106,18 @@ function createLocalSandbox(
     workDir: dir,
     async upload(files: UploadFile[]): Promise<void> {
       assertAlive();
-      for (const file of files) {
-        const target = resolveInside(dir, file.path, where);
-        try {
-          await mkdir(dirname(target), { recursive: true });
-          // a host file is copied by the kernel (copy_file_range), never read into memory
-          if ('source' in file) await copyFile(file.source, target);
-          else await writeFile(target, file.data);
-        } catch (error) {
-          throw new OsirisError('io_error', `cannot write ${file.path}: ${errorText(error)}`, {
-            where,
-            cause: error,
-          });
-        }
-      }
+      await copyIntoDir(dir, files, where);
     },
-    async start(
-      command: string[],
-      env: Record<string, string>,
-      output: ProcessOutput,
-    ): Promise<SandboxProcess> {
+    async start(command, env, output) {
       assertAlive();
-      const [file, ...args] = command;
-      if (!file) throw new OsirisError('internal', 'start needs a command', { where });
-      const child = spawn(file, args, {
-        cwd: dir,
-        env: buildEnv(dir, inherited, env),
-        // Own process group, so kill() reaches grandchildren too.
-        detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
+      return spawnInDir(dir, command, buildEnv(dir, inherited, env), output, where, (child, exited) => {
+        children.set(child, exited);
+        void exited.then(() => children.delete(child));
       });
-      // Wire output before the first tick so no chunk and no 'close' can be missed.
-      const proc = wrapChild(child, output);
-      children.set(child, proc.exited);
-      void proc.exited.then(() => children.delete(child));
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', (error) =>
-          reject(
-            new OsirisError('io_error', `cannot start '${file}': ${errorText(error)}`, {
-              where,
-              cause: error,
-            }),
-          ),
-        );
-      });
-      return proc;
     },
     async download(path: string): Promise<AsyncIterable<Uint8Array>> {
       assertAlive();
-      const source = resolveInside(dir, path, where);
+      const source = resolveInside(hostPath, dir, path, where);
       const info = await stat(source).catch(() => undefined);
       if (!info?.isFile()) throw new OsirisError('io_error', `no file '${path}' in the sandbox`, { where });
       return createReadStream(source);
@@ -180,8 +138,64 @@ function createLocalSandbox(
       return killed;
     },
   };
-  arm(request.timeoutMs);
+  arm(timeoutMs);
   return sandbox;
+}
+
+/** Write each file into the sandbox directory; a host file is copied by the kernel, never read whole. */
+async function copyIntoDir(dir: string, files: readonly UploadFile[], where: string): Promise<void> {
+  for (const file of files) {
+    const target = resolveInside(hostPath, dir, file.path, where);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      // copy_file_range for host files: never in memory
+      if ('source' in file) await copyFile(file.source, target);
+      else await writeFile(target, file.data);
+    } catch (error) {
+      throw new OsirisError('io_error', `cannot write ${file.path}: ${errorText(error)}`, {
+        where,
+        cause: error,
+      });
+    }
+  }
+}
+
+/**
+ * Spawn `command` in its own process group in `dir`; `track` sees the child at once (a kill while it
+ * starts must reach it); resolves once it has started.
+ */
+async function spawnInDir(
+  dir: string,
+  command: readonly string[],
+  env: Record<string, string>,
+  output: ProcessOutput,
+  where: string,
+  track: (child: ChildProcess, exited: Promise<unknown>) => void,
+): Promise<SandboxProcess> {
+  const [file, ...args] = command;
+  if (!file) throw new OsirisError('internal', 'start needs a command', { where });
+  const child = spawn(file, args, {
+    cwd: dir,
+    env,
+    // Own process group, so kill() reaches grandchildren too.
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // Wire output before the first tick so no chunk and no 'close' can be missed.
+  const proc = wrapChild(child, output);
+  track(child, proc.exited);
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (error) =>
+      reject(
+        new OsirisError('io_error', `cannot start '${file}': ${errorText(error)}`, {
+          where,
+          cause: error,
+        }),
+      ),
+    );
+  });
+  return proc;
 }
 
 function wrapChild(child: ChildProcess, output: ProcessOutput): SandboxProcess {
@@ -239,16 +253,6 @@ function buildEnv(
   result.HOME = dir;
   result.TMPDIR = dir;
   return { ...result, ...env };
-}
-
-function resolveInside(dir: string, path: string, where: string): string {
-  const target = normalize(join(dir, path));
-  if (isAbsolute(path) || !target.startsWith(dir + sep)) {
-    throw new OsirisError('internal', `path '${path}' must be relative and stay inside the sandbox`, {
-      where,
-    });
-  }
-  return target;
 }
 
 function killGroup(child: ChildProcess): void {
