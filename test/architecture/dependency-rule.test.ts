@@ -20,6 +20,17 @@ describe('folder dependency rule', () => {
     expect(violations).toHaveLength(2);
   });
 
+  it('lets the CLI (and only a composition root) import the library entry src/index.ts', () => {
+    const violations = findBackwardImports([
+      { file: 'src/cli/run-command.ts', specifier: '../index.js' },
+      { file: 'src/index.ts', specifier: './api/run-pipeline.js' },
+      { file: 'src/runtime/run-manifest.ts', specifier: '../index.js' },
+    ]);
+    expect(violations).toEqual([
+      'src/runtime/run-manifest.ts imports ../index.js (runtime may import: core, session, runtime)',
+    ]);
+  });
+
   it('keeps the drivers folders apart: a database folder imports only itself and drivers/sql', () => {
     const violations = findBackwardImports([
       { file: 'src/drivers/mysql/mysql-writer.ts', specifier: '../sql/run-database-write.js' },
