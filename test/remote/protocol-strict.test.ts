@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRequest } from '../../src/remote/parse-request.js';
-import { createLineSplitter } from '../../src/remote/protocol.js';
+import { createHostProxy, createLineSplitter } from '../../src/remote/protocol.js';
 import { resolveWorkPath } from '../../src/remote/resolve-work-path.js';
 import { createWorkerChannel } from '../../src/remote/worker-channel.js';
 
@@ -165,5 +165,37 @@ describe('host end of the channel', () => {
     channel.close();
     expect(logged.filter((l) => /not a protocol line/.test(l))).toHaveLength(5);
     expect(logged).toContain('worker refused a line: [protocol_error] bad line');
+  });
+
+  it("delivers each notification as the worker's HostApi call, with the sink's own arguments", () => {
+    const calls: unknown[][] = [];
+    const logged: string[] = [];
+    const channel = createWorkerChannel({
+      host: {
+        event: (...args) => calls.push(['event', ...args]),
+        metric: (...args) => calls.push(['metric', ...args]),
+        log: (...args) => calls.push(['log', ...args]),
+        heartbeat: (...args) => calls.push(['heartbeat', ...args]),
+      },
+      log: { info: () => undefined, warn: (m) => logged.push(m), debug: (m) => logged.push(m) },
+      lossMs: 60_000,
+      onLost: () => undefined,
+    });
+    // what the worker writes: one line per HostApi call
+    const worker = createHostProxy((line) => channel.push(`${JSON.stringify(line)}\n`));
+    worker.event('step_start', { step_id: 's', driver: 'duckdb.processor' });
+    worker.metric('rows_read', 3, { step_id: 's' });
+    worker.log('warn', 'careful');
+    worker.heartbeat(7);
+    // a metric the catalogue does not know has no unit for the session: not a protocol line
+    channel.push('{"type":"metric","metric":"made_up","value":1,"options":{}}\n');
+    channel.close();
+    expect(calls).toEqual([
+      ['event', 'step_start', { step_id: 's', driver: 'duckdb.processor' }],
+      ['metric', 'rows_read', 3, { step_id: 's' }],
+      ['log', 'warn', 'careful'],
+      ['heartbeat', 7],
+    ]);
+    expect(logged.filter((l) => /not a protocol line/.test(l))).toHaveLength(1);
   });
 });
