@@ -16,7 +16,7 @@ rmSync('dist/chunks', { recursive: true, force: true });
 await build({
   ...common,
   // the CLI and the library entry share chunks: the CLI is a client of that same library
-  entryPoints: { osiris: 'src/cli/main.ts', index: 'src/index.ts' },
+  entryPoints: { osiris: 'src/cli/main.ts', index: 'src/index.ts', remote: 'src/remote/index.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   splitting: true,

@@ -13,6 +13,8 @@ export type { RunPipelineOptions, RunResult } from './api/run-pipeline.js';
 export { loadLastCompile, loadManifestPlan } from './api/load-compiled-plan.js';
 export type { LoadPlanInput } from './api/load-compiled-plan.js';
 export { createDriverTable } from './api/driver-table.js';
+// local sandbox directories of hosts killed with SIGKILL (what `osiris logs gc` sweeps)
+export { sweepStaleSandboxes } from './remote/transports/sweep-stale-sandboxes.js';
 
 // Where a command works
 export { PROJECT_MARKER, findMarkedProjectDir, resolveProject } from './api/resolve-project.js';
@@ -21,6 +23,7 @@ export type { Project, ResolveProjectInput } from './api/resolve-project.js';
 // Connections
 export { DEFAULT_CONNECTIONS_FILE, loadConnections } from './connections/index.js';
 export type { ConnectionsRegistry, ListedConnection, LoadConnectionsInput } from './connections/index.js';
+export { probeConnection } from './drivers/index.js';
 
 // Sessions and reports
 export {

@@ -1,6 +1,5 @@
 import type { ResolvedConnection } from '../index.js';
-import { OsirisError, createMasker, describeError, parseConnectionRef } from '../index.js';
-import { probeConnection } from '../drivers/index.js';
+import { OsirisError, createMasker, describeError, parseConnectionRef, probeConnection } from '../index.js';
 import type { CliIo } from './cli-io.js';
 import { loadIoConnections, printJson } from './cli-io.js';
 

@@ -5,8 +5,7 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { SessionSummary, SweptSession } from '../index.js';
-import { OsirisError, listSessions, sweepDeadSessions } from '../index.js';
-import { sweepStaleSandboxes } from '../remote/transports/sweep-stale-sandboxes.js';
+import { OsirisError, listSessions, sweepDeadSessions, sweepStaleSandboxes } from '../index.js';
 import type { CliIo } from './cli-io.js';
 import { printJson } from './cli-io.js';
 import type { LogsOptions } from './logs-command.js';

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { DriverTable, ExecutionAdapter } from '../core/index.js';
-import { createRemoteAdapter } from '../remote/remote-adapter.js';
-import { createE2bTransport } from '../remote/transports/e2b-transport.js';
-import { createLocalTransport } from '../remote/transports/local-transport.js';
-import type { Transport } from '../remote/transport.js';
+import type { DriverTable, ExecutionAdapter } from '../index.js';
+import type { Transport } from '../remote/index.js';
+import { createE2bTransport, createLocalTransport, createRemoteAdapter } from '../remote/index.js';
 import type { ExecutionTarget, RemoteRunOptions } from './execution-target.js';
 import { parsePositiveInt } from './execution-target.js';
 

@@ -31,6 +31,20 @@ describe('folder dependency rule', () => {
     ]);
   });
 
+  it('keeps the CLI a client of the library: the two entries only, never a folder behind them', () => {
+    const violations = findBackwardImports([
+      { file: 'src/cli/select-adapter.ts', specifier: '../remote/index.js' },
+      { file: 'src/cli/select-adapter.ts', specifier: '../remote/remote-adapter.js' },
+      { file: 'src/cli/run-command.ts', specifier: '../api/run-pipeline.js' },
+      { file: 'src/cli/program.ts', specifier: '../core/index.js' },
+    ]);
+    expect(violations).toEqual([
+      'src/cli/select-adapter.ts imports ../remote/remote-adapter.js (the CLI reaches remote/ only through src/remote/index.js)',
+      'src/cli/run-command.ts imports ../api/run-pipeline.js (cli may import: cli, index, remote)',
+      'src/cli/program.ts imports ../core/index.js (cli may import: cli, index, remote)',
+    ]);
+  });
+
   it('keeps the drivers folders apart: a database folder imports only itself and drivers/sql', () => {
     const violations = findBackwardImports([
       { file: 'src/drivers/mysql/mysql-writer.ts', specifier: '../sql/run-database-write.js' },

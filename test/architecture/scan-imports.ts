@@ -17,35 +17,22 @@ const ALLOWED: Record<string, readonly string[]> = {
   runtime: ['core', 'session', 'runtime'],
   remote: ['core', 'session', 'runtime', 'remote'],
   api: ['core', 'compiler', 'connections', 'session', 'runtime', 'drivers', 'remote', 'report', 'api'],
-  cli: [
-    'core',
-    'compiler',
-    'connections',
-    'session',
-    'runtime',
-    'drivers',
-    'remote',
-    'report',
-    'api',
-    'cli',
-    // src/index.ts, the library entry: the CLI is a client of that surface
-    'index',
-  ],
+  // the CLI is a client of the library: its main entry (src/index.ts) and its sandbox entry (remote/index.ts)
+  cli: ['cli', 'index', 'remote'],
 };
 
 /** Composition roots besides api/ and cli/ (the library entry, the worker): they bind implementations, so they may import any folder but cli. */
-const COMPOSITION_ROOTS: readonly string[] = [
-  'src/index.ts',
-  'src/remote/worker-main.ts',
-  'src/remote/worker-driver-table.ts',
-];
+const COMPOSITION_ROOTS: readonly string[] = ['src/index.ts', 'src/remote/worker-main.ts'];
+
+/** Folders the CLI reaches only through their entry file. */
+const CLI_ENTRIES: Record<string, string> = { remote: 'src/remote/index.js' };
 
 /** Each client library may be imported by exactly these files (one per library). */
 const CLIENT_LIBRARIES: Record<string, readonly string[]> = {
   mysql2: ['src/drivers/mysql/mysql-client.ts'],
   pg: ['src/drivers/postgres/postgres-client.ts'],
   'pg-copy-streams': ['src/drivers/postgres/postgres-client.ts'],
-  '@duckdb/node-api': ['src/runtime/duckdb-data-plane.ts'],
+  '@duckdb/node-api': ['src/runtime/data-plane/duckdb-data-plane.ts'],
   e2b: ['src/remote/transports/e2b-transport.ts'],
 };
 
@@ -107,6 +94,10 @@ export function findBackwardImports(refs: readonly ImportRef[]): string[] {
       const target = folderOf(path);
       if (!allowed.includes(target))
         violations.push(`${file} imports ${specifier} (${from} may import: ${allowed.join(', ')})`);
+      else if (from === 'cli' && CLI_ENTRIES[target] !== undefined && path !== CLI_ENTRIES[target])
+        violations.push(
+          `${file} imports ${specifier} (the CLI reaches ${target}/ only through ${CLI_ENTRIES[target]})`,
+        );
       else if (from === 'drivers' && target === 'drivers') {
         const wrong = checkDriverFolders(file, path);
         if (wrong) violations.push(wrong);
