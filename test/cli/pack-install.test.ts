@@ -82,7 +82,9 @@ describe(`npm pack + npm install of ${pkg.name}, outside the repository`, () => 
       'bin/osiris.mjs',
       'dist/osiris.mjs',
       'dist/index.mjs',
+      'dist/remote.mjs',
       'dist/types/index.d.ts',
+      'dist/types/remote/index.d.ts',
       'dist/worker/worker-main.mjs',
       'schemas',
     ])
@@ -107,6 +109,8 @@ describe(`npm pack + npm install of ${pkg.name}, outside the repository`, () => 
   it('the library entry compiles and runs the example from code, as the CLI does', async () => {
     const script = `
       import { compilePipeline, createDriverTable, runPipeline } from '${pkg.name}';
+      import { createLocalTransport, createRemoteAdapter } from '${pkg.name}/remote';
+      if (typeof createLocalTransport !== 'function' || typeof createRemoteAdapter !== 'function') process.exit(3);
       const drivers = createDriverTable();
       const plan = compilePipeline({ file: 'example.yaml', cwd: process.cwd(), params: {}, profile: 'default', env: {}, drivers });
       const { status } = await runPipeline({ plan, drivers, env: {} });
