@@ -44,8 +44,12 @@ function labelOf(family: string, alias: string): string {
   return `connection @${family}.${alias}`;
 }
 
-/** Add the parts of a DSN as fields and its password (raw and decoded) to the secrets. */
-function expandDsn(entry: ConnectionEntry, fields: Record<string, unknown>, secrets: string[]): void {
+/** Add the parts of a DSN as fields and its password (raw and decoded) to the secrets; returns its query options. */
+function expandDsn(
+  entry: ConnectionEntry,
+  fields: Record<string, unknown>,
+  secrets: string[],
+): Array<[string, string]> {
   const label = labelOf(entry.family, entry.alias);
   const schemes = DSN_SCHEMES[entry.family];
   const example = `${schemes[0]}://user:password@host:port/database`;
@@ -78,6 +82,7 @@ function expandDsn(entry: ConnectionEntry, fields: Record<string, unknown>, secr
   if (parts.user !== undefined) fields.user = parts.user;
   if (parts.password !== undefined) fields.password = parts.password;
   if (parts.database !== undefined) fields.database = parts.database;
+  return parts.query === undefined ? [] : [...new URLSearchParams(parts.query)];
 }
 
 /** The password inside a URL (a DSN, or a supabase `url` that carries one), raw and decoded. */
@@ -131,13 +136,14 @@ function resolveEntry(entry: ConnectionEntry, vars: Vars): ResolvedConnection {
     fields[field.name] = value;
     secrets.push(...listFieldSecrets(field.name, value, field.template, vars));
   }
-  if (typeof fields.dsn === 'string') expandDsn(entry, fields, secrets);
+  const options = typeof fields.dsn === 'string' ? expandDsn(entry, fields, secrets) : [];
   if (typeof fields.url === 'string') collectUrlPassword(fields.url, secrets);
   return {
     family: entry.family,
     alias: entry.alias,
     fields,
     secrets: [...new Set(secrets)].filter((s) => s !== ''),
+    ...(options.length > 0 ? { options } : {}),
   };
 }
 

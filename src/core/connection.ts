@@ -14,6 +14,8 @@ export interface ResolvedConnection {
   fields: Record<string, unknown>;
   /** Every secret value in `fields` (passwords, keys, passwords inside DSNs), for masking. */
   secrets: string[];
+  /** Client options from the query of a `dsn` (`?sslmode=require`), by name, in order. */
+  options?: Array<[string, string]>;
   /** Text of host files named by HOST_FILE_FIELDS, by path: sent to sandboxes, which lack the files. */
   files?: Record<string, string>;
 }

@@ -36,7 +36,9 @@ const isConnection = (v: unknown): boolean =>
   isString(v.alias) &&
   isObject(v.fields) &&
   isArrayOf(isString)(v.secrets) &&
-  (v.files === undefined || isRecordOf(isString)(v.files));
+  (v.files === undefined || isRecordOf(isString)(v.files)) &&
+  (v.options === undefined || isArrayOf(isStringPair)(v.options));
+const isStringPair = (v: unknown): boolean => Array.isArray(v) && v.length === 2 && v.every(isString);
 const isConnectionError = (v: unknown): boolean =>
   isObject(v) && hasShape(v, { code: isString, message: isString }, []) === undefined;
 const isSecrets = (v: unknown): v is PrepareSecrets =>

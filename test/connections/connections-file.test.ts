@@ -235,6 +235,7 @@ describe('resolved fields', () => {
         database: 'ware_house',
       },
       secrets: ['a%2Fb%40c', 'a/b@c'],
+      options: [['sslmode', 'require']],
     });
   });
 

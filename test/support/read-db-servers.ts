@@ -1,5 +1,6 @@
 // Test-side access to the servers started by global-db-setup.ts.
 import { inject } from 'vitest';
+import { parseConnections } from '../../src/connections/index.js';
 import type { ResolvedConnection } from '../../src/core/index.js';
 import type { DbServer } from './db-servers.js';
 
@@ -16,12 +17,19 @@ export function readDbServers(): { mariadb: DbServer; postgres: DbServer } {
   return { mariadb: info.mariadb, postgres: info.postgres };
 }
 
-/** A resolved connection for a test server, as the connections registry would build it. */
+/** Fields a DSN replaces (the registry refuses them beside one). */
+const DSN_PARTS = ['dsn', 'host', 'port', 'user', 'password', 'database'];
+
+/**
+ * A resolved connection for a test server, as the connections registry would build it. With a `dsn`
+ * override it is built by the real registry (DSN parts, query options and secrets as a user's file gets them).
+ */
 export function createServerConnection(
   family: 'mysql' | 'postgres' | 'supabase',
   server: DbServer,
   overrides: Record<string, unknown> = {},
 ): ResolvedConnection {
+  if (typeof overrides.dsn === 'string') return resolveThroughRegistry(family, overrides.dsn, overrides);
   const fields: Record<string, unknown> = {
     host: server.host,
     port: server.port,
@@ -34,4 +42,19 @@ export function createServerConnection(
     (s) => s !== '',
   );
   return { family, alias: 'test', fields, secrets };
+}
+
+function resolveThroughRegistry(
+  family: 'mysql' | 'postgres' | 'supabase',
+  dsn: string,
+  overrides: Record<string, unknown>,
+): ResolvedConnection {
+  const rest = Object.entries(overrides).filter(([key]) => !DSN_PARTS.includes(key));
+  const vars: Record<string, string> = { TEST_DSN: dsn };
+  const lines = [`connections:`, `  ${family}:`, `    test:`, `      dsn: \${TEST_DSN}`];
+  rest.forEach(([key, value], i) => {
+    vars[`TEST_FIELD_${i}`] = String(value);
+    lines.push(`      ${key}: \${TEST_FIELD_${i}}`);
+  });
+  return parseConnections(`${lines.join('\n')}\n`, 'test-connections.yaml', vars).resolve(family, 'test');
 }

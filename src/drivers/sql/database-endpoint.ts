@@ -1,11 +1,11 @@
 import type { Masker, ResolvedConnection } from '../../core/index.js';
-import { OsirisError, createMasker, parseDsn } from '../../core/index.js';
+import { OsirisError, createMasker } from '../../core/index.js';
 import { DatabaseFailure } from './database-failure.js';
 
 /**
  * Where a database connection goes, read from a resolved `mysql` / `postgres` / `supabase` connection.
- * The connections registry has already resolved a DSN into host, port, user, password and database
- * (and listed its password among the secrets); only the DSN's options are read from it here.
+ * The connections registry has already resolved a DSN into host, port, user, password, database and
+ * its query options (and listed its password among the secrets): nothing here parses a DSN.
  */
 export interface DatabaseEndpoint {
   /** `@family.alias`, for messages. */
@@ -22,8 +22,8 @@ export interface DatabaseEndpoint {
   password: string | undefined;
   /** Database when given. */
   database: string | undefined;
-  /** Connection string when the connection has one: its query may carry client options. */
-  dsn: string | undefined;
+  /** Client options from the query of the connection's `dsn` (resolved by the connections registry). */
+  options: ReadonlyArray<[string, string]>;
   /** The resolved fields, for the options each database names its own way (TLS). */
   fields: Readonly<Record<string, unknown>>;
   /** Host files the connection carries by path (remote runs), read instead of the sandbox's disk. */
@@ -37,10 +37,8 @@ export interface DatabaseEndpoint {
  * ignored would be worse than an error).
  */
 export function readDsnOptions(endpoint: DatabaseEndpoint, known: readonly string[]): Map<string, string> {
-  const parts = endpoint.dsn ? parseDsn(endpoint.dsn) : undefined;
   const options = new Map<string, string>();
-  if (typeof parts !== 'object' || parts.query === undefined) return options;
-  for (const [key, value] of new URLSearchParams(parts.query)) {
+  for (const [key, value] of endpoint.options) {
     if (!known.includes(key)) {
       throw new OsirisError(
         'connection_error',
@@ -103,7 +101,7 @@ export function readDatabaseEndpoint(
     user: readText(f, 'user'),
     password: readText(f, 'password'),
     database: readText(f, 'database'),
-    dsn,
+    options: connection.options ?? [],
     fields: f,
     files: connection.files ?? {},
     mask: createMasker(connection.secrets),
