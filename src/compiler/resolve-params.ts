@@ -1,6 +1,6 @@
 import type { DiagnosticSink } from './diagnostic-sink.js';
 import { renderSuggestion } from './find-closest-name.js';
-import type { OmlParam } from './read-oml-shape.js';
+import type { OmlParam } from './read-oml-params.js';
 import type { PathSegment, YamlSource } from './parse-oml.js';
 
 /** A param value after resolution: the YAML types of OML scalars. */
