@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+
 /** A column of a data-plane table with its DuckDB SQL type (e.g. `DECIMAL(12,2)`). */
 export interface ColumnInfo {
   /** Column name. */
@@ -36,13 +38,34 @@ export interface CsvReadOptions {
   nullString: string;
 }
 
-/** A step's output kept as a canonical CSV file. */
-export interface CanonicalCsvFile {
-  /** Absolute path (in the run's work directory). */
-  path: string;
-  /** Length in bytes of its header line, newline included: the rows start there. */
-  headerBytes: number;
+/**
+ * Writes CSV rows into `sink` (RFC 4180, `,` and `"`, no header; NULL an empty unquoted field, the empty
+ * string `""`) and ends it; resolves with the rows written.
+ */
+export type CsvProducer = (sink: Writable) => Promise<number>;
+
+/** A CSV stream whose values are all in their canonical forms already (docs/data-plane.md). */
+export interface CanonicalCsvStream {
+  /** The header line a CSV writer writes for these columns (`,`, minimal quoting, LF). */
+  header: string;
 }
+
+/** What a CSV stream ingest loaded. */
+export interface StreamedTable {
+  /** The step's table. */
+  table: TableInfo;
+  /** Rows the producer reported writing. */
+  rowsProduced: number;
+}
+
+/** Compression codecs of a Parquet export. */
+export const PARQUET_COMPRESSION = ['snappy', 'zstd', 'gzip', 'uncompressed'] as const;
+export type ParquetCompression = (typeof PARQUET_COMPRESSION)[number];
+
+/** A file a table is exported to, in a format. */
+export type ExportTarget =
+  | { format: 'csv'; path: string; delimiter: string; header: boolean; quote: string }
+  | { format: 'parquet'; path: string; compression: ParquetCompression };
 
 /** How to stream a table out as text cells. */
 export interface ReadTextOptions {
@@ -51,41 +74,38 @@ export interface ReadTextOptions {
 }
 
 /**
- * Where step outputs live between steps (docs/data-plane.md): one table per step in a run-local DuckDB.
- * Cells leave it as text in the canonical forms of the CSV convention (NULL as null).
+ * Where step outputs live between steps (docs/data-plane.md): one table per step, fed by ingests and
+ * read by exports. Cells leave it as text in the canonical forms of the CSV convention (NULL as null).
  */
 export interface DataPlane {
-  /** Create a step's output table from a SELECT; `inputs` maps names usable in the SQL to upstream step ids. */
+  /** Ingest: a step's table from one SELECT; `inputs` maps names usable in the SQL to upstream step ids. */
   createFromQuery(stepId: string, sql: string, inputs: Record<string, string>): Promise<TableInfo>;
-  /** Create a step's output table by reading a CSV file. */
+  /** Ingest: a step's table read from a CSV file. */
   createFromCsv(stepId: string, options: CsvReadOptions): Promise<TableInfo>;
-  /** Create a step's output table with these columns and append text rows streamed in (NULL as null). */
+  /** Ingest: a step's table with these columns from text rows streamed in (NULL as null). */
   createFromRows(
     stepId: string,
     columns: ColumnInfo[],
     rows: AsyncIterable<(string | null)[][]>,
   ): Promise<TableInfo>;
   /**
-   * Adopt a file holding a step's output in the canonical CSV convention (a header line, then the rows
-   * in the forms of docs/data-plane.md, as `copyToCsv` writes them), without parsing it: a writer takes the
-   * bytes as they are, and the first query parses them once. The data plane owns the file from now on.
+   * Ingest: a step's table with these columns from the CSV a producer writes. A `canonical` stream is
+   * kept unparsed (a writer takes its bytes as they are; the first query parses it once).
    */
-  createFromCanonicalCsv(
+  createFromCsvStream(
     stepId: string,
     columns: ColumnInfo[],
-    file: CanonicalCsvFile,
-    rows: number,
-  ): Promise<TableInfo>;
-  /** The canonical CSV file a step's output is kept in (see createFromCanonicalCsv), if it is. */
-  canonicalCsvFile(stepId: string): CanonicalCsvFile | undefined;
-  /** Describe a step's output table. */
+    produce: CsvProducer,
+    canonical?: CanonicalCsvStream,
+  ): Promise<StreamedTable>;
+  /** Describe a step's table. */
   describe(stepId: string): Promise<TableInfo>;
-  /** Stream a step's output table in chunks of text rows, in insertion order. */
+  /** Read a step's table in chunks of text rows, in insertion order. */
   readText(stepId: string, options?: ReadTextOptions): AsyncIterable<(string | null)[][]>;
-  /** Write a step's output table to a CSV file with the engine's own writer (fast path, UTF-8, LF). */
-  copyToCsv(
-    stepId: string,
-    path: string,
-    options: { delimiter: string; header: boolean; quote: string },
-  ): Promise<number>;
+  /** Whether `export` writes this table in this format in bounded memory (else render it from readText). */
+  canExport(stepId: string, format: ExportTarget['format']): Promise<boolean>;
+  /** Export a step's table to a file with the engine's own writer (UTF-8, LF); resolves with the rows. */
+  export(stepId: string, target: ExportTarget): Promise<number>;
+  /** Export a step's table as canonical CSV bytes without a header, for database loaders. */
+  exportCsvStream(stepId: string): AsyncIterable<Buffer>;
 }

@@ -97,7 +97,7 @@ function serveRequests(): void {
 function prefetchHeavyModules(): Pick<WorkerEnvironment, 'loadDrivers' | 'loadDataPlane'> {
   // the same binding of the driver table as the library's and the CLI's
   const loadDriverTable = async () => (await import('../api/driver-table.js')).createDriverTable();
-  const loadDataPlane = () => import('../runtime/duckdb-data-plane.js');
+  const loadDataPlane = () => import('../runtime/data-plane/duckdb-data-plane.js');
   let drivers: Promise<DriverTable> | undefined;
   let plane: ReturnType<typeof loadDataPlane> | undefined;
   setImmediate(() => {

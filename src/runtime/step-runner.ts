@@ -1,7 +1,7 @@
 import type { Manifest, ManifestStep, ParsedStepConfig, StepOutcome } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
-import { createDeferredDataPlane } from './deferred-data-plane.js';
-import type { DuckDbDataPlane, DuckDbDataPlaneOptions } from './duckdb-data-plane.js';
+import { createDeferredDataPlane } from './data-plane/index.js';
+import type { DuckDbDataPlane, DuckDbDataPlaneOptions } from './data-plane/index.js';
 import type { StepHost } from './execute-step.js';
 import { executeStep } from './execute-step.js';
 import { registerDrivers } from './register-drivers.js';
@@ -42,7 +42,7 @@ export interface StepRunner {
   close(): Promise<void>;
 }
 
-const loadDuckDbModule: DuckDbModuleLoader = () => import('./duckdb-data-plane.js');
+const loadDuckDbModule: DuckDbModuleLoader = () => import('./data-plane/duckdb-data-plane.js');
 
 /** A step runner on `host`; DuckDB's module loads through `load` when a step first needs it. */
 export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = loadDuckDbModule): StepRunner {

@@ -8,7 +8,7 @@ import { compilePipeline } from '../../src/api/compile-pipeline.js';
 import { createDriverTable } from '../../src/api/driver-table.js';
 import { NAME_LIMITS, parseManifest } from '../../src/compiler/index.js';
 import { CompileError } from '../../src/core/errors.js';
-import { aliasOf } from '../../src/runtime/step-views.js';
+import { aliasOf } from '../../src/runtime/data-plane/index.js';
 import { createStepAlias } from '../../src/compiler/index-step-ids.js';
 import { compile, FILE, HEADER, oml, refuse } from './compile-support.js';
 

@@ -8,7 +8,7 @@ import { runDriver } from './db-test-kit.js';
 
 /** The rows of a step's handed-over file (after its header line); fails if the output was parsed instead. */
 export function readHandedOverRows(harness: DriverHarness, stepId: string): string {
-  const file = harness.dataPlane.canonicalCsvFile(stepId);
+  const file = harness.keptFiles.get(stepId);
   expect(file, `${stepId} handed over unparsed`).toBeDefined();
   const { path, headerBytes } = file as { path: string; headerBytes: number };
   return readFileSync(path).subarray(headerBytes).toString('utf8');
@@ -18,7 +18,9 @@ export function readHandedOverRows(harness: DriverHarness, stepId: string): stri
 export async function renderParsed(harness: DriverHarness, stepId: string): Promise<string> {
   await harness.dataPlane.createFromQuery(`${stepId}_parsed`, 'SELECT * FROM input_df', { input_df: stepId });
   const rendered = join(harness.workDir, `${stepId}_parsed.csv`);
-  await harness.dataPlane.copyToCsv(`${stepId}_parsed`, rendered, {
+  await harness.dataPlane.export(`${stepId}_parsed`, {
+    format: 'csv',
+    path: rendered,
     delimiter: ',',
     header: false,
     quote: '"',

@@ -114,7 +114,7 @@ describe('MySQL extraction handed over as canonical CSV (real MariaDB)', () => {
         connection: createServerConnection('mysql', mariadb),
       });
       expect(extracted.error).toBeUndefined();
-      expect(harness.dataPlane.canonicalCsvFile(step)).toBeUndefined();
+      expect(harness.keptFiles.get(step)).toBeUndefined();
     }
   });
 });

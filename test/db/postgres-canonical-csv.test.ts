@@ -93,14 +93,14 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
     });
     expect(extracted.error).toBeUndefined();
     expect(extracted.result?.rowsRead).toBe(FLOATS.length);
-    expect(readFileSync(harness.dataPlane.canonicalCsvFile('pg_edge')?.path as string, 'utf8')).toMatch(
+    expect(readFileSync(harness.keptFiles.get('pg_edge')?.path as string, 'utf8')).toMatch(
       /^id,f8,b,n,d,ts,tstz,t,jb,js,u,big,tm,iv,arr\n/,
     );
     const handedOver = readHandedOverRows(harness, 'pg_edge');
 
     // A query step materializes it (one parse); DuckDB's own COPY then renders every value canonically.
     const rendered = await renderParsed(harness, 'pg_edge');
-    expect(harness.dataPlane.canonicalCsvFile('pg_edge')).toBeUndefined();
+    expect(harness.keptFiles.get('pg_edge')).toBeUndefined();
     expect(rendered).toBe(handedOver);
 
     const info = await harness.dataPlane.describe('pg_edge_parsed');
@@ -170,7 +170,7 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
       connection: createServerConnection('postgres', postgres),
     });
     expect(extracted.error).toBeUndefined();
-    expect(harness.dataPlane.canonicalCsvFile('pg_real')).toBeUndefined();
+    expect(harness.keptFiles.get('pg_real')).toBeUndefined();
     const info = await harness.dataPlane.describe('pg_real');
     expect(info.columns.map((c) => c.type)).toEqual(['INTEGER', 'FLOAT']);
     expect(info.rows).toBe(REALS.length);
@@ -182,7 +182,7 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
       connection: createServerConnection('postgres', postgres),
     });
     expect(extracted.error).toBeUndefined();
-    const adopted = readFileSync(harness.dataPlane.canonicalCsvFile('pg_copy')?.path as string, 'utf8');
+    const adopted = readFileSync(harness.keptFiles.get('pg_copy')?.path as string, 'utf8');
     expect(adopted).toMatch(/^id,f8,b,t\n/);
     const written = await runDriver(harness, csvWriterModule, 'pg_copy_out', {
       config: { path: 'out/edge.csv' },

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OsirisError } from '../../src/core/index.js';
-import { loadCsvIntoDataPlane, writeChunk } from '../../src/drivers/sql/csv-handoff.js';
+import { writeChunk } from '../../src/drivers/sql/csv-handoff.js';
 import { csvExtractorModule } from '../../src/drivers/csv/filesystem-csv-extractor.js';
 import { readTableAsCanonicalCsv } from './contract/driver-contract.js';
 import { createDriverHarness } from './contract/step-context.js';
@@ -506,14 +506,16 @@ describe('malformed CSV corpus', () => {
       { name: 'id', type: 'INTEGER' },
       { name: 'note', type: 'VARCHAR' },
     ];
-    const error = await loadCsvIntoDataPlane(ctx, columns, async (sink) => {
-      await writeChunk(sink, '1,"a\nb"\n2,ok\nthree,x\n');
-      sink.end();
-      return 3;
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await ctx.dataPlane
+      .createFromCsvStream(ctx.stepId, columns, async (sink) => {
+        await writeChunk(sink, '1,"a\nb"\n2,ok\nthree,x\n');
+        sink.end();
+        return 3;
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(OsirisError);
     expect((error as OsirisError).message).toMatch(
       /\.csv \(row 3\): column "id": could not convert string "three" to 'INTEGER'$/,

@@ -1,62 +1,82 @@
 // The deferred data plane opens DuckDB only when a step needs it: handed-over canonical CSV outputs wait
-// outside it, a CSV copy of one needs no DuckDB, and the first query adopts them. Real DuckDB, real files.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// outside it (in the one registry of kept files), a CSV export of one needs no DuckDB, and the first
+// query adopts them. Real DuckDB, real files.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDeferredDataPlane } from '../../src/runtime/deferred-data-plane.js';
-import { createDuckDbDataPlane } from '../../src/runtime/duckdb-data-plane.js';
+import { createCanonicalFileRegistry } from '../../src/runtime/data-plane/canonical-file-registry.js';
+import { createDeferredDataPlane } from '../../src/runtime/data-plane/index.js';
+import { createDuckDbDataPlane } from '../../src/runtime/data-plane/duckdb-data-plane.js';
 
 const roots: string[] = [];
 afterEach(() => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
 
+const HEADER = 'id,name\n';
+const ROWS = '1,a\n2,"b,c"\n3,\n';
+const COLUMNS = [
+  { name: 'id', type: 'INTEGER' },
+  { name: 'name', type: 'VARCHAR' },
+];
+
 async function setUp() {
   const workDir = mkdtempSync(join(tmpdir(), 'osiris-deferred-'));
   roots.push(workDir);
   let opened = 0;
+  const kept = createCanonicalFileRegistry();
   const plane = await createDeferredDataPlane(
-    { workDir, memoryLimit: '64MB', threads: 1 },
+    { workDir, memoryLimit: '64MB', threads: 1, canonicalFiles: kept },
     async (options) => {
       opened++;
       return createDuckDbDataPlane(options);
     },
   );
-  const header = 'id,name\n';
-  const path = join(workDir, 'handed.csv');
-  writeFileSync(path, `${header}1,a\n2,"b,c"\n3,\n`);
-  const columns = [
-    { name: 'id', type: 'INTEGER' },
-    { name: 'name', type: 'VARCHAR' },
-  ];
-  return { workDir, plane, path, columns, headerBytes: header.length, opens: () => opened };
+  /** Hand `x` over as a canonical stream, as a database extractor does. */
+  const handOver = () =>
+    plane.createFromCsvStream(
+      'x',
+      COLUMNS,
+      async (sink) => {
+        sink.end(ROWS);
+        return 3;
+      },
+      { header: HEADER },
+    );
+  return { workDir, plane, kept, handOver, opens: () => opened };
+}
+
+async function collect(stream: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 describe('deferred data plane', () => {
-  it('hands a canonical CSV output to a CSV copy without opening DuckDB', async () => {
+  it('hands a canonical CSV output to a CSV export and a byte stream without opening DuckDB', async () => {
     const t = await setUp();
-    const info = await t.plane.createFromCanonicalCsv(
-      'x',
-      t.columns,
-      { path: t.path, headerBytes: t.headerBytes },
-      3,
-    );
-    expect(info).toEqual({ name: 'x', columns: t.columns, rows: 3 });
-    expect(await t.plane.describe('x')).toEqual(info);
-    expect(t.plane.canonicalCsvFile('x')).toEqual({ path: t.path, headerBytes: t.headerBytes });
+    const { table, rowsProduced } = await t.handOver();
+    expect(table).toEqual({ name: 'x', columns: COLUMNS, rows: 3 });
+    expect(rowsProduced).toBe(3);
+    expect(await t.plane.describe('x')).toEqual(table);
+    const kept = t.kept.get('x')?.path as string;
+    expect(readFileSync(kept, 'utf8')).toBe(HEADER + ROWS);
+    expect(await t.plane.canExport('x', 'csv')).toBe(true);
     const out = join(t.workDir, 'out.csv');
-    expect(await t.plane.copyToCsv('x', out, { delimiter: ',', header: true, quote: '"' })).toBe(3);
-    expect(readFileSync(out, 'utf8')).toBe(readFileSync(t.path, 'utf8'));
+    const target = { format: 'csv', path: out, delimiter: ',', header: true, quote: '"' } as const;
+    expect(await t.plane.export('x', target)).toBe(3);
+    expect(readFileSync(out, 'utf8')).toBe(HEADER + ROWS);
+    expect(await collect(t.plane.exportCsvStream('x'))).toBe(ROWS);
     expect(t.opens()).toBe(0);
     expect(existsSync(join(t.workDir, 'data-plane.duckdb'))).toBe(false);
     await t.plane.close();
-    expect(existsSync(t.path)).toBe(false);
+    expect(existsSync(kept)).toBe(false);
   });
 
   it('opens DuckDB once, at the first query, and adopts the waiting outputs', async () => {
     const t = await setUp();
-    await t.plane.createFromCanonicalCsv('x', t.columns, { path: t.path, headerBytes: t.headerBytes }, 3);
+    await t.handOver();
     const [summed] = await Promise.all([
       t.plane.createFromQuery('y', 'SELECT sum(id) AS s, count(name) AS n FROM input_df', { input_df: 'x' }),
       t.plane.describe('x'),
@@ -65,6 +85,26 @@ describe('deferred data plane', () => {
     const rows: (string | null)[][] = [];
     for await (const chunk of t.plane.readText('y')) rows.push(...chunk);
     expect(rows).toEqual([['6', '2']]);
+    expect(t.opens()).toBe(1);
+    // the query parsed `x` into a table: the registry no longer keeps its file
+    expect(t.kept.get('x')).toBeUndefined();
+    await t.plane.close();
+  });
+
+  it('keeps an output handed over after DuckDB opened in the same registry, and exports it as bytes', async () => {
+    const t = await setUp();
+    await t.plane.createFromQuery('one', 'SELECT 1 AS v', {});
+    await t.handOver();
+    expect(t.kept.get('x')).toBeDefined();
+    const out = join(t.workDir, 'rows.csv');
+    const target = { format: 'csv', path: out, delimiter: ',', header: false, quote: '"' } as const;
+    expect(await t.plane.export('x', target)).toBe(3);
+    expect(readFileSync(out, 'utf8')).toBe(ROWS);
+    // a query that names the step without declaring it as an input reads the kept file through a view
+    await t.plane.createFromQuery('z', 'SELECT count(*) AS n FROM x', {});
+    const rows: (string | null)[][] = [];
+    for await (const chunk of t.plane.readText('z')) rows.push(...chunk);
+    expect(rows).toEqual([['3']]);
     expect(t.opens()).toBe(1);
     await t.plane.close();
   });

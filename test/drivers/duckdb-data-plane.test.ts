@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OsirisError } from '../../src/core/index.js';
 import type { ColumnInfo } from '../../src/core/index.js';
-import { aliasOf, createDuckDbDataPlane } from '../../src/runtime/duckdb-data-plane.js';
+import { aliasOf } from '../../src/runtime/data-plane/index.js';
+import { createDuckDbDataPlane } from '../../src/runtime/data-plane/duckdb-data-plane.js';
 import { parseCanonicalCsv } from './contract/canonical-csv.js';
 import { readTableAsCanonicalCsv } from './contract/driver-contract.js';
 import { createDriverHarness } from './contract/step-context.js';
@@ -176,7 +177,7 @@ describe('canonical text forms (readText)', () => {
     expect(firsts).toEqual(['0', '1000', '2000', '3000', '4000']);
   });
 
-  it('copyToCsv writes exactly what readText renders', async () => {
+  it('export to CSV writes exactly what readText renders', async () => {
     await h.dataPlane.createFromQuery(
       'mixed',
       `SELECT * FROM (VALUES (1, 'a,b', 10.50::DECIMAL(12,2), NULL::DOUBLE, TIMESTAMP '2021-01-01 10:00:00.5', ''),
@@ -184,7 +185,8 @@ describe('canonical text forms (readText)', () => {
       {},
     );
     const path = join(h.workDir, 'copy.csv');
-    expect(await h.dataPlane.copyToCsv('mixed', path, { delimiter: ',', header: true, quote: '"' })).toBe(3);
+    const target = { format: 'csv', path, delimiter: ',', header: true, quote: '"' } as const;
+    expect(await h.dataPlane.export('mixed', target)).toBe(3);
     expect(readFileSync(path, 'utf8')).toBe(await readTableAsCanonicalCsv(h.dataPlane, 'mixed'));
     expect(parseCanonicalCsv(readFileSync(path, 'utf8'))[2]).toEqual([
       '2',

@@ -242,13 +242,15 @@ async function runCsvWriter({ config, inputs, ctx }: DriverRequest): Promise<Dri
     cfg.quoting === 'minimal' &&
     cfg.newline === '\n' &&
     (!cfg.columns || (await isInputOrder(ctx, input, cfg.columns))) &&
-    !(await isTooWideForCopy(ctx, input));
+    (await ctx.dataPlane.canExport(input, 'csv'));
   let rows: number;
   try {
     if (ctx.signal.aborted) throw new OsirisError('interrupted', 'write interrupted before it started');
     if (fast) {
       const copyTarget = cfg.encoding === 'utf-8' ? temp : engineTemp;
-      rows = await ctx.dataPlane.copyToCsv(input, copyTarget, {
+      rows = await ctx.dataPlane.export(input, {
+        format: 'csv',
+        path: copyTarget,
         delimiter: cfg.delimiter,
         header: cfg.header,
         quote: '"',
@@ -276,18 +278,6 @@ async function runCsvWriter({ config, inputs, ctx }: DriverRequest): Promise<Dri
   ctx.log.info(`wrote ${rows} rows to ${shown}${fast ? '' : ' (rendered in JS)'}`);
   ctx.emit('write.complete', { rows_written: rows, target: shown });
   return { rowsWritten: rows, rowsProcessed: rows, outputFiles: [target] };
-}
-
-/**
- * Beyond this many columns the engine's COPY holds a buffer per column and thread: 10,000 columns x 1
- * row ran out of a 1GB memory limit (2,000 columns took 1.5 s where the row encoding of `readText`
- * took 0.3 s). Wide tables go through the JS renderer; a kept canonical file is copied as bytes.
- */
-const COPY_MAX_COLUMNS = 1000;
-
-async function isTooWideForCopy(ctx: StepContext, input: string): Promise<boolean> {
-  if (ctx.dataPlane.canonicalCsvFile(input)) return false;
-  return (await ctx.dataPlane.describe(input)).columns.length > COPY_MAX_COLUMNS;
 }
 
 async function isInputOrder(ctx: StepContext, input: string, columns: readonly string[]): Promise<boolean> {

@@ -1,6 +1,6 @@
 import type { ComponentSpec, DriverModule, StepContext, TableInfo } from '../../core/index.js';
 import { OsirisError } from '../../core/index.js';
-import { createCsvProgressCounter, streamTableAsCsv } from '../sql/csv-export.js';
+import { createCsvProgressCounter } from '../sql/csv-progress-counter.js';
 import { createCsvRowRenderer } from '../sql/csv-row-renderer.js';
 import type { WriterConfig } from '../sql/database-config.js';
 import { createWriterSchema } from '../sql/database-config.js';
@@ -29,7 +29,7 @@ async function* renderCopyInput(
   const progress = createProgressReporter(ctx, target);
   if (input.columns.length > 1) {
     const counter = createCsvProgressCounter(input.rows);
-    for await (const chunk of streamTableAsCsv(ctx, inputStep)) {
+    for await (const chunk of ctx.dataPlane.exportCsvStream(inputStep)) {
       progress.report(counter.add(chunk));
       yield chunk;
     }

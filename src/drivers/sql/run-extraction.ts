@@ -1,7 +1,6 @@
-import type { ColumnInfo, DriverResult, StepContext } from '../../core/index.js';
+import type { ColumnInfo, CsvProducer, DriverResult, StepContext } from '../../core/index.js';
 import { OsirisError } from '../../core/index.js';
-import type { CsvProducer } from './csv-handoff.js';
-import { adoptCanonicalCsv, loadCsvIntoDataPlane } from './csv-handoff.js';
+import { handOverCsv } from './csv-handoff.js';
 import { isTransientFailure } from './database-failure.js';
 import type { ExtractSource } from './database-config.js';
 import type { RetryPolicy } from './retry-transient.js';
@@ -73,8 +72,8 @@ export async function runExtraction(
   const started = performance.now();
   try {
     checkColumnNames(plan.columns, where);
-    const hand = plan.canonical ? adoptCanonicalCsv : loadCsvIntoDataPlane;
-    const { table, rowsProduced } = await hand(ctx, plan.columns, plan.produce);
+    const canonical = plan.canonical === true;
+    const { table, rowsProduced } = await handOverCsv(ctx, plan.columns, plan.produce, canonical);
     if (table.rows !== rowsProduced) {
       throw new OsirisError(
         'internal',

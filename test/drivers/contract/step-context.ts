@@ -3,8 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataPlane, EventFields, StepContext } from '../../../src/core/index.js';
-import { createDuckDbDataPlane } from '../../../src/runtime/duckdb-data-plane.js';
-import type { DuckDbDataPlane } from '../../../src/runtime/duckdb-data-plane.js';
+import type { CanonicalFileRegistry } from '../../../src/runtime/data-plane/canonical-file-registry.js';
+import { createCanonicalFileRegistry } from '../../../src/runtime/data-plane/canonical-file-registry.js';
+import { createDuckDbDataPlane } from '../../../src/runtime/data-plane/duckdb-data-plane.js';
+import type { DuckDbDataPlane } from '../../../src/runtime/data-plane/duckdb-data-plane.js';
 
 /** What a test sees of a step run besides the driver result. */
 export interface RecordedStep {
@@ -24,6 +26,8 @@ export interface DriverHarness {
   workDir: string;
   /** The data plane shared by the steps of this harness. */
   dataPlane: DuckDbDataPlane;
+  /** The data plane's kept canonical CSV files (an extractor's bytes handed over unparsed). */
+  keptFiles: CanonicalFileRegistry;
   /** A fresh context for one step, and what it records. */
   createContext(
     stepId: string,
@@ -40,11 +44,18 @@ export async function createDriverHarness(memoryLimit = '256MB'): Promise<Driver
   const workDir = join(root, 'work');
   mkdirSync(projectDir, { recursive: true });
   mkdirSync(workDir, { recursive: true });
-  const dataPlane = await createDuckDbDataPlane({ workDir, memoryLimit, threads: 1 });
+  const keptFiles = createCanonicalFileRegistry();
+  const dataPlane = await createDuckDbDataPlane({
+    workDir,
+    memoryLimit,
+    threads: 1,
+    canonicalFiles: keptFiles,
+  });
   return {
     projectDir,
     workDir,
     dataPlane,
+    keptFiles,
     createContext(stepId, options = {}) {
       return createStepContext({
         stepId,

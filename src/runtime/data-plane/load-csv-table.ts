@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, rm, stat } from 'node:fs/promises';
-import type { ColumnInfo, CsvReadOptions } from '../core/data-plane.js';
-import { OsirisError } from '../core/errors.js';
+import type { ColumnInfo, CsvReadOptions } from '../../core/data-plane.js';
+import { OsirisError } from '../../core/errors.js';
 import { quoteString } from './canonical-text-sql.js';
 import { CsvFault } from './csv-fault.js';
 import type { CsvDialect } from './csv-fault.js';

@@ -3,34 +3,35 @@ import type { DuckDBConnection, DuckDBVarCharVector } from '@duckdb/node-api';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
-  CanonicalCsvFile,
+  CanonicalCsvStream,
   ColumnInfo,
+  CsvProducer,
   CsvReadOptions,
   DataPlane,
+  ExportTarget,
   ReadTextOptions,
+  StreamedTable,
   TableInfo,
-} from '../core/data-plane.js';
-import { OsirisError } from '../core/errors.js';
-import type { ErrorCode } from '../core/errors.js';
+} from '../../core/data-plane.js';
+import { OsirisError } from '../../core/errors.js';
 import {
   CANONICAL_MACROS,
   decodeEncodedRow,
   quoteIdent,
   quoteString,
-  renderCanonicalSelect,
   renderEncodedRowSelect,
 } from './canonical-text-sql.js';
 import { loadCsvTable } from './load-csv-table.js';
-import type { SqlSession } from './load-csv-table.js';
+import type { AppendingSession } from './load-text-rows.js';
+import { loadTextRows } from './load-text-rows.js';
 import { bindInputViews, dropInputViews } from './step-views.js';
-import type { CanonicalCsvOutput } from './canonical-csv-outputs.js';
-import {
-  copyCanonicalCsv,
-  createCanonicalCsvView,
-  materializeCanonicalCsv,
-} from './canonical-csv-outputs.js';
-
-export { aliasOf } from './step-views.js';
+import { createCanonicalCsvView, materializeCanonicalCsv } from './canonical-csv-outputs.js';
+import type { CanonicalFileRegistry } from './canonical-file-registry.js';
+import { createCanonicalFileRegistry, writeCanonicalFile } from './canonical-file-registry.js';
+import { exportCsvStream } from './export-csv-stream.js';
+import { COPY_MAX_COLUMNS, renderCopyTo } from './render-copy-to.js';
+import { ingestCsvStream } from './ingest-csv-stream.js';
+import { wrapPlaneError } from './wrap-plane-error.js';
 
 /** Options of the run-local data plane. */
 export interface DuckDbDataPlaneOptions {
@@ -42,6 +43,8 @@ export interface DuckDbDataPlaneOptions {
   threads?: number;
   /** Directories SQL may read or write (sandbox runs); every other path, the network and settings are locked. */
   confineTo?: readonly string[];
+  /** The kept canonical files (the deferred plane's, handed over when it opens this one); default empty. */
+  canonicalFiles?: CanonicalFileRegistry;
 }
 
 /** The data plane plus its lifecycle. */
@@ -53,8 +56,6 @@ export type DuckDbDataPlane = DataPlane & {
 };
 
 const DB_FILE = 'data-plane.duckdb';
-/** Rows buffered in the VARCHAR staging table before one typed INSERT (bounded memory). */
-const STAGE_ROWS = 100_000;
 
 /** Open a DuckDB database file under workDir (so it spills), with insertion order preserved. */
 export async function createDuckDbDataPlane(options: DuckDbDataPlaneOptions): Promise<DuckDbDataPlane> {
@@ -75,7 +76,9 @@ export async function createDuckDbDataPlane(options: DuckDbDataPlaneOptions): Pr
   await connection.run(`SET GLOBAL disabled_compression_methods = 'fsst'`);
   for (const macro of CANONICAL_MACROS) await connection.run(macro);
   if (options.confineTo) await confineFileAccess(connection, options.confineTo);
-  return new DuckDbPlane(instance, connection, options.workDir);
+  const plane = new DuckDbPlane(instance, connection, options.workDir, options.canonicalFiles);
+  await plane.viewKeptFiles();
+  return plane;
 }
 
 /**
@@ -89,32 +92,24 @@ async function confineFileAccess(connection: DuckDBConnection, dirs: readonly st
   await connection.run('SET lock_configuration = true');
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function wrapError(error: unknown, code: ErrorCode, stepId: string, prefix = ''): OsirisError {
-  if (error instanceof OsirisError) return error;
-  return new OsirisError(code, prefix + messageOf(error), { where: stepId, cause: error });
-}
-
 class DuckDbPlane implements DuckDbDataPlane {
   private queue: Promise<unknown> = Promise.resolve();
   private temporaryFiles = 0;
-  /** Outputs still kept as canonical CSV files, by step id. */
-  private readonly canonicalFiles = new Map<string, CanonicalCsvOutput>();
   /** The main connection as the small interface the helper files use. */
-  private readonly session: SqlSession;
+  private readonly session: AppendingSession;
 
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly workDir: string,
+    /** Outputs still kept as canonical CSV files. */
+    private readonly kept: CanonicalFileRegistry = createCanonicalFileRegistry(),
   ) {
     this.session = {
       run: async (sql) => void (await connection.run(sql)),
       query: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
       interrupt: () => connection.interrupt(),
+      createAppender: (table) => connection.createAppender(table, 'main'),
     };
   }
 
@@ -131,11 +126,11 @@ class DuckDbPlane implements DuckDbDataPlane {
       const views = await bindInputViews(this.session, stepId, inputs, (from) =>
         this.describeNow(from),
       ).catch((error: unknown) => {
-        throw wrapError(error, 'sql_error', stepId);
+        throw wrapPlaneError(error, 'sql_error', stepId);
       });
       try {
         const extracted = await this.connection.extractStatements(sql).catch((error: unknown) => {
-          throw wrapError(error, 'sql_error', stepId);
+          throw wrapPlaneError(error, 'sql_error', stepId);
         });
         if (extracted.count !== 1) {
           throw new OsirisError(
@@ -145,7 +140,7 @@ class DuckDbPlane implements DuckDbDataPlane {
           );
         }
         const prepared = await extracted.prepare(0).catch((error: unknown) => {
-          throw wrapError(error, 'sql_error', stepId);
+          throw wrapPlaneError(error, 'sql_error', stepId);
         });
         if (prepared.statementType !== StatementType.SELECT) {
           throw new OsirisError(
@@ -158,7 +153,7 @@ class DuckDbPlane implements DuckDbDataPlane {
         await this.connection
           .run(`CREATE OR REPLACE TABLE main.${quoteIdent(stepId)} AS\n${body}\n`)
           .catch((error: unknown) => {
-            throw wrapError(error, 'sql_error', stepId);
+            throw wrapPlaneError(error, 'sql_error', stepId);
           });
       } finally {
         await dropInputViews(this.session, views);
@@ -186,88 +181,51 @@ class DuckDbPlane implements DuckDbDataPlane {
     rows: AsyncIterable<(string | null)[][]>,
   ): Promise<TableInfo> {
     return this.exclusive(async () => {
-      const table = `main.${quoteIdent(stepId)}`;
-      const stage = `main.${quoteIdent(`__osiris_stage_${stepId}`)}`;
-      const fail = (error: unknown): never => {
-        throw wrapError(error, 'driver_error', stepId, 'loading rows into the data plane: ');
-      };
-      const typed = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
-      await this.connection.run(`CREATE OR REPLACE TABLE ${table} (${typed})`).catch(fail);
-      await this.connection.run(
-        `CREATE OR REPLACE TABLE ${stage} (${columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(', ')})`,
-      );
-      // Text in, typed out: one CAST per column, so DuckDB validates JSON, dates and numbers.
-      const flushSql = `INSERT INTO ${table} SELECT ${columns.map((c) => `CAST(${quoteIdent(c.name)} AS ${c.type})`).join(', ')} FROM ${stage}`;
-      try {
-        let appender = await this.connection.createAppender(`__osiris_stage_${stepId}`, 'main');
-        let staged = 0;
-        const flush = async (): Promise<void> => {
-          appender.closeSync();
-          await this.connection.run(flushSql).catch(fail);
-          await this.connection.run(`TRUNCATE ${stage}`);
-          staged = 0;
-          appender = await this.connection.createAppender(`__osiris_stage_${stepId}`, 'main');
-        };
-        for await (const batch of rows) {
-          for (const row of batch) {
-            if (row.length !== columns.length)
-              fail(new Error(`a row has ${row.length} cells, expected ${columns.length}`));
-            for (const cell of row) {
-              if (cell === null) appender.appendNull();
-              else appender.appendVarchar(cell);
-            }
-            appender.endRow();
-          }
-          staged += batch.length;
-          if (staged >= STAGE_ROWS) await flush();
-        }
-        await flush();
-        appender.closeSync();
-      } catch (error) {
-        await this.connection.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
-        throw wrapError(error, 'driver_error', stepId, 'loading rows into the data plane: ');
-      } finally {
-        await this.connection.run(`DROP TABLE IF EXISTS ${stage}`).catch(() => undefined);
-      }
+      await loadTextRows(this.session, stepId, columns, rows).catch((error: unknown) => {
+        throw wrapPlaneError(error, 'driver_error', stepId, 'loading rows into the data plane: ');
+      });
       return this.describeNow(stepId);
     });
   }
 
-  async createFromCanonicalCsv(
+  async createFromCsvStream(
     stepId: string,
     columns: ColumnInfo[],
-    file: CanonicalCsvFile,
-    rows: number,
-  ): Promise<TableInfo> {
-    return this.exclusive(async () => {
-      const output = { path: file.path, headerBytes: file.headerBytes, columns, rows };
-      await createCanonicalCsvView(this.session, stepId, output).catch((error: unknown) => {
-        throw wrapError(error, 'driver_error', stepId, 'adopting the extracted rows: ');
-      });
-      this.canonicalFiles.set(stepId, output);
-      return { name: stepId, columns, rows };
+    produce: CsvProducer,
+    canonical?: CanonicalCsvStream,
+  ): Promise<StreamedTable> {
+    if (!canonical) {
+      const load = (options: CsvReadOptions): Promise<TableInfo> => this.createFromCsv(stepId, options);
+      return ingestCsvStream(this.workDir, stepId, columns, produce, load);
+    }
+    const { file, rowsProduced } = await writeCanonicalFile(
+      this.workDir,
+      stepId,
+      columns,
+      produce,
+      canonical,
+    );
+    const view = (): Promise<void> => createCanonicalCsvView(this.session, stepId, file);
+    await this.exclusive(view).catch(async (error: unknown) => {
+      await rm(file.path, { force: true });
+      throw error;
     });
+    this.kept.keep(stepId, file);
+    return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
   }
 
-  canonicalCsvFile(stepId: string): CanonicalCsvFile | undefined {
-    const output = this.canonicalFiles.get(stepId);
-    return output && { path: output.path, headerBytes: output.headerBytes };
+  /** Make each kept file readable by queries (once, as this plane opens). */
+  async viewKeptFiles(): Promise<void> {
+    for (const [stepId, file] of this.kept.entries())
+      await createCanonicalCsvView(this.session, stepId, file);
   }
 
   /** Parse a canonical CSV output into a table before a query reads it (a bad value fails the reader). */
   private async materialize(from: string, readerStepId: string): Promise<void> {
-    const output = this.canonicalFiles.get(from);
+    const output = this.kept.get(from);
     if (!output) return;
-    await materializeCanonicalCsv(this.session, from, output).catch((error: unknown) => {
-      // DuckDB's CSV error goes on with reader options that only confuse here: keep what failed.
-      const lines = messageOf(error).split('\n');
-      const what = [lines[0], ...lines.filter((l) => /^Error when converting/.test(l))].join(': ');
-      throw new OsirisError('input_error', `reading the output of step "${from}": ${what}`, {
-        where: readerStepId,
-        cause: error,
-      });
-    });
-    this.canonicalFiles.delete(from);
+    await materializeCanonicalCsv(this.session, from, output, readerStepId);
+    this.kept.forget(from);
   }
 
   describe(stepId: string): Promise<TableInfo> {
@@ -275,7 +233,7 @@ class DuckDbPlane implements DuckDbDataPlane {
   }
 
   private async describeNow(stepId: string): Promise<TableInfo> {
-    const file = this.canonicalFiles.get(stepId);
+    const file = this.kept.get(stepId);
     if (file) return { name: stepId, columns: file.columns, rows: file.rows };
     // DESCRIBE looks the one table up; duckdb_columns() scanned every table of the run, so a step's cost
     // grew with the number of steps before it (1,000-step runs: 28 -> 58 ms per step).
@@ -329,26 +287,27 @@ class DuckDbPlane implements DuckDbDataPlane {
     }
   }
 
-  async copyToCsv(
-    stepId: string,
-    path: string,
-    options: { delimiter: string; header: boolean; quote: string },
-  ): Promise<number> {
+  async canExport(stepId: string, format: ExportTarget['format']): Promise<boolean> {
+    if (format !== 'csv' || this.kept.get(stepId)) return true;
+    return (await this.describe(stepId)).columns.length <= COPY_MAX_COLUMNS;
+  }
+
+  async export(stepId: string, target: ExportTarget): Promise<number> {
     return this.exclusive(async () => {
-      const file = this.canonicalFiles.get(stepId);
-      if (file && options.delimiter === ',' && options.quote === '"') {
-        return copyCanonicalCsv(file, path, options.header).catch((error: unknown) => {
-          throw wrapError(error, 'io_error', stepId, `writing ${path}: `);
-        });
-      }
+      const shortcut = this.kept.exportKept(stepId, target);
+      if (shortcut) return shortcut;
       const info = await this.describeNow(stepId);
-      const copy = `COPY (${renderCanonicalSelect(stepId, info.columns)}) TO ${quoteString(path)} (FORMAT csv, HEADER ${options.header},
-        DELIMITER ${quoteString(options.delimiter)}, QUOTE ${quoteString(options.quote)}, ESCAPE ${quoteString(options.quote)}, NULLSTR '')`;
-      const result = await this.connection.run(copy).catch((error: unknown) => {
-        throw wrapError(error, 'io_error', stepId, `writing ${path}: `);
-      });
+      const result = await this.connection
+        .run(renderCopyTo(stepId, info.columns, target))
+        .catch((error: unknown) => {
+          throw wrapPlaneError(error, 'io_error', stepId, `writing ${target.path}: `);
+        });
       return result.rowsChanged;
     });
+  }
+
+  exportCsvStream(stepId: string): AsyncIterable<Buffer> {
+    return exportCsvStream(this.workDir, stepId, this.kept, (target) => this.export(stepId, target));
   }
 
   interrupt(): void {
@@ -359,7 +318,7 @@ class DuckDbPlane implements DuckDbDataPlane {
     await this.queue.catch(() => undefined);
     this.connection.disconnectSync();
     this.instance.closeSync();
-    for (const file of this.canonicalFiles.values()) await rm(file.path, { force: true });
+    await this.kept.removeAll();
     for (const name of [DB_FILE, `${DB_FILE}.wal`, 'spill']) {
       await rm(join(this.workDir, name), { recursive: true, force: true });
     }

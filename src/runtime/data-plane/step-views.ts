@@ -3,7 +3,7 @@
  * each input name, the `df_<id>` alias of each upstream step, and `input_df` when there is one upstream.
  * Nothing is kept in the catalog between steps (a view per step made every later step slower).
  */
-import { OsirisError } from '../core/errors.js';
+import { OsirisError } from '../../core/errors.js';
 import { quoteIdent } from './canonical-text-sql.js';
 import type { SqlSession } from './load-csv-table.js';
 

@@ -1,5 +1,5 @@
-import type { ColumnInfo } from '../core/data-plane.js';
-import { OsirisError } from '../core/errors.js';
+import type { ColumnInfo } from '../../core/data-plane.js';
+import { OsirisError } from '../../core/errors.js';
 import { quoteIdent, quoteString } from './canonical-text-sql.js';
 import type { SqlSession } from './load-csv-table.js';
 

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { OsirisError } from '../core/errors.js';
+import { OsirisError } from '../../core/errors.js';
 import type { CsvDialect, CsvFault } from './csv-fault.js';
 import { locateReaderLine } from './scan-csv-records.js';
 

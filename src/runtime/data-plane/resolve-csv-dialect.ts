@@ -1,5 +1,5 @@
-import type { CsvReadOptions } from '../core/data-plane.js';
-import { OsirisError } from '../core/errors.js';
+import type { CsvReadOptions } from '../../core/data-plane.js';
+import { OsirisError } from '../../core/errors.js';
 import { quoteString } from './canonical-text-sql.js';
 import type { CsvDialect } from './csv-fault.js';
 
