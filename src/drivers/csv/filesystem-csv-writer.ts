@@ -2,14 +2,14 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { ComponentSpec } from '../../core/component-spec.js';
 import type { Driver, DriverModule, DriverRequest, DriverResult, StepContext } from '../../core/driver.js';
 import { OsirisError } from '../../core/errors.js';
 import { CSV_QUOTING, createCsvRowRenderer, isNumericType } from '../sql/csv-row-renderer.js';
 import type { CsvQuoting } from '../sql/csv-row-renderer.js';
 import { DUCKDB_DEPENDENCY } from '../sql/duckdb-dependency.js';
+import { readSingleInput, writeOutputFile } from '../sql/write-output-file.js';
 
 /** Encodings the writer produces; utf-16le starts with a BOM (FF FE) so spreadsheet tools detect it. */
 export const CSV_WRITE_ENCODINGS = ['utf-8', 'utf-16le', 'latin1'] as const;
@@ -203,15 +203,7 @@ export async function writeRendered(
 
 async function runCsvWriter({ config, inputs, ctx }: DriverRequest): Promise<DriverResult> {
   const cfg = readConfig(config);
-  const sources = Object.values(inputs);
-  const [input] = sources;
-  if (sources.length !== 1 || input === undefined) {
-    throw new OsirisError(
-      'input_error',
-      `filesystem.csv_writer needs exactly one input, got ${sources.length} (set needs: [<step>])`,
-      { where: ctx.stepId },
-    );
-  }
+  const input = readSingleInput(csvWriterSpec.name, inputs, ctx.stepId);
   if (cfg.columns) {
     const names = new Set((await ctx.dataPlane.describe(input)).columns.map((c) => c.name));
     const unknown = cfg.columns.filter((c) => !names.has(c));
@@ -223,61 +215,37 @@ async function runCsvWriter({ config, inputs, ctx }: DriverRequest): Promise<Dri
       );
     }
   }
-  const target = resolve(ctx.projectDir, cfg.path);
-  const dir = dirname(target);
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    throw new OsirisError(
-      'io_error',
-      `cannot create directory ${dir} for ${target}: ${(error as Error).message}`,
-      { where: ctx.stepId, cause: error },
-    );
-  }
-  // Temp file in the target directory, renamed at the end: a failed step never leaves half a file.
-  const temp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
-  const engineTemp = `${temp}.utf8`;
   // The engine's COPY writes byte-identical output for minimal quoting, LF and all columns in order.
   const fast =
     cfg.quoting === 'minimal' &&
     cfg.newline === '\n' &&
     (!cfg.columns || (await isInputOrder(ctx, input, cfg.columns))) &&
     (await ctx.dataPlane.canExport(input, 'csv'));
-  let rows: number;
-  try {
-    if (ctx.signal.aborted) throw new OsirisError('interrupted', 'write interrupted before it started');
-    if (fast) {
-      const copyTarget = cfg.encoding === 'utf-8' ? temp : engineTemp;
-      rows = await ctx.dataPlane.export(input, {
-        format: 'csv',
-        path: copyTarget,
-        delimiter: cfg.delimiter,
-        header: cfg.header,
-        quote: '"',
-      });
-      if (copyTarget !== temp) await transcodeFile(copyTarget, temp, cfg.encoding);
-    } else {
-      rows = await writeRendered(ctx, input, temp, cfg);
-    }
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    if (error instanceof OsirisError) {
-      // The data plane labels errors with the table's step id; this step is the one that failed.
-      const message = error.where ? error.message.slice(error.where.length + 2) : error.message;
-      throw new OsirisError(error.code, message, { where: ctx.stepId, cause: error });
-    }
-    throw new OsirisError('io_error', `cannot write ${target}: ${(error as Error).message}`, {
-      where: ctx.stepId,
-      cause: error,
-    });
-  } finally {
-    await rm(engineTemp, { force: true });
-  }
-  const shown = relative(ctx.projectDir, target).split(sep).join('/');
+  const written = await writeOutputFile(ctx, cfg.path, (temp) =>
+    fast ? writeByEngine(ctx, input, temp, cfg) : writeRendered(ctx, input, temp, cfg),
+  );
+  const { rows, shown, target } = written;
   ctx.log.info(`wrote ${rows} rows to ${shown}${fast ? '' : ' (rendered in JS)'}`);
   ctx.emit('write.complete', { rows_written: rows, target: shown });
   return { rowsWritten: rows, rowsProcessed: rows, outputFiles: [target] };
+}
+
+/** The engine's own CSV writer (UTF-8), re-encoded when the target wants another encoding. */
+async function writeByEngine(
+  ctx: StepContext,
+  input: string,
+  temp: string,
+  cfg: CsvWriterConfig,
+): Promise<number> {
+  const engineTemp = cfg.encoding === 'utf-8' ? temp : `${temp}.utf8`;
+  const csv = { delimiter: cfg.delimiter, header: cfg.header, quote: '"' };
+  try {
+    const rows = await ctx.dataPlane.export(input, { format: 'csv', path: engineTemp, ...csv });
+    if (engineTemp !== temp) await transcodeFile(engineTemp, temp, cfg.encoding);
+    return rows;
+  } finally {
+    if (engineTemp !== temp) await rm(engineTemp, { force: true });
+  }
 }
 
 async function isInputOrder(ctx: StepContext, input: string, columns: readonly string[]): Promise<boolean> {
