@@ -7,6 +7,7 @@ import { duckdbProcessorModule } from './duckdb/duckdb-processor.js';
 import { mysqlDialect } from './mysql/mysql-dialect.js';
 import { mysqlExtractorModule } from './mysql/mysql-extractor.js';
 import { mysqlWriterModule } from './mysql/mysql-writer.js';
+import { parquetWriterModule } from './parquet/filesystem-parquet-writer.js';
 import { postgresDialect } from './postgres/postgres-dialect.js';
 import { postgresExtractorModule } from './postgres/postgres-extractor.js';
 import { postgresWriterModule } from './postgres/postgres-writer.js';
@@ -21,6 +22,7 @@ export type { ProbeResult } from './sql/probe-connection.js';
 export const DRIVER_MODULES: readonly DriverModule[] = [
   csvExtractorModule,
   csvWriterModule,
+  parquetWriterModule,
   duckdbProcessorModule,
   mysqlExtractorModule,
   mysqlWriterModule,

@@ -108,4 +108,21 @@ describe('deferred data plane', () => {
     expect(t.opens()).toBe(1);
     await t.plane.close();
   });
+
+  it('exports a kept output as Parquet through DuckDB, typed by the columns it was handed over with', async () => {
+    const t = await setUp();
+    await t.handOver();
+    const path = join(t.workDir, 'x.parquet');
+    expect(await t.plane.export('x', { format: 'parquet', path, compression: 'snappy' })).toBe(3);
+    expect(t.opens()).toBe(1);
+    await t.plane.createFromQuery(
+      'back',
+      `SELECT typeof(id) AS t, sum(id) AS s, count(name) AS n FROM read_parquet('${path}') GROUP BY ALL`,
+      {},
+    );
+    const rows: (string | null)[][] = [];
+    for await (const chunk of t.plane.readText('back')) rows.push(...chunk);
+    expect(rows).toEqual([['INTEGER', '6', '2']]);
+    await t.plane.close();
+  });
 });
