@@ -76,7 +76,7 @@ const COMPILE_CASES: Case[] = [
     name: 'unknown component',
     oml: HEAD + step('a', 'filesystem.csv_extracter', 'read', '{ path: data/a.csv }'),
     code: 2,
-    stderr: `error [compile_error]: p.yaml:5:16: steps[0] (id: a).component: unknown component 'filesystem.csv_extracter' (known components: duckdb.processor, filesystem.csv_extractor, filesystem.csv_writer, mysql.extractor, mysql.writer, postgres.extractor, postgres.writer, supabase.extractor, supabase.writer); did you mean 'filesystem.csv_extractor'?`,
+    stderr: `error [compile_error]: p.yaml:5:16: steps[0] (id: a).component: unknown component 'filesystem.csv_extracter' (known components: duckdb.processor, filesystem.csv_extractor, filesystem.csv_writer, filesystem.parquet_writer, mysql.extractor, mysql.writer, postgres.extractor, postgres.writer, supabase.extractor, supabase.writer); did you mean 'filesystem.csv_extractor'?`,
   },
   {
     name: 'mode not allowed',
