@@ -54,6 +54,23 @@ async function collect(stream: AsyncIterable<Buffer>): Promise<string> {
 }
 
 describe('deferred data plane', () => {
+  it('an interrupt (Ctrl-C, timeout) while DuckDB opens stops the statement the open was for', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'osiris-deferred-'));
+    roots.push(workDir);
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const plane = await createDeferredDataPlane({ workDir, memoryLimit: '64MB', threads: 1 }, async (o) => {
+      await gate;
+      return createDuckDbDataPlane(o);
+    });
+    // ten billion rows: minutes of work if the statement started after the interrupt
+    const query = plane.createFromQuery('slow', 'SELECT sum(i) AS s FROM range(10000000000) t(i)', {});
+    plane.interrupt();
+    release();
+    await expect(query).rejects.toMatchObject({ code: 'interrupted' });
+    await plane.close();
+  });
+
   it('hands a canonical CSV output to a CSV export and a byte stream without opening DuckDB', async () => {
     const t = await setUp();
     const { table, rowsProduced } = await t.handOver();

@@ -23,8 +23,13 @@ export async function createDeferredDataPlane(
   const kept = options.canonicalFiles ?? createCanonicalFileRegistry();
   let opening: Promise<DuckDbDataPlane> | undefined;
   let opened: DuckDbDataPlane | undefined;
+  let interrupted = false;
   const engine = (): Promise<DuckDbDataPlane> => {
-    opening ??= open({ ...options, canonicalFiles: kept }).then((plane) => (opened = plane));
+    opening ??= open({ ...options, canonicalFiles: kept }).then((plane) => {
+      // an interrupt while DuckDB was opening must still stop the statement this open was for
+      if (interrupted) plane.interrupt();
+      return (opened = plane);
+    });
     return opening;
   };
   /** A kept output while DuckDB is closed: what the registry alone can answer. */
@@ -68,6 +73,7 @@ export async function createDeferredDataPlane(
     exportCsvStream: (stepId) =>
       exportCsvStream(options.workDir, stepId, kept, (target) => plane.export(stepId, target)),
     interrupt() {
+      interrupted = true;
       opened?.interrupt();
     },
     async close() {

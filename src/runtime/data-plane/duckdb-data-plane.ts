@@ -95,6 +95,8 @@ async function confineFileAccess(connection: DuckDBConnection, dirs: readonly st
 class DuckDbPlane implements DuckDbDataPlane {
   private queue: Promise<unknown> = Promise.resolve();
   private temporaryFiles = 0;
+  /** Set by interrupt(): no statement sequence starts after it (DuckDB's interrupt stops only a running one). */
+  private interrupted = false;
   /** The main connection as the small interface the helper files use. */
   private readonly session: AppendingSession;
 
@@ -115,7 +117,13 @@ class DuckDbPlane implements DuckDbDataPlane {
 
   /** Main-connection work runs one statement sequence at a time (temp views are per connection). */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(work, work);
+    const guarded = (): Promise<T> =>
+      this.interrupted
+        ? Promise.reject(
+            new OsirisError('interrupted', 'the data plane was interrupted (Ctrl-C or the run timeout)'),
+          )
+        : work();
+    const next = this.queue.then(guarded, guarded);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -311,6 +319,7 @@ class DuckDbPlane implements DuckDbDataPlane {
   }
 
   interrupt(): void {
+    this.interrupted = true;
     this.connection.interrupt();
   }
 
