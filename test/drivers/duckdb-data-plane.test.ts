@@ -497,3 +497,45 @@ describe('lifecycle', () => {
 function readdirTranscoded(): string[] {
   return readdirSync(h.workDir).filter((name) => name.startsWith('transcoded-'));
 }
+
+describe('interrupt', () => {
+  it('stops the byte scan of a large CSV file too, not only a running DuckDB statement', async () => {
+    const { mkdtempSync, openSync, writeSync, closeSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'osiris-interrupt-scan-'));
+    try {
+      // ~400 MB: the scan alone takes about a second here, so an interrupt after 50 ms lands inside it
+      const path = join(dir, 'big.csv');
+      const fd = openSync(path, 'w');
+      writeSync(fd, 'id,name\n');
+      const block = Buffer.from('123456,"some quoted, text"\n'.repeat(40_000));
+      for (let i = 0; i < 400; i++) writeSync(fd, block);
+      closeSync(fd);
+      const plane = await createDuckDbDataPlane({
+        workDir: join(dir, 'work'),
+        memoryLimit: '256MB',
+        threads: 1,
+      });
+      try {
+        const base = {
+          delimiter: ',',
+          header: true,
+          quote: '"',
+          escape: '"',
+          encoding: 'utf-8',
+          nullString: '',
+        };
+        const loading = plane.createFromCsv('big', { ...base, path });
+        setTimeout(() => plane.interrupt(), 50);
+        const error = await expectOsirisError(loading, 'interrupted', 'big.csv was interrupted');
+        expect(error.code).toBe('interrupted');
+        // and nothing starts after it
+        await expectOsirisError(plane.createFromQuery('later', 'SELECT 1 AS x', {}), 'interrupted');
+      } finally {
+        await plane.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

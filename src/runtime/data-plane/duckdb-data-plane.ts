@@ -97,6 +97,8 @@ class DuckDbPlane implements DuckDbDataPlane {
   private temporaryFiles = 0;
   /** Set by interrupt(): no statement sequence starts after it (DuckDB's interrupt stops only a running one). */
   private interrupted = false;
+  /** Aborted by interrupt(): work outside DuckDB (the CSV byte scan) stops too. */
+  private readonly aborter = new AbortController();
   /** The main connection as the small interface the helper files use. */
   private readonly session: AppendingSession;
 
@@ -175,7 +177,7 @@ class DuckDbPlane implements DuckDbDataPlane {
       const transcodePath = join(this.workDir, `transcoded-${++this.temporaryFiles}.csv`);
       const rows = await loadCsvTable(
         this.session,
-        { stepId, table: `main.${quoteIdent(stepId)}`, transcodePath },
+        { stepId, table: `main.${quoteIdent(stepId)}`, transcodePath, signal: this.aborter.signal },
         options,
       );
       // The count the loader verified against its own scan of the file is the count reported.
@@ -320,6 +322,7 @@ class DuckDbPlane implements DuckDbDataPlane {
 
   interrupt(): void {
     this.interrupted = true;
+    this.aborter.abort();
     this.connection.interrupt();
   }
 

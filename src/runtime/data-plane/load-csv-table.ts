@@ -31,6 +31,8 @@ export interface CsvLoadTarget {
   table: string;
   /** Path for a temporary UTF-8 copy when the source is UTF-16. */
   transcodePath: string;
+  /** Aborted by the data plane's interrupt (Ctrl-C, the run timeout): the byte scan stops too. */
+  signal?: AbortSignal;
 }
 
 /** The file being loaded and how it is read. */
@@ -44,6 +46,7 @@ interface CsvFile {
   /** Explicit columns, when given. */
   columns: readonly ColumnInfo[] | undefined;
   stepId: string;
+  signal: AbortSignal | undefined;
 }
 
 /** What the reader needs to know from the scans: absent for a FIFO (it can be read only once). */
@@ -107,7 +110,15 @@ export async function loadCsvTable(
     const dialect = resolveCsvDialect(options, encoding === 'latin-1' ? 'latin-1' : 'utf-8', stepId);
     const columns = options.columns && options.columns.length > 0 ? options.columns : undefined;
     checkColumnNames(columns, stepId);
-    const file: CsvFile = { path, shownPath: options.path, dialect, options, columns, stepId };
+    const file: CsvFile = {
+      path,
+      shownPath: options.path,
+      dialect,
+      options,
+      columns,
+      stepId,
+      signal: target.signal,
+    };
     if (fifo) {
       await readIntoTable(session, target.table, file, undefined);
       return await countRows(session, target.table);
@@ -237,7 +248,7 @@ async function failScan(error: unknown, file: CsvFile): Promise<never> {
 }
 
 function scanWhole(file: CsvFile): Promise<CsvScanResult> {
-  return scanCsvRecords(file.path, file.dialect, file.columns?.length).catch((error: unknown) =>
+  return scanCsvRecords(file.path, file.dialect, file.columns?.length, file.signal).catch((error: unknown) =>
     failScan(error, file),
   );
 }

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { OsirisError } from '../../core/errors.js';
 import { CsvFault } from './csv-fault.js';
 import type { CsvDialect } from './csv-fault.js';
 import { Utf8StreamChecker } from './utf8-stream-checker.js';
@@ -44,8 +45,9 @@ export async function scanCsvRecords(
   path: string,
   dialect: CsvDialect,
   expectedFields?: number,
+  signal?: AbortSignal,
 ): Promise<CsvScanResult> {
-  return runScanner(path, new CsvScanner(dialect, expectedFields ?? -1, 0));
+  return runScanner(path, new CsvScanner(dialect, expectedFields ?? -1, 0), signal);
 }
 
 /**
@@ -87,12 +89,14 @@ class LineReached extends Error {
   }
 }
 
-async function runScanner(path: string, scanner: CsvScanner): Promise<CsvScanResult> {
+async function runScanner(path: string, scanner: CsvScanner, signal?: AbortSignal): Promise<CsvScanResult> {
   const file = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     let base = 0;
     for (;;) {
+      // Ctrl-C or the run timeout: a multi-gigabyte file is not read to its end first
+      if (signal?.aborted) throw new OsirisError('interrupted', `reading ${path} was interrupted`);
       const { bytesRead } = await file.read(buffer, 0, CHUNK_BYTES, null);
       if (bytesRead === 0) break;
       scanner.feed(buffer.subarray(0, bytesRead), base);
