@@ -9,7 +9,7 @@ import { OsirisError } from '../../core/errors.js';
 import { CSV_QUOTING, createCsvRowRenderer, isNumericType } from '../sql/csv-row-renderer.js';
 import type { CsvQuoting } from '../sql/csv-row-renderer.js';
 import { DUCKDB_DEPENDENCY } from '../sql/duckdb-dependency.js';
-import { readSingleInput, writeOutputFile } from '../sql/write-output-file.js';
+import { OUTPUT_PATH_PROPERTY, readSingleInput, writeOutputFile } from '../sql/write-output-file.js';
 
 /** Encodings the writer produces; utf-16le starts with a BOM (FF FE) so spreadsheet tools detect it. */
 export const CSV_WRITE_ENCODINGS = ['utf-8', 'utf-16le', 'latin1'] as const;
@@ -26,12 +26,7 @@ export const csvWriterSpec: ComponentSpec = {
     additionalProperties: false,
     required: ['path'],
     properties: {
-      path: {
-        type: 'string',
-        minLength: 1,
-        description:
-          'Target file; a relative path resolves against the project directory. Parent directories are created.',
-      },
+      path: OUTPUT_PATH_PROPERTY,
       delimiter: {
         type: 'string',
         minLength: 1,

@@ -3,7 +3,7 @@ import { PARQUET_COMPRESSION } from '../../core/data-plane.js';
 import type { ParquetCompression } from '../../core/data-plane.js';
 import type { Driver, DriverModule, DriverRequest, DriverResult } from '../../core/driver.js';
 import { DUCKDB_DEPENDENCY } from '../sql/duckdb-dependency.js';
-import { readSingleInput, writeOutputFile } from '../sql/write-output-file.js';
+import { OUTPUT_PATH_PROPERTY, readSingleInput, writeOutputFile } from '../sql/write-output-file.js';
 
 export const parquetWriterSpec: ComponentSpec = {
   name: 'filesystem.parquet_writer',
@@ -16,12 +16,7 @@ export const parquetWriterSpec: ComponentSpec = {
     additionalProperties: false,
     required: ['path'],
     properties: {
-      path: {
-        type: 'string',
-        minLength: 1,
-        description:
-          'Target file; a relative path resolves against the project directory. Parent directories are created.',
-      },
+      path: OUTPUT_PATH_PROPERTY,
       compression: {
         type: 'string',
         enum: [...PARQUET_COMPRESSION],

@@ -54,6 +54,13 @@ const DEFAULTS = {
   batch_size: 10_000,
 };
 
+const CONNECT_TIMEOUT_PROPERTY = {
+  type: 'integer',
+  minimum: 1,
+  default: DEFAULTS.connect_timeout_ms,
+  description: 'Give up connecting after this long.',
+};
+
 const RETRY_PROPERTIES = {
   retry_attempts: {
     type: 'integer',
@@ -112,12 +119,7 @@ export function createExtractorSchema(family: string, extra: Record<string, Json
         default: DEFAULTS.statement_timeout_ms,
         description: 'Server-side statement timeout (0 = none).',
       },
-      connect_timeout_ms: {
-        type: 'integer',
-        minimum: 1,
-        default: DEFAULTS.connect_timeout_ms,
-        description: 'Give up connecting after this long.',
-      },
+      connect_timeout_ms: CONNECT_TIMEOUT_PROPERTY,
       ...RETRY_PROPERTIES,
       ...extra,
     },
@@ -171,12 +173,7 @@ export function createWriterSchema(family: string): JsonSchema {
         default: DEFAULTS.batch_size,
         description: 'Rows per chunk read from the input.',
       },
-      connect_timeout_ms: {
-        type: 'integer',
-        minimum: 1,
-        default: DEFAULTS.connect_timeout_ms,
-        description: 'Give up connecting after this long.',
-      },
+      connect_timeout_ms: CONNECT_TIMEOUT_PROPERTY,
       ...RETRY_PROPERTIES,
     },
     // replace/upsert without primary_key is refused by the compiler's own check (one clear message)

@@ -4,6 +4,14 @@ import type { StepContext } from '../../core/driver.js';
 import { OsirisError } from '../../core/errors.js';
 
 /** What a file writer wrote. */
+/** The `path` config key of a file writer (its JSON Schema). */
+export const OUTPUT_PATH_PROPERTY = {
+  type: 'string',
+  minLength: 1,
+  description:
+    'Target file; a relative path resolves against the project directory. Parent directories are created.',
+};
+
 export interface WrittenFile {
   /** Absolute path of the target. */
   target: string;
