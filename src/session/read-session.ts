@@ -38,13 +38,7 @@ export const SESSION_NAME = /^run_\d+$/;
 
 /** Sessions under a logs directory, newest first; an entry that cannot be read is listed as corrupt. */
 export function listSessions(logsDir: string): SessionSummary[] {
-  let names: string[];
-  try {
-    names = readdirSync(logsDir);
-  } catch {
-    return [];
-  }
-  return names
+  return listEntryNames(logsDir)
     .filter((name) => SESSION_NAME.test(name))
     .sort((a, b) => Number(b.slice(SESSION_PREFIX.length)) - Number(a.slice(SESSION_PREFIX.length)))
     .map((id) => inspectSession(join(logsDir, id), id));
@@ -213,4 +207,13 @@ export function readSessionSnapshot(dir: string): SessionSnapshot {
     manifestText: existsSync(manifestPath) ? readFileSync(manifestPath, 'utf8') : '',
     artifacts: readArtifactFiles(dir),
   };
+}
+
+/** Names of the entries of a directory; none when it does not exist or cannot be read. */
+export function listEntryNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -5,6 +5,7 @@ import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { SessionLock } from './session-lock.js';
 import { isLockHolderAlive, readSessionLock, releaseSessionLock } from './session-lock.js';
+import { listEntryNames } from './read-session.js';
 
 /** What was removed for one dead session. */
 export interface SweptSession {
@@ -86,14 +87,8 @@ export function sweepDeadSession(sessionDir: string, sessionId: string, lock: Se
 
 /** Sweep every dead session under a logs directory; live ones and lock-less ones are left alone. */
 export function sweepDeadSessions(logsDir: string): SweptSession[] {
-  let names: string[];
-  try {
-    names = readdirSync(logsDir);
-  } catch {
-    return [];
-  }
   const swept: SweptSession[] = [];
-  for (const name of names) {
+  for (const name of listEntryNames(logsDir)) {
     if (!/^run_\d+$/.test(name)) continue;
     const dir = join(logsDir, name);
     // never through a symlink: the sweep removes files, and only inside real session directories

@@ -1,8 +1,9 @@
 // Sandbox directories of hosts that died: a host killed with SIGKILL cannot remove its local sandbox,
 // so the next local sandbox (or `logs gc`) does, recognising it by its owner lock (session-lock.ts).
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLockHolderAlive, readSessionLock } from '../../session/session-lock.js';
+import { listEntryNames } from '../../session/read-session.js';
 
 /** Name prefix of sandbox directories (under the OS temp dir unless baseDir says otherwise). */
 export const SANDBOX_PREFIX = 'osiris-sandbox-';
@@ -13,14 +14,8 @@ export const SANDBOX_PREFIX = 'osiris-sandbox-';
  * created, kept on purpose, or not ours) and symlinks are never touched. Returns the paths removed.
  */
 export function sweepStaleSandboxes(baseDir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(baseDir);
-  } catch {
-    return [];
-  }
   const removed: string[] = [];
-  for (const name of names) {
+  for (const name of listEntryNames(baseDir)) {
     if (!name.startsWith(SANDBOX_PREFIX)) continue;
     const dir = join(baseDir, name);
     try {
