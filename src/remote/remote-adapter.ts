@@ -1,13 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DriverTable, ExecutionAdapter, ManifestStep, PreparedRun, StepOutcome } from '../core/index.js';
+import type { ExecutionAdapter, ManifestStep, PreparedRun, StepOutcome } from '../core/index.js';
 import { OsirisError, describeError } from '../core/index.js';
 import { recordStepFailure } from '../runtime/execute-step.js';
-import { downloadArtifacts, recoverArtifacts } from './collect-artifacts.js';
 import type { Command, HostApi, PingCommand, PrepareCommand } from './protocol.js';
 import { HEARTBEAT_LOSS_MS, PROTOCOL_VERSION } from './protocol.js';
 import {
-  ARCHIVE_PATH,
   checkRemotePaths,
   createCommands,
   createExecCommand,
@@ -15,51 +13,13 @@ import {
   listUploads,
   sumUploadBytes,
 } from './remote-plan.js';
-import type { Sandbox, SandboxProcess, Transport } from './transport.js';
+import type { Sandbox } from './transport.js';
 import type { WorkerChannel } from './worker-channel.js';
 import { createWorkerChannel } from './worker-channel.js';
+import type { RemoteAdapterOptions, RemoteRun } from './remote-run.js';
+import { advance, collectRemoteRun } from './remote-run.js';
 
-export interface RemoteAdapterOptions {
-  /** Sandbox provider. */
-  transport: Transport;
-  /** vCPUs, memory and lifetime of the sandbox, and the template. */
-  sandbox: { cpu: number; memoryMb: number; timeoutMs: number; template: string | undefined };
-  /** Install missing runtime dependencies in the sandbox. */
-  installDeps: boolean;
-  /** Host directory holding the bundled worker (dist/worker). */
-  workerDir: string;
-  /** Bound drivers: their specs give dependencies and input file keys. */
-  drivers: DriverTable;
-  /** Override of the heartbeat-loss threshold (tests). */
-  lossMs?: number;
-  /** Bound of the artifact recovery after a lost worker, a timeout or Ctrl-C (default 15 s). */
-  recoverMs?: number;
-}
-
-/**
- * Where a remote run is, in order. Each phase holds what the earlier ones made; `kill` is entered from
- * any phase when the worker is lost, and at the end of collect. The worker may exit without being lost
- * only in `collect` (after its cleanup answer) and `kill`.
- */
-type RemotePhase = 'create' | 'upload' | 'start' | 'handshake' | 'steps' | 'cleanup' | 'collect' | 'kill';
-
-/** One remote run, from prepare to collect. */
-interface RemoteRun {
-  phase: RemotePhase;
-  readonly run: PreparedRun;
-  readonly options: RemoteAdapterOptions;
-  readonly transport: string;
-  /** The provider's create while it is pending (an abort does not wait for it; collect does). */
-  creating?: Promise<Sandbox>;
-  sandbox?: Sandbox;
-  keepAlive?: NodeJS.Timeout;
-  channel?: WorkerChannel;
-  proc?: SandboxProcess;
-  /** Project-relative output files of completed steps (what a recovery must bring back too). */
-  readonly outputFiles: Set<string>;
-  /** Ctrl-C or run timeout: pending requests fail now with the reason; the worker is killed (onLost). */
-  readonly onAbort: () => void;
-}
+export type { RemoteAdapterOptions } from './remote-run.js';
 
 /** The transparent proxy: same contract as the local adapter; steps run in a sandbox worker. */
 export function createRemoteAdapter(options: RemoteAdapterOptions): ExecutionAdapter {
@@ -93,11 +53,6 @@ export function createRemoteAdapter(options: RemoteAdapterOptions): ExecutionAda
       }
     },
   };
-}
-
-/** Move on to `phase`, unless the worker is already being killed. */
-function advance(r: RemoteRun, phase: RemotePhase): void {
-  if (r.phase !== 'kill') r.phase = phase;
 }
 
 /** create → upload → start → handshake; the run is then in its steps phase. */
@@ -235,72 +190,6 @@ async function executeRemoteStep(
       mask: run.mask,
     });
   }
-}
-
-/** cleanup → collect → kill; after a lost worker or an abort, kill at once and recover the artifacts. */
-async function collectRemoteRun(r: RemoteRun): Promise<void> {
-  const { run, transport } = r;
-  run.signal.removeEventListener('abort', r.onAbort);
-  try {
-    if (!r.sandbox && r.creating) {
-      // aborted during create: wait for it, so the sandbox it makes is killed, not leaked
-      r.sandbox = await r.creating.catch(() => undefined);
-      r.creating = undefined;
-      if (r.sandbox)
-        run.sink.event('remote.sandbox_created', { transport, sandbox_id: r.sandbox.id, after_abort: true });
-    }
-    const { sandbox, channel, proc } = r;
-    if (!sandbox || !channel || !proc) return;
-    if (!channel.failure && !run.signal.aborted) {
-      await cleanUpWorker(r, sandbox, channel, proc);
-    } else {
-      r.phase = 'kill';
-      await proc.kill().catch(() => undefined);
-      await recover(r, sandbox);
-    }
-  } finally {
-    r.phase = 'kill';
-    r.channel?.close();
-    await r.proc?.kill().catch(() => undefined);
-    await killSandbox(r);
-  }
-}
-
-/** The worker packs its artifacts and may then end; they come back in one download. */
-async function cleanUpWorker(
-  r: RemoteRun,
-  sandbox: Sandbox,
-  channel: WorkerChannel,
-  proc: SandboxProcess,
-): Promise<void> {
-  try {
-    advance(r, 'cleanup');
-    await channel.request({ cmd: 'cleanup', archive_path: ARCHIVE_PATH });
-    advance(r, 'collect'); // from here on the worker may end: stdin closes below
-    await downloadArtifacts(sandbox, r.run, r.transport);
-    await proc.closeStdin().catch(() => undefined);
-  } catch (error) {
-    // lost during cleanup: still bring back what can be, then report the loss
-    if (channel.failure) await recover(r, sandbox);
-    throw error;
-  }
-}
-
-function recover(r: RemoteRun, sandbox: Sandbox): Promise<void> {
-  return recoverArtifacts(sandbox, r.run, r.transport, [...r.outputFiles], r.options.recoverMs ?? 15_000);
-}
-
-async function killSandbox(r: RemoteRun): Promise<void> {
-  clearInterval(r.keepAlive);
-  const box = r.sandbox;
-  r.sandbox = undefined;
-  if (!box) return;
-  const { run, transport } = r;
-  await box
-    .kill()
-    .catch((error: unknown) => run.log.warn(`killing sandbox ${box.id} failed: ${String(error)}`));
-  run.sink.event('remote.sandbox_killed', { transport, sandbox_id: box.id });
-  run.log.info(`remote: sandbox ${box.id} killed`);
 }
 
 /** Resolve with `promise`, or reject with the signal's reason as soon as it aborts (the promise runs on). */
