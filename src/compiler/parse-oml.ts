@@ -1,7 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { SourcePosition } from '../core/errors.js';
-import { describeYamlProblems } from './describe-yaml-problems.js';
+import { describeYamlProblems } from '../core/describe-yaml-problems.js';
 import type { DiagnosticSink } from './diagnostic-sink.js';
 
 /** One step of a path into the document: a map key or a sequence index. */

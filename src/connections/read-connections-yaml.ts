@@ -2,6 +2,7 @@ import { LineCounter, isAlias, isMap, isScalar, parseDocument } from 'yaml';
 import type { Node, Pair } from 'yaml';
 import { CONNECTION_FAMILIES } from '../core/connection.js';
 import type { ConnectionFamily } from '../core/connection.js';
+import { describeYamlProblems } from '../core/describe-yaml-problems.js';
 import { OsirisError } from '../core/errors.js';
 import { DSN_EXCLUSIVE_FIELDS, FAMILY_FIELDS, FAMILY_REQUIRED_ANY } from './connection-fields.js';
 import { isLiteralTemplate, parseTemplate, renderTemplate } from './parse-template.js';
@@ -33,12 +34,6 @@ const TOP_LEVEL_KEYS = ['connections', 'version'];
 interface Problem {
   offset: number;
   message: string;
-}
-
-/** Text of a YAML error without any quoted source text (the line may hold a literal password). */
-function describeYamlError(message: string): string {
-  const head = message.split(/:\s/)[0] ?? message;
-  return head.replace(/"(?:[^"\\]|\\.)*"/g, '').trim();
 }
 
 function isEmpty(node: unknown): boolean {
@@ -279,9 +274,15 @@ export function readConnectionsYaml(text: string, file: string): ConnectionEntry
     const lines = [first.message, ...others.map((p) => `${where(p.offset)}: ${p.message}`)];
     throw new OsirisError('config_error', lines.join('\n'), { where: where(first.offset) });
   };
-  if (doc.errors.length > 0) {
+  // Warnings count too: an unknown tag (`password: !x9`) would otherwise silently drop its '!'.
+  if (doc.errors.length > 0 || doc.warnings.length > 0) {
+    // in words, at the line that is wrong; never quoting a value (the file may hold a literal password)
+    const described = describeYamlProblems([...doc.errors, ...doc.warnings], text, { echoValues: false });
     fail(
-      doc.errors.map((e) => ({ offset: e.pos[0], message: `invalid YAML: ${describeYamlError(e.message)}` })),
+      described.map((p) => ({
+        offset: p.offset,
+        message: p.message.startsWith('invalid YAML') ? p.message : `invalid YAML: ${p.message}`,
+      })),
     );
   }
   const reader = new ConnectionsReader();

@@ -112,7 +112,7 @@ const CASES: { mistake: string; lines: string[]; expected: string[] }[] = [
     mistake: 'an unknown tag',
     lines: [...HEAD, '    mode: !fancy read', '    config: { path: a.csv }'],
     expected: [
-      `${FILE}:6:11: unknown tag '!fancy' (OML takes plain YAML values: remove the tag or quote the value)`,
+      `${FILE}:6:11: unknown tag '!fancy' (plain YAML values only: remove the tag or quote the value)`,
     ],
   },
 ];

@@ -149,11 +149,21 @@ describe('file errors carry file:line:col and what was expected', () => {
     const message = loadError(
       'connections:\n  mysql:\n    a:\n      host: h\n      password: Pw-Canary: nested\n',
     );
-    expect(message).toBe('FILE:5:17: invalid YAML: Nested mappings are not allowed in compact mappings');
-    expect(loadError('connections:\n  mysql:\n    a: {host: h\n')).toMatch(/^FILE:4:1: invalid YAML: /);
-    expect(loadError('connections:\n  mysql:\n    a:\n      host: h\n      host: i\n')).toBe(
-      'FILE:5:7: invalid YAML: Map keys must be unique',
+    // in words, and never quoting the value (it may be a literal password)
+    expect(message).toBe(
+      `FILE:5:17: invalid YAML: ': ' inside an unquoted value of 'password' (quote the whole value, e.g. password: "…")`,
     );
+    expect(message).not.toMatch(/Canary|nested/);
+    expect(loadError('connections:\n  mysql:\n    a: {host: h\n')).toBe(
+      "FILE:3:8: invalid YAML: unclosed '{': the mapping that starts here has no closing '}' (close it, or indent its continuation lines deeper than its key)",
+    );
+    expect(loadError('connections:\n  mysql:\n    a:\n      host: h\n      host: i\n')).toBe(
+      "FILE:5:7: invalid YAML: duplicate key 'host' (each key may appear once in a mapping)",
+    );
+    // a password starting with '!' reads as a YAML tag: said, without the password
+    const tagged = loadError('connections:\n  mysql:\n    a:\n      host: h\n      password: !Pw-Canary\n');
+    expect(tagged).toMatch(/^FILE:5:17: invalid YAML: a value starting with '!' reads as a YAML tag/);
+    expect(tagged).not.toContain('Canary');
   });
 
   it('a broken ${ reference', () => {

@@ -5,6 +5,15 @@ export interface YamlProblem {
   pos: [number, number];
 }
 
+/** How a problem may be described. */
+export interface DescribeOptions {
+  /**
+   * Whether messages may quote the file's values (default true). False for files that may hold a literal
+   * secret (the connections file): messages then name keys, lines and columns only.
+   */
+  echoValues?: boolean;
+}
+
 /** A problem in plain words, at the offset of the line that is wrong. */
 export interface DescribedYamlProblem {
   offset: number;
@@ -20,8 +29,13 @@ const INDEPENDENT_CODES = ['DUPLICATE_KEY', 'MULTIPLE_DOCS'] as const;
  * Every duplicate key is kept; of the syntax errors only the first. The library's text stays only as
  * the fallback for codes not mapped here.
  */
-export function describeYamlProblems(problems: readonly YamlProblem[], text: string): DescribedYamlProblem[] {
+export function describeYamlProblems(
+  problems: readonly YamlProblem[],
+  text: string,
+  options: DescribeOptions = {},
+): DescribedYamlProblem[] {
   const lines = indexLines(text);
+  const echo = options.echoValues ?? true;
   const out: DescribedYamlProblem[] = [];
   let syntaxSeen = false;
   for (const problem of problems) {
@@ -30,7 +44,7 @@ export function describeYamlProblems(problems: readonly YamlProblem[], text: str
       if (syntaxSeen) continue;
       syntaxSeen = true;
     }
-    out.push(describeProblem(problem, text, lines));
+    out.push(describeProblem(problem, text, lines, echo));
   }
   return out;
 }
@@ -82,7 +96,12 @@ function firstCharOffset(line: Line): number {
   return line.start + (line.text.length - line.text.trimStart().length);
 }
 
-function describeProblem(problem: YamlProblem, text: string, lines: readonly Line[]): DescribedYamlProblem {
+function describeProblem(
+  problem: YamlProblem,
+  text: string,
+  lines: readonly Line[],
+  echo: boolean,
+): DescribedYamlProblem {
   const offset = problem.pos[0];
   const line = lineAt(lines, offset);
   switch (problem.code) {
@@ -100,53 +119,58 @@ function describeProblem(problem: YamlProblem, text: string, lines: readonly Lin
       };
     case 'TAG_RESOLVE_FAILED': {
       const tag = /^!\S*/.exec(text.slice(offset))?.[0] ?? '!';
-      return {
-        offset,
-        message: `unknown tag '${tag}' (OML takes plain YAML values: remove the tag or quote the value)`,
-      };
+      // a password may start with '!': without echo, the tag is not shown
+      const what = echo ? `unknown tag '${tag}'` : "a value starting with '!' reads as a YAML tag";
+      return { offset, message: `${what} (plain YAML values only: remove the tag or quote the value)` };
     }
     case 'UNEXPECTED_TOKEN': {
       const token = /^\S+/.exec(text.slice(offset))?.[0] ?? '';
+      const what = echo ? `'${token}'` : 'text';
       return {
         offset,
-        message: `unexpected '${token}' after the end of a value (quote the whole value, or put the next key on its own line)`,
+        message: `unexpected ${what} after the end of a value (quote the whole value, or put the next key on its own line)`,
       };
     }
     case 'BLOCK_AS_IMPLICIT_KEY':
     case 'MULTILINE_IMPLICIT_KEY':
-      return describeKeyProblem(offset, line, lines);
+      return describeKeyProblem(offset, line, lines, echo);
     case 'BAD_INDENT':
       if (/^Flow (sequence|map)/.test(problem.message))
         return describeUnclosedFlow(problem.message, text, offset);
-      return describeMisalignedKey(line, lines);
+      return describeMisalignedKey(line, lines, echo);
     case 'MISSING_CHAR':
       if (/^Missing closing (["'])quote/.test(problem.message))
         return describeUnclosedQuote(problem.message, lines, offset);
       if (/Sequence item without - indicator/.test(problem.message))
-        return describeMisalignedKey(line, lines);
+        return describeMisalignedKey(line, lines, echo);
       if (/Implicit map keys need to be followed by map values/.test(problem.message))
-        return describeKeyProblem(offset, line, lines);
+        return describeKeyProblem(offset, line, lines, echo);
       break;
   }
-  return { offset, message: `invalid YAML: ${problem.message}` };
+  return { offset, message: `invalid YAML: ${echo ? problem.message : withoutSource(problem.message)}` };
 }
 
 // "mode read" (no colon), "query: SELECT a: b" (colon inside a plain value) and a key indented under
 // a key that already has a value all read to the library as a key that spans lines.
-function describeKeyProblem(offset: number, line: Line, lines: readonly Line[]): DescribedYamlProblem {
+function describeKeyProblem(
+  offset: number,
+  line: Line,
+  lines: readonly Line[],
+  echo: boolean,
+): DescribedYamlProblem {
   const key = readKey(line);
   if (!key) {
     const got = line.text.trim().replace(/^-\s+/, '');
     return {
       offset: firstCharOffset(line),
-      message: `missing ':' after the key (expected 'key: value', got '${got}')`,
+      message: `missing ':' after the key (expected 'key: value'${echo ? `, got '${got}'` : ''})`,
     };
   }
   const fromError = line.text.slice(offset - line.start);
   if (/:(\s|$)/.test(fromError) && offset > line.start + key.col) {
     return {
       offset,
-      message: `': ' inside an unquoted value of '${key.key}' (quote the whole value, e.g. ${key.key}: "${fromError.trim()}")`,
+      message: `': ' inside an unquoted value of '${key.key}' (quote the whole value, e.g. ${key.key}: "${echo ? fromError.trim() : '…'}")`,
     };
   }
   const next = lines.slice(line.number).find(isContent);
@@ -159,10 +183,10 @@ function describeKeyProblem(offset: number, line: Line, lines: readonly Line[]):
   };
 }
 
-function describeMisalignedKey(line: Line, lines: readonly Line[]): DescribedYamlProblem {
+function describeMisalignedKey(line: Line, lines: readonly Line[], echo: boolean): DescribedYamlProblem {
   const key = readKey(line);
   const col = line.text.length - line.text.trimStart().length + 1;
-  const name = key ? `'${key.key}'` : `'${line.text.trim()}'`;
+  const name = key ? `'${key.key}'` : echo ? `'${line.text.trim()}'` : `line ${line.number}`;
   const dash = /^\s*-[^\s-]/.test(line.text) ? " (a list item needs a space after '-')" : '';
   const previous = lines
     .slice(0, line.number - 1)
@@ -244,4 +268,10 @@ function findUnclosedBracket(text: string, before: number, open: string): number
     i += 1;
   }
   return stack.filter((s) => s.char === open).at(-1)?.at;
+}
+
+/** A library message without any quoted source text (the line may hold a literal password). */
+function withoutSource(message: string): string {
+  const head = message.split(/:\s/)[0] ?? message;
+  return head.replace(/"(?:[^"\\]|\\.)*"/g, '').trim();
 }
