@@ -258,7 +258,7 @@ const RUN_CASES: Case[] = [
     args: ['--connections', 'conn-bad.yaml'],
     code: 1,
     stderr:
-      'failed at step a [config_error]: <project>/conn-bad.yaml:4:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      "failed at step a [config_error]: <project>/conn-bad.yaml:3:11: invalid YAML: unclosed '[': the list that starts here has no closing ']' (close it, or indent its continuation lines deeper than its key)",
     failed: { step: 'a', code: 'config_error' },
   },
   {
