@@ -8,6 +8,11 @@ import { parsePositiveInt } from './execution-target.js';
 
 /** Host variables a local sandbox sees (the rest of the host environment never reaches it). */
 const LOCAL_SANDBOX_ENV = ['PATH', 'LANG', 'TZ'] as const;
+/**
+ * The sandbox's lifetime is a lease the host renews every third of it while it is alive: a host killed
+ * with -9 leaves a sandbox (and its bill) for at most this long, whatever the run timeout.
+ */
+const SANDBOX_LEASE_MS = 120_000;
 /** npm settings passed to a local sandbox when it installs dependencies. */
 const NPM_SETTINGS = [
   'npm_config_cache',
@@ -62,7 +67,7 @@ export function createAdapterFactory(
       sandbox: {
         cpu,
         memoryMb,
-        timeoutMs: timeoutMs > 0 ? timeoutMs + 60_000 : 3_600_000,
+        timeoutMs: Math.min(timeoutMs > 0 ? timeoutMs + 60_000 : SANDBOX_LEASE_MS, SANDBOX_LEASE_MS),
         template: target === 'e2b' ? opts.e2bTemplate : undefined,
       },
       installDeps,
