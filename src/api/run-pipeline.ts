@@ -31,6 +31,8 @@ export interface RunPipelineOptions {
   extraSecrets?: string[];
   /** Build another adapter (a remote one) instead of the local one; it gets the run's connections at prepare. */
   createAdapter?: (drivers: DriverTable) => ExecutionAdapter;
+  /** Incremental extractors ignore their stored state; their writers store the new one (docs/incremental.md). */
+  fullRefresh?: boolean;
   /** Called once the session writer exists (live progress). */
   onSession?: (writer: SessionWriter) => void;
 }
@@ -90,6 +92,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     const status = await runManifest({
       writer,
       adapter,
+      drivers,
+      fullRefresh: options.fullRefresh === true,
       startedAt,
       run: {
         sessionId: session.id,

@@ -25,6 +25,7 @@ export interface RunCommandOptions {
   timeout: string;
   memoryLimit: string;
   threads: string;
+  fullRefresh?: boolean;
 }
 
 export type RunOptions = RunCommandOptions & RemoteRunOptions;
@@ -111,6 +112,7 @@ export async function runRunCommand(
       threads: parsePositiveInt(opts.threads, '--threads'),
       timeoutMs,
       signal,
+      fullRefresh: opts.fullRefresh === true,
       extraSecrets: listTransportSecrets(io.env),
       ...(createAdapter ? { createAdapter } : {}),
       onSession: (writer) => {
@@ -170,6 +172,10 @@ export function registerRunCommand(
     .option(
       '--connections <file>',
       'connections file (default: $OSIRIS_CONNECTIONS, else osiris_connections.yaml in the project directory)',
+    )
+    .option(
+      '--full-refresh',
+      'incremental extractors read everything again (from `initial`); their writers then store the new state',
     )
     .option('--timeout <seconds>', 'abort the run after this many seconds (0 = none)', '600')
     .option('--memory-limit <size>', 'DuckDB data-plane memory limit (spills to disk beyond it)', '1GB')

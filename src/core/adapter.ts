@@ -1,6 +1,7 @@
 import type { EventSink } from './catalogue.js';
 import type { RunConnections } from './connection.js';
 import type { StepLogger } from './driver.js';
+import type { Boundary, IncrementalStart } from './incremental.js';
 import type { Manifest, ManifestStep } from './manifest.js';
 
 /** Everything an adapter needs to run a manifest; built by the host, which keeps the session. */
@@ -35,6 +36,8 @@ export interface PreparedRun {
   memoryLimit: string;
   /** DuckDB threads of the data plane. */
   threads: number;
+  /** Where each incremental extractor starts, by step id (read from the state before prepare). */
+  starts?: ReadonlyMap<string, IncrementalStart>;
 }
 
 /** A step's cfg as the runtime uses it: the driver's config, and the compiler's meta keys it held. */
@@ -82,6 +85,8 @@ export interface StepOutcome {
   rowsProcessed: number;
   /** Files the step wrote outside the session (absolute host paths). */
   outputFiles: string[];
+  /** Incremental extractors: the last (cursor, key) tuple read, when any row was. */
+  boundary?: Boundary;
   /** Set when ok is false: stable code and masked message. */
   error?: { code: string; message: string; type: string };
 }

@@ -44,6 +44,11 @@ export const EVENTS = defineEvents({
     required: ['drivers'],
     doc: 'All drivers the manifest uses, in manifest order.',
   },
+  state_loaded: {
+    scope: 'run',
+    required: ['step_id', 'after', 'source', 'writers'],
+    doc: 'Where an incremental extractor starts: its stored boundary (the smallest of its writers), `initial`, or the beginning.',
+  },
   step_start: { scope: 'step', required: ['step_id', 'driver'], doc: 'A step begins.' },
   artifacts_dir_created: { scope: 'step', required: ['step_id', 'path'], doc: 'artifacts/<step>/ created.' },
   cfg_opened: { scope: 'step', required: ['step_id', 'path'], doc: 'The step config was read.' },
@@ -93,6 +98,11 @@ export const EVENTS = defineEvents({
     scope: 'step',
     required: ['step_id', 'rows_written', 'target'],
     doc: 'A writer finished.',
+  },
+  state_committed: {
+    scope: 'step',
+    required: ['step_id', 'extractor', 'boundary', 'rows', 'store'],
+    doc: "A writer stored an incremental extractor's new boundary with its rows.",
   },
   step_complete: {
     scope: 'step',

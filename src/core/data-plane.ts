@@ -71,6 +71,8 @@ export type ExportTarget =
 export interface ReadTextOptions {
   /** Rows per chunk (bounded memory). */
   chunkRows?: number;
+  /** Skip this many rows first (insertion order): `rows - 1` reads the last row. */
+  offset?: number;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { EventFields, EventName } from './catalogue.js';
 import type { ComponentSpec } from './component-spec.js';
 import type { ResolvedConnection } from './connection.js';
 import type { DataPlane } from './data-plane.js';
+import type { Boundary, IncrementalStart, PendingState, StateStore } from './incremental.js';
 
 /** Human-readable log lines of a step (osiris.log / debug.log). */
 export interface StepLogger {
@@ -45,6 +46,12 @@ export interface DriverRequest {
   inputs: Record<string, string>;
   /** Step context. */
   ctx: StepContext;
+  /** Incremental extractors: where to start (present exactly when the config has `incremental`). */
+  incremental?: IncrementalStart;
+  /** Writers: the boundaries of the incremental extractors upstream, to store with the rows. */
+  pendingStates?: PendingState[];
+  /** Writers with pendingStates: the manifest's pipeline id (the state key). */
+  pipelineId?: string;
 }
 
 /** What a driver reports; the runtime turns it into metrics and events. */
@@ -57,6 +64,8 @@ export interface DriverResult {
   rowsProcessed: number;
   /** Files written outside the session (absolute paths), so remote runs can bring them back. */
   outputFiles?: string[];
+  /** Incremental extractors: the last (cursor, key) tuple read; absent when nothing was read. */
+  boundary?: Boundary;
 }
 
 /** Executes one step. Fresh instance per step; keeps no state between steps. */
@@ -71,6 +80,11 @@ export interface DriverModule {
   spec: ComponentSpec;
   /** A fresh driver. */
   create(): Driver;
+  /**
+   * Writers that commit state in their own transaction: the store beside the target of this config.
+   * Writers without it get their state kept in files by the runtime, after their output is in place.
+   */
+  openStateStore?(config: Record<string, unknown>, connection: ResolvedConnection | undefined): StateStore;
 }
 
 /** The driver table a composition root binds (component name → module). */

@@ -6,6 +6,7 @@ export * from './data-plane.js';
 export * from './driver.js';
 export * from './errors.js';
 export * from './fingerprint.js';
+export * from './incremental.js';
 export * from './manifest.js';
 export * from './mask.js';
 export * from './mask-structure.js';

@@ -41,6 +41,10 @@ const isConnection = (v: unknown): boolean =>
 const isStringPair = (v: unknown): boolean => Array.isArray(v) && v.length === 2 && v.every(isString);
 const isConnectionError = (v: unknown): boolean =>
   isObject(v) && hasShape(v, { code: isString, message: isString }, []) === undefined;
+const isBoundary = (v: unknown): boolean =>
+  isObject(v) && hasShape(v, { cursor: isString, key: isArrayOf(isString) }, []) === undefined;
+const isStart = (v: unknown): boolean =>
+  isObject(v) && hasShape(v, { after: isArrayOf(isBoundary) }, []) === undefined;
 const isSecrets = (v: unknown): v is PrepareSecrets =>
   isObject(v) &&
   hasShape(
@@ -59,10 +63,11 @@ const COMMANDS: Record<Request['cmd'], { fields: Shape; optional: string[] }> = 
       memory_limit: isNonEmptyString,
       threads: (v) => isWholeNumber(v) && v > 0,
       dependencies: isArrayOf(isDependency),
+      starts: isRecordOf(isStart),
       secrets: isSecrets,
       session_id: isString,
     },
-    optional: ['secrets', 'session_id'],
+    optional: ['starts', 'secrets', 'session_id'],
   },
   exec_step: {
     fields: {

@@ -1,6 +1,7 @@
 import type {
   EventFields,
   EventName,
+  IncrementalStart,
   InputRef,
   MetricName,
   MetricOptions,
@@ -37,6 +38,8 @@ export interface PrepareCommand {
   threads: number;
   /** Runtime dependencies of the components the manifest uses (not all components). */
   dependencies: RuntimeDependency[];
+  /** Where each incremental extractor starts (read by the host from the state; not secret). */
+  starts?: Record<string, IncrementalStart>;
 }
 
 /** `exec_step`: cfg by path, inputs as InputRefs (file-only contract: names, never data or config). */

@@ -61,6 +61,7 @@ export function createCommands(run: PreparedRun, drivers: DriverTable, installDe
       memory_limit: run.memoryLimit,
       threads: run.threads,
       dependencies: listManifestDependencies(run, drivers),
+      ...(run.starts && run.starts.size > 0 ? { starts: Object.fromEntries(run.starts) } : {}),
     },
     ...run.manifest.steps.map((s) => createExecCommand(s, listStepInputs(s))),
     { cmd: 'cleanup', archive_path: ARCHIVE_PATH },

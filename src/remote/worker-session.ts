@@ -98,7 +98,7 @@ export function createWorkerSession(env: WorkerEnvironment): WorkerSession {
         threads: req.threads,
         confineTo: [realpathSync(env.root)],
       };
-      const drivers = await prepared.prepare(manifest, settings);
+      const drivers = await prepared.prepare(manifest, settings, new Map(Object.entries(req.starts ?? {})));
       mkdirSync(projectDir, { recursive: true });
       runner = prepared;
       return { drivers };

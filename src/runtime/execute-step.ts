@@ -5,7 +5,9 @@ import type {
   DataPlane,
   DriverTable,
   EventSink,
+  IncrementalStart,
   ManifestStep,
+  PendingState,
   ResolvedConnection,
   ParsedStepConfig,
   StepContext,
@@ -55,6 +57,10 @@ export interface StepExecution {
   inputs: Record<string, string>;
   /** Abort signal of the run. */
   signal: AbortSignal;
+  /** Incremental extractors: where to start. */
+  incremental?: IncrementalStart;
+  /** Writers: the boundaries to store with the rows (and the pipeline id they are keyed by). */
+  pendingStates?: { pipelineId: string; states: PendingState[] };
 }
 
 /** Execute one step: step events, cleaned config, driver call, metrics. Never throws for step failures. */
@@ -85,6 +91,7 @@ export async function executeStep(x: StepExecution): Promise<StepOutcome> {
       rowsWritten: outcome.rowsWritten ?? 0,
       rowsProcessed: outcome.rowsProcessed,
       outputFiles: outcome.outputFiles ?? [],
+      ...(outcome.boundary ? { boundary: outcome.boundary } : {}),
     };
   } catch (error) {
     const outcome = recordStepFailure({
@@ -175,7 +182,16 @@ async function runStepBody(x: StepExecution) {
   if (failure !== undefined) throw failure;
 
   const ctx = createStepContext(x, artifactsDir);
-  const result = await module.create().run({ config, connection, inputs: x.inputs, ctx });
+  const result = await module.create().run({
+    config,
+    connection,
+    inputs: x.inputs,
+    ctx,
+    ...(x.incremental ? { incremental: x.incremental } : {}),
+    ...(x.pendingStates
+      ? { pendingStates: x.pendingStates.states, pipelineId: x.pendingStates.pipelineId }
+      : {}),
+  });
   x.signal.throwIfAborted();
   return result;
 }

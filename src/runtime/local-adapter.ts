@@ -23,7 +23,11 @@ export function createLocalAdapter(drivers: DriverTable): ExecutionAdapter {
       };
       const prepared = createStepRunner(host);
       runner = prepared;
-      await prepared.prepare(run.manifest, { memoryLimit: run.memoryLimit, threads: run.threads });
+      await prepared.prepare(
+        run.manifest,
+        { memoryLimit: run.memoryLimit, threads: run.threads },
+        run.starts,
+      );
       // a long DuckDB statement would otherwise run to its end after Ctrl-C or the run timeout
       run.signal.addEventListener('abort', () => prepared.interrupt(), { once: true });
       steps = async (step, inputs) => {

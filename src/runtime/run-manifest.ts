@@ -1,7 +1,22 @@
 import { rmSync } from 'node:fs';
-import type { ExecutionAdapter, PreparedRun, SessionStatus } from '../core/index.js';
-import { EXIT_CODES, createFingerprint, describeError, listStepInputs } from '../core/index.js';
+import type {
+  DriverTable,
+  ExecutionAdapter,
+  PendingState,
+  PreparedRun,
+  SessionStatus,
+  StepOutcome,
+} from '../core/index.js';
+import {
+  EXIT_CODES,
+  createFingerprint,
+  describeError,
+  listStepInputs,
+  readIncrementalSpec,
+} from '../core/index.js';
 import type { SessionWriter } from '../session/index.js';
+import type { StateAccess } from './run-state.js';
+import { commitFileStates, loadRunStarts } from './run-state.js';
 
 export interface RunManifestInput {
   /** Prepared run (its sink and log are the writer's). */
@@ -10,6 +25,10 @@ export interface RunManifestInput {
   writer: SessionWriter;
   /** Where steps execute. */
   adapter: ExecutionAdapter;
+  /** Bound drivers (writers open their state stores through them). */
+  drivers: DriverTable;
+  /** `--full-refresh`: incremental extractors ignore their stored state (and their writers replace it). */
+  fullRefresh?: boolean;
   /** When the session began. */
   startedAt: Date;
   /** Clock. */
@@ -38,7 +57,16 @@ export async function runManifest(input: RunManifestInput): Promise<SessionStatu
   const now = input.now ?? (() => new Date());
   const t0 = performance.now();
   materializePlan(run, writer);
-  const tally = await runSteps(run, adapter);
+  const tally = await runSteps(run, adapter, {
+    access: {
+      manifest: run.manifest,
+      stepConfigs: run.stepConfigs,
+      drivers: input.drivers,
+      connections: run.connections.lookup,
+      projectDir: run.projectDir,
+    },
+    fullRefresh: input.fullRefresh === true,
+  });
 
   run.sink.event('cleanup_start', {});
   rmSync(run.workDir, { recursive: true, force: true });
@@ -97,8 +125,15 @@ function materializePlan(run: PreparedRun, writer: SessionWriter): void {
   sink.metric('steps_total', manifest.steps.length);
 }
 
-/** prepare, the steps in order until the first failure, collect (always); errors end up in the tally. */
-async function runSteps(run: PreparedRun, adapter: ExecutionAdapter): Promise<StepsTally> {
+/**
+ * State read, prepare, the steps in order until the first failure, collect (always), file writers'
+ * state; errors end up in the tally.
+ */
+async function runSteps(
+  run: PreparedRun,
+  adapter: ExecutionAdapter,
+  state: { access: StateAccess; fullRefresh: boolean },
+): Promise<StepsTally> {
   const tally: StepsTally = {
     completed: 0,
     rowsRead: 0,
@@ -109,12 +144,18 @@ async function runSteps(run: PreparedRun, adapter: ExecutionAdapter): Promise<St
     adapterSeconds: 0,
   };
   const tAdapter = performance.now();
+  const read = new Map<string, PendingState>();
+  const succeeded = new Set<string>();
+  let collected = false;
   try {
-    await adapter.prepare(run);
+    const starts = await loadRunStarts(state.access, run.sink, state.fullRefresh);
+    await adapter.prepare({ ...run, starts });
     const tExec = performance.now();
     for (const step of run.manifest.steps) {
       run.signal.throwIfAborted();
       const outcome = await adapter.execute(step, listStepInputs(step));
+      if (outcome.ok) succeeded.add(step.id);
+      recordBoundary(run, step.id, outcome, read);
       if (!outcome.ok) {
         tally.failedStep = step.id;
         tally.error = {
@@ -133,14 +174,41 @@ async function runSteps(run: PreparedRun, adapter: ExecutionAdapter): Promise<St
   } finally {
     try {
       await adapter.collect();
+      collected = true;
     } catch (thrown) {
       tally.error ??= describeRunError(thrown, run.signal, run.mask);
     }
+  }
+  // file outputs are in place only now (a remote run brings them back at collect)
+  if (collected && read.size > 0) {
+    await commitFileStates(state.access, run.sink, read, succeeded).catch((thrown: unknown) => {
+      tally.error ??= describeRunError(thrown, run.signal, run.mask);
+    });
   }
   if (!tally.error && run.signal.aborted)
     tally.error = describeRunError(run.signal.reason, run.signal, run.mask);
   tally.adapterSeconds = (performance.now() - tAdapter) / 1000;
   return tally;
+}
+
+/** An incremental extractor's new boundary, for the file writers after it. */
+function recordBoundary(
+  run: PreparedRun,
+  stepId: string,
+  outcome: StepOutcome,
+  read: Map<string, PendingState>,
+): void {
+  const config = run.stepConfigs.get(stepId)?.config;
+  const spec = config ? readIncrementalSpec(config) : undefined;
+  if (!spec || !outcome.ok || !outcome.boundary) return;
+  const { cursor, primaryKey } = spec;
+  read.set(stepId, {
+    extractorStep: stepId,
+    cursor,
+    primaryKey,
+    boundary: outcome.boundary,
+    rows: outcome.rowsRead,
+  });
 }
 
 /** The run metrics, run_end and the closing log line. */

@@ -1,5 +1,12 @@
-import type { Manifest, ManifestStep, ParsedStepConfig, StepOutcome } from '../core/index.js';
-import { OsirisError } from '../core/index.js';
+import type {
+  IncrementalStart,
+  Manifest,
+  ManifestStep,
+  ParsedStepConfig,
+  PendingState,
+  StepOutcome,
+} from '../core/index.js';
+import { OsirisError, mapStepAncestors, readIncrementalSpec } from '../core/index.js';
 import { createDeferredDataPlane } from './data-plane/index.js';
 import type { DuckDbDataPlane, DuckDbDataPlaneOptions } from './data-plane/index.js';
 import type { StepHost } from './execute-step.js';
@@ -27,8 +34,15 @@ export interface DataPlaneSettings {
  * close releases the data plane (idempotent).
  */
 export interface StepRunner {
-  /** Check and announce the drivers, open the data plane; returns the drivers the manifest uses. */
-  prepare(manifest: Manifest, settings: DataPlaneSettings): Promise<string[]>;
+  /**
+   * Check and announce the drivers, open the data plane; returns the drivers the manifest uses. `starts`:
+   * where each incremental extractor starts (from the host's state read).
+   */
+  prepare(
+    manifest: Manifest,
+    settings: DataPlaneSettings,
+    starts?: ReadonlyMap<string, IncrementalStart>,
+  ): Promise<string[]>;
   /** Execute one step; step failures resolve with ok=false. */
   run(
     step: ManifestStep,
@@ -47,8 +61,10 @@ const loadDuckDbModule: DuckDbModuleLoader = () => import('./data-plane/duckdb-d
 /** A step runner on `host`; DuckDB's module loads through `load` when a step first needs it. */
 export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = loadDuckDbModule): StepRunner {
   let dataPlane: DuckDbDataPlane | undefined;
+  let incremental: ReturnType<typeof createIncrementalTracker> | undefined;
   return {
-    async prepare(manifest, settings) {
+    async prepare(manifest, settings, starts) {
+      incremental = createIncrementalTracker(manifest, starts ?? new Map());
       const used = registerDrivers(manifest, host.drivers, host.sink);
       // DuckDB's native addon loads when a step first needs it (never, for a run that only hands
       // extracted files to writers, nor for commands that run nothing)
@@ -60,7 +76,20 @@ export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = load
     async run(step, config, inputs, signal) {
       if (!dataPlane)
         throw new OsirisError('internal', `step ${step.id} run before the step host was prepared`);
-      return executeStep({ host, dataPlane, step, config, inputs, signal });
+      const spec = readIncrementalSpec(config.config);
+      const supportsState = host.drivers.get(step.driver)?.openStateStore !== undefined;
+      const outcome = await executeStep({
+        host,
+        dataPlane,
+        step,
+        config,
+        inputs,
+        signal,
+        ...(spec ? { incremental: incremental?.startOf(step.id) ?? { after: [] } } : {}),
+        ...(step.mode === 'write' && supportsState ? { pendingStates: incremental?.pendingFor(step) } : {}),
+      });
+      if (spec && outcome.ok) incremental?.record(step.id, spec, outcome);
+      return outcome;
     },
     interrupt() {
       dataPlane?.interrupt();
@@ -69,6 +98,34 @@ export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = load
       const plane = dataPlane;
       dataPlane = undefined;
       await plane?.close();
+    },
+  };
+}
+
+/**
+ * What a run's incremental extractors read, for the writers after them: a writer stores the boundary of
+ * every incremental extractor among its ancestors that read at least one row (nothing read: the stored
+ * boundaries stay as they are).
+ */
+function createIncrementalTracker(manifest: Manifest, starts: ReadonlyMap<string, IncrementalStart>) {
+  const read = new Map<string, PendingState>();
+  const ancestors = mapStepAncestors(manifest.steps);
+  return {
+    startOf: (stepId: string): IncrementalStart => starts.get(stepId) ?? { after: [] },
+    record(stepId: string, spec: { cursor: string; primaryKey: string[] }, outcome: StepOutcome): void {
+      if (outcome.boundary === undefined) return;
+      read.set(stepId, {
+        extractorStep: stepId,
+        cursor: spec.cursor,
+        primaryKey: spec.primaryKey,
+        boundary: outcome.boundary,
+        rows: outcome.rowsRead,
+      });
+    },
+    pendingFor(step: ManifestStep): { pipelineId: string; states: PendingState[] } | undefined {
+      const up = ancestors.get(step.id) ?? new Set<string>();
+      const states = [...read.values()].filter((s) => up.has(s.extractorStep));
+      return states.length > 0 ? { pipelineId: manifest.pipeline.id, states } : undefined;
     },
   };
 }

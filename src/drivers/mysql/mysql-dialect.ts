@@ -1,4 +1,6 @@
 // MySQL and MariaDB as the shared SQL plumbing sees them.
+import { OsirisError } from '../../core/index.js';
+import { classifyKeysetType } from '../sql/incremental-read.js';
 import type { SqlDialect } from '../sql/sql-dialect.js';
 import { readDecimal } from '../sql/sql-dialect.js';
 import type { MysqlSession } from './mysql-client.js';
@@ -53,12 +55,43 @@ function mapMysqlColumnType(duckType: string, inPrimaryKey: boolean): string {
   return type === 'BLOB' ? 'LONGBLOB' : 'LONGTEXT';
 }
 
+/** A quoted string (the session keeps backslash escapes on: mysql-client.ts). */
+function quoteMysqlString(text: string): string {
+  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll('\0', '\\0')}'`;
+}
+
+/**
+ * MySQL compares a string with a number as two doubles: a number is written bare (exact DECIMAL or
+ * integer literal), a date or timestamp cast to its type, text quoted (the column's collation applies).
+ */
+function renderMysqlLiteral(text: string, duckType: string, what: string, where: string): string {
+  switch (classifyKeysetType(duckType, 'key')) {
+    case 'number':
+      if (!/^-?\d+(\.\d+)?$/.test(text))
+        throw new OsirisError('config_error', `${what}: expected a number for a ${duckType} column`, {
+          where,
+        });
+      return text;
+    case 'temporal':
+      return `CAST(${quoteMysqlString(text)} AS ${duckType === 'DATE' ? 'DATE' : 'DATETIME(6)'})`;
+    default:
+      return quoteMysqlString(text);
+  }
+}
+
 /** The MySQL/MariaDB dialect. */
 export const mysqlDialect: SqlDialect<MysqlSession> = {
   families: ['mysql'],
   tlsFields: MYSQL_TLS_FIELDS,
   quoteIdentifier: quoteMysqlIdentifier,
   mapColumnType: mapMysqlColumnType,
+  renderLiteral: renderMysqlLiteral,
+  // the key's first column updates itself when nothing else would: a clash is then a no-op, not an error
+  renderUpsertClause: (keys, updates) =>
+    `ON DUPLICATE KEY UPDATE ${(updates.length > 0 ? updates : keys.slice(0, 1))
+      .map((n) => `${quoteMysqlIdentifier(n)} = VALUES(${quoteMysqlIdentifier(n)})`)
+      .join(', ')}`,
+  currentSchemaSql: 'DATABASE()',
   tableOptions: 'DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci',
   open: openMysqlSession,
   versionSql: 'SELECT VERSION()',

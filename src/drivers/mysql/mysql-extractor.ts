@@ -18,6 +18,7 @@ import {
   renderCanonicalCellSql,
   renderCsvCellSql,
 } from './mysql-column-types.js';
+import { INCREMENTAL_ALIAS, renderIncrementalTail } from '../sql/incremental-read.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
 const CHUNK_ROWS = 5000;
@@ -32,9 +33,14 @@ export function buildServerCsvSelect(
   sql: string,
   mapped: readonly MappedMysqlColumn[],
   canonical = false,
+  tail = '',
 ): string | undefined {
-  if (source.kind === 'query' && /\border\s+by\b/i.test(sql)) return undefined;
-  const from = source.kind === 'table' ? quoteTableRef(mysqlDialect, source.ref) : `(${sql}) AS osiris_q`;
+  // an incremental read (a `tail`) orders outside the derived table, so an inner ORDER BY is moot
+  if (!tail && source.kind === 'query' && /\border\s+by\b/i.test(sql)) return undefined;
+  const from =
+    !tail && source.kind === 'table'
+      ? quoteTableRef(mysqlDialect, source.ref)
+      : `(${sql}) AS ${INCREMENTAL_ALIAS}`;
   const cells: string[] = [];
   for (const c of mapped) {
     const ref = mysqlDialect.quoteIdentifier(c.name);
@@ -42,7 +48,7 @@ export function buildServerCsvSelect(
     if (cell === undefined) return undefined;
     cells.push(cell);
   }
-  return `SELECT CONCAT(${cells.join(",',',")}) FROM ${from}`;
+  return `SELECT CONCAT(${cells.join(",',',")}) FROM ${from}${tail}`;
 }
 
 /**
@@ -129,63 +135,77 @@ const SPEC: ComponentSpec = {
 export const mysqlExtractorModule: DriverModule = {
   spec: SPEC,
   create: () => ({
-    async run({ config, connection, ctx }) {
+    async run({ config, connection, ctx, incremental }) {
       const where = `step ${ctx.stepId}`;
       const cfg = readExtractorConfig(config);
+      const spec = cfg.incremental;
       const asBoolean = (config.tinyint1_as_boolean as boolean | undefined) ?? true;
       const endpoint = readDatabaseEndpoint(connection, where);
       const sql = renderSourceSelect(mysqlDialect, cfg.source);
-      return runExtraction(ctx, where, cfg.retry, async () => {
-        const session = await mysqlDialect.open(endpoint, { connectTimeoutMs: cfg.connectTimeoutMs, where });
-        try {
-          await setStatementTimeout(session, cfg.statementTimeoutMs);
-          const described = await session.describe(sql);
-          const mapped = described.map((c) => mapMysqlColumn(c, asBoolean));
-          const columns = mapped.map(({ name, type }) => ({ name, type }));
-          // A query that cannot be a derived table (duplicate names, SHOW ...) is streamed row by row instead.
-          const usable = async (candidate: string | undefined): Promise<string | undefined> =>
-            candidate === undefined
-              ? undefined
-              : session.describe(candidate).then(
-                  () => candidate,
-                  () => undefined,
-                );
-          const common = { columns, close: () => session.close(), destroy: () => session.destroy() };
-          // Canonical text from the server: the rows are handed over without a DuckDB pass.
-          const canonicalSql = await usable(buildServerCsvSelect(cfg.source, sql, mapped, true));
-          if (canonicalSql !== undefined) {
+      return runExtraction(
+        ctx,
+        where,
+        cfg.retry,
+        async () => {
+          const session = await mysqlDialect.open(endpoint, {
+            connectTimeoutMs: cfg.connectTimeoutMs,
+            where,
+          });
+          try {
+            await setStatementTimeout(session, cfg.statementTimeoutMs);
+            const described = await session.describe(sql);
+            const mapped = described.map((c) => mapMysqlColumn(c, asBoolean));
+            const columns = mapped.map(({ name, type }) => ({ name, type }));
+            const tail = spec
+              ? renderIncrementalTail(mysqlDialect, spec, incremental ?? { after: [] }, columns, where)
+              : '';
+            // A query that cannot be a derived table (duplicate names, SHOW ...) is streamed row by row instead.
+            const usable = async (candidate: string | undefined): Promise<string | undefined> =>
+              candidate === undefined
+                ? undefined
+                : session.describe(candidate).then(
+                    () => candidate,
+                    () => undefined,
+                  );
+            const common = { columns, close: () => session.close(), destroy: () => session.destroy() };
+            // Canonical text from the server: the rows are handed over without a DuckDB pass.
+            const canonicalSql = await usable(buildServerCsvSelect(cfg.source, sql, mapped, true, tail));
+            if (canonicalSql !== undefined) {
+              return {
+                ...common,
+                method: 'server-rendered canonical CSV, handed over unparsed',
+                canonical: true,
+                produce: (sink) =>
+                  produceServerLines(
+                    session,
+                    canonicalSql,
+                    sink,
+                    createBooleanCheck(mapped.filter((c) => c.type === 'BOOLEAN').map((c) => c.name)),
+                  ),
+              };
+            }
+            const csvSql = await usable(buildServerCsvSelect(cfg.source, sql, mapped, false, tail));
+            if (csvSql === undefined) {
+              const rowSql = tail ? `SELECT * FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}` : sql;
+              return {
+                ...common,
+                method: 'row stream',
+                produce: (sink) => produceClientLines(session, rowSql, described, sink),
+              };
+            }
+            const serverSql = csvSql;
             return {
               ...common,
-              method: 'server-rendered canonical CSV, handed over unparsed',
-              canonical: true,
-              produce: (sink) =>
-                produceServerLines(
-                  session,
-                  canonicalSql,
-                  sink,
-                  createBooleanCheck(mapped.filter((c) => c.type === 'BOOLEAN').map((c) => c.name)),
-                ),
+              method: 'server-rendered CSV',
+              produce: (sink) => produceServerLines(session, serverSql, sink),
             };
+          } catch (error) {
+            await session.close();
+            throw error;
           }
-          const csvSql = await usable(buildServerCsvSelect(cfg.source, sql, mapped));
-          if (csvSql === undefined) {
-            return {
-              ...common,
-              method: 'row stream',
-              produce: (sink) => produceClientLines(session, sql, described, sink),
-            };
-          }
-          const serverSql = csvSql;
-          return {
-            ...common,
-            method: 'server-rendered CSV',
-            produce: (sink) => produceServerLines(session, serverSql, sink),
-          };
-        } catch (error) {
-          await session.close();
-          throw error;
-        }
-      });
+        },
+        spec,
+      );
     },
   }),
 };

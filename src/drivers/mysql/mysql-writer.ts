@@ -11,6 +11,8 @@ import {
   renderLoadDataRows,
 } from './mysql-load-text.js';
 import { runDatabaseWrite } from '../sql/run-database-write.js';
+import { readWriterConfig } from '../sql/database-config.js';
+import { openSqlStateStore } from '../sql/sql-state-store.js';
 import type { WriteAttempt } from '../sql/run-database-write.js';
 import type { TableRef } from '../sql/sql-dialect.js';
 import { createStagingName, quoteTableRef, renderCreateTable } from '../sql/sql-dialect.js';
@@ -123,6 +125,8 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
       created = true;
       ctx.emit('table.ddl_executed', { table: target });
     }
+    // the state table's DDL commits at once in MySQL: before the transaction, and harmless if it fails
+    if (a.state) await session.query(a.state.ddl);
     const localInfile = (await session.query('SELECT @@local_infile')).rows[0]?.[0];
     const useLoadData = localInfile === '1' || localInfile === 'ON';
 
@@ -130,6 +134,7 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
     if (cfg.mode === 'append') {
       await session.query('START TRANSACTION');
       written = await loadRows(session, table, input, a, useLoadData);
+      if (a.state) await session.query(a.state.upsert);
       await a.commit(() => session.query('COMMIT'));
     } else {
       // A TEMPORARY table: no implicit commit, private to this connection, gone if the connection dies.
@@ -144,18 +149,17 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
         await session.query(`DELETE FROM ${table}`);
         await session.query(`INSERT INTO ${table} (${columnList}) SELECT ${columnList} FROM ${stage}`);
       } else {
-        const q = (n: string): string => mysqlDialect.quoteIdentifier(n);
         const nonKey = input.columns.map((c) => c.name).filter((n) => !cfg.primaryKey.includes(n));
-        const updates = (nonKey.length ? nonKey : cfg.primaryKey.slice(0, 1))
-          .map((n) => `${q(n)} = VALUES(${q(n)})`)
-          .join(', ');
+        const upsert = mysqlDialect.renderUpsertClause(cfg.primaryKey, nonKey);
         await session.query(
-          `INSERT INTO ${table} (${columnList}) SELECT ${columnList} FROM ${stage} ON DUPLICATE KEY UPDATE ${updates}`,
+          `INSERT INTO ${table} (${columnList}) SELECT ${columnList} FROM ${stage} ${upsert}`,
         );
       }
+      if (a.state) await session.query(a.state.upsert);
       await a.commit(() => session.query('COMMIT'));
       await session.query(`DROP TEMPORARY TABLE ${stage}`);
     }
+    a.reportState();
     await session.close();
     return written;
   } catch (error) {
@@ -206,5 +210,7 @@ const SPEC: ComponentSpec = {
 /** `mysql.writer`. */
 export const mysqlWriterModule: DriverModule = {
   spec: SPEC,
-  create: () => ({ run: (request) => runDatabaseWrite(request, loadOnce) }),
+  create: () => ({ run: (request) => runDatabaseWrite(request, mysqlDialect, loadOnce) }),
+  openStateStore: (config, connection) =>
+    openSqlStateStore(mysqlDialect, readWriterConfig(config, 'state').target, connection, 'state'),
 };

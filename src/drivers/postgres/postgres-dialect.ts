@@ -48,12 +48,27 @@ function mapPostgresColumnType(duckType: string): string {
   return POSTGRES_TYPES[type] ?? 'TEXT';
 }
 
+/**
+ * An escape-string constant (`E'…'`, the same whatever standard_conforming_strings says). Its type is
+ * unknown until compared, so PostgreSQL reads it as the column's own type: exact for every type.
+ */
+function renderPostgresLiteral(text: string): string {
+  return `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+}
+
 /** The PostgreSQL dialect (also Supabase's). */
 export const postgresDialect: SqlDialect<PostgresSession, PostgresSessionOptions> = {
   families: ['postgres', 'supabase'],
   tlsFields: POSTGRES_TLS_FIELDS,
   quoteIdentifier: quotePostgresIdentifier,
   mapColumnType: mapPostgresColumnType,
+  renderLiteral: renderPostgresLiteral,
+  renderUpsertClause: (keys, updates) => {
+    const q = quotePostgresIdentifier;
+    const set = updates.map((n) => `${q(n)} = EXCLUDED.${q(n)}`).join(', ');
+    return `ON CONFLICT (${keys.map(q).join(', ')}) ${set ? `DO UPDATE SET ${set}` : 'DO NOTHING'}`;
+  },
+  currentSchemaSql: 'current_schema()',
   tableOptions: '',
   open: openPostgresSession,
   versionSql: 'SHOW server_version',

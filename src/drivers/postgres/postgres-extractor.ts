@@ -11,6 +11,7 @@ import {
   mapPostgresField,
   renderPostgresCanonicalCell,
 } from './postgres-column-types.js';
+import { INCREMENTAL_ALIAS, renderIncrementalTail } from '../sql/incremental-read.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
 /**
@@ -19,15 +20,20 @@ import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
  * server (renderPostgresCanonicalCell); everything else already is canonical as PostgreSQL prints it.
  * Undefined when a column's canonical text is out of the server's reach (a FLOAT).
  */
-export function buildCanonicalCopy(sql: string, columns: readonly ColumnInfo[]): string | undefined {
+export function buildCanonicalCopy(
+  sql: string,
+  columns: readonly ColumnInfo[],
+  tail = '',
+): string | undefined {
   if (columns.some((c) => POSTGRES_UNRENDERABLE_TYPES.has(c.type))) return undefined;
   const q = (name: string): string => postgresDialect.quoteIdentifier(name);
   const rendered = columns.map((c) => renderPostgresCanonicalCell(q(c.name), c.type));
-  if (rendered.every((expression) => expression === undefined)) return `COPY (${sql}) TO STDOUT (FORMAT csv)`;
+  if (!tail && rendered.every((expression) => expression === undefined))
+    return `COPY (${sql}) TO STDOUT (FORMAT csv)`;
   const cells = columns.map((c, i) =>
     rendered[i] === undefined ? q(c.name) : `${rendered[i]} AS ${q(c.name)}`,
   );
-  return `COPY (SELECT ${cells.join(', ')} FROM (${sql}) AS osiris_q) TO STDOUT (FORMAT csv)`;
+  return `COPY (SELECT ${cells.join(', ')} FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}) TO STDOUT (FORMAT csv)`;
 }
 
 /**
@@ -67,39 +73,50 @@ export function createPostgresExtractorModule(family: PostgresFlavour): DriverMo
   return {
     spec: createSpec(family),
     create: () => ({
-      async run({ config, connection, ctx }) {
+      async run({ config, connection, ctx, incremental }) {
         const where = `step ${ctx.stepId}`;
         const cfg = readExtractorConfig(config);
+        const spec = cfg.incremental;
         const endpoint = readDatabaseEndpoint(connection, where);
         const sql = renderSourceSelect(postgresDialect, cfg.source);
-        return runExtraction(ctx, where, cfg.retry, async () => {
-          const session = await postgresDialect.open(endpoint, {
-            connectTimeoutMs: cfg.connectTimeoutMs,
-            where,
-            statementTimeoutMs: cfg.statementTimeoutMs,
-          });
-          try {
-            if (cfg.source.kind === 'table') await keepTableOrder(session);
-            // LIMIT 0: the planner describes the result without reading a row.
-            const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
-            const columns = described.fields.map(mapPostgresField);
-            const canonicalSql = buildCanonicalCopy(sql, columns);
-            const copySql = canonicalSql ?? `COPY (${sql}) TO STDOUT (FORMAT csv)`;
-            return {
-              columns,
-              method: canonicalSql
-                ? 'COPY TO STDOUT (canonical CSV, handed over unparsed)'
-                : 'COPY TO STDOUT (FORMAT csv), parsed by the data plane',
-              canonical: canonicalSql !== undefined,
-              produce: (sink) => session.copyOut(copySql, sink),
-              close: () => session.close(),
-              destroy: () => session.destroy(),
-            };
-          } catch (error) {
-            await session.close();
-            throw error;
-          }
-        });
+        return runExtraction(
+          ctx,
+          where,
+          cfg.retry,
+          async () => {
+            const session = await postgresDialect.open(endpoint, {
+              connectTimeoutMs: cfg.connectTimeoutMs,
+              where,
+              statementTimeoutMs: cfg.statementTimeoutMs,
+            });
+            try {
+              if (cfg.source.kind === 'table') await keepTableOrder(session);
+              // LIMIT 0: the planner describes the result without reading a row.
+              const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
+              const columns = described.fields.map(mapPostgresField);
+              const tail = spec
+                ? renderIncrementalTail(postgresDialect, spec, incremental ?? { after: [] }, columns, where)
+                : '';
+              const canonicalSql = buildCanonicalCopy(sql, columns, tail);
+              const source = tail ? `SELECT * FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}` : sql;
+              const copySql = canonicalSql ?? `COPY (${source}) TO STDOUT (FORMAT csv)`;
+              return {
+                columns,
+                method: canonicalSql
+                  ? 'COPY TO STDOUT (canonical CSV, handed over unparsed)'
+                  : 'COPY TO STDOUT (FORMAT csv), parsed by the data plane',
+                canonical: canonicalSql !== undefined,
+                produce: (sink) => session.copyOut(copySql, sink),
+                close: () => session.close(),
+                destroy: () => session.destroy(),
+              };
+            } catch (error) {
+              await session.close();
+              throw error;
+            }
+          },
+          spec,
+        );
       },
     }),
   };

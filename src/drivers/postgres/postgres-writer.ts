@@ -10,6 +10,8 @@ import type { PostgresFlavour } from './postgres-flavours.js';
 import { POSTGRES_FLAVOURS } from './postgres-flavours.js';
 import { postgresDialect, refuseTruncatedIdentifiers } from './postgres-dialect.js';
 import { runDatabaseWrite } from '../sql/run-database-write.js';
+import { readWriterConfig } from '../sql/database-config.js';
+import { openSqlStateStore } from '../sql/sql-state-store.js';
 import type { WriteAttempt } from '../sql/run-database-write.js';
 import { createStagingName, quoteTableRef, renderCreateTable } from '../sql/sql-dialect.js';
 import { createProgressReporter } from '../sql/write-progress.js';
@@ -103,19 +105,19 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
       if (cfg.mode === 'replace') await session.query(`DELETE FROM ${table}`);
       const nonKey = input.columns.map((c) => c.name).filter((n) => !cfg.primaryKey.includes(n));
       const conflict =
-        cfg.mode === 'upsert'
-          ? ` ON CONFLICT (${cfg.primaryKey.map(q).join(', ')}) ` +
-            (nonKey.length
-              ? `DO UPDATE SET ${nonKey.map((n) => `${q(n)} = EXCLUDED.${q(n)}`).join(', ')}`
-              : 'DO NOTHING')
-          : '';
+        cfg.mode === 'upsert' ? ` ${postgresDialect.renderUpsertClause(cfg.primaryKey, nonKey)}` : '';
       const moved = await session.query(
         `INSERT INTO ${table} (${columnList}) SELECT ${columnList} FROM ${stage}${conflict}`,
       );
       // DO NOTHING (a key-only table) reports only new rows; every staged row is then present anyway.
       written = nonKey.length || cfg.mode === 'replace' ? moved.rowCount : staged;
     }
+    if (a.state) {
+      await session.query(a.state.ddl);
+      await session.query(a.state.upsert);
+    }
     await a.commit(() => session.query('COMMIT'));
+    a.reportState();
     await session.close();
     return written;
   } catch (error) {
@@ -154,7 +156,9 @@ function createSpec(family: PostgresFlavour): ComponentSpec {
 export function createPostgresWriterModule(family: PostgresFlavour): DriverModule {
   return {
     spec: createSpec(family),
-    create: () => ({ run: (request) => runDatabaseWrite(request, loadOnce) }),
+    create: () => ({ run: (request) => runDatabaseWrite(request, postgresDialect, loadOnce) }),
+    openStateStore: (config, connection) =>
+      openSqlStateStore(postgresDialect, readWriterConfig(config, 'state').target, connection, 'state'),
   };
 }
 

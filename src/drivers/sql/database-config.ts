@@ -1,5 +1,5 @@
-import type { JsonSchema } from '../../core/index.js';
-import { OsirisError } from '../../core/index.js';
+import type { IncrementalSpec, JsonSchema } from '../../core/index.js';
+import { OsirisError, readIncrementalSpec } from '../../core/index.js';
 import type { RetryPolicy } from './retry-transient.js';
 import { DEFAULT_RETRY_POLICY } from './retry-transient.js';
 import type { TableRef } from './sql-dialect.js';
@@ -18,6 +18,8 @@ export interface ExtractorConfig {
   connectTimeoutMs: number;
   /** Retry of transient failures while connecting and describing. */
   retry: RetryPolicy;
+  /** Read only the rows after the stored boundary (docs/incremental.md). */
+  incremental: IncrementalSpec | undefined;
 }
 
 /** Writer modes. */
@@ -83,6 +85,33 @@ const RETRY_PROPERTIES = {
   },
 };
 
+const NAME_OR_NAMES = {
+  anyOf: [
+    { type: 'string', minLength: 1 },
+    { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true },
+  ],
+};
+
+const INCREMENTAL_PROPERTY = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cursor', 'primary_key'],
+  description:
+    'Read only the rows after the last run (docs/incremental.md): the boundary is the (cursor, primary_key) tuple of the last row read.',
+  properties: {
+    cursor: {
+      type: 'string',
+      minLength: 1,
+      description: 'Column whose value never decreases for new and changed rows (NOT NULL).',
+    },
+    primary_key: { ...NAME_OR_NAMES, description: 'Tie-breaker column(s): unique together with the cursor.' },
+    initial: {
+      type: ['string', 'integer'],
+      description: 'Lower bound (inclusive) of the cursor on the first run.',
+    },
+  },
+};
+
 function connectionProperty(family: string): JsonSchema {
   return {
     // the compiler checks the @family.alias form and the family, with a message that names both
@@ -121,6 +150,7 @@ export function createExtractorSchema(family: string, extra: Record<string, Json
       },
       connect_timeout_ms: CONNECT_TIMEOUT_PROPERTY,
       ...RETRY_PROPERTIES,
+      incremental: INCREMENTAL_PROPERTY,
       ...extra,
     },
     oneOf: [
@@ -155,10 +185,7 @@ export function createWriterSchema(family: string): JsonSchema {
         description: 'append | replace | upsert.',
       },
       primary_key: {
-        anyOf: [
-          { type: 'string', minLength: 1 },
-          { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true },
-        ],
+        ...NAME_OR_NAMES,
         description: 'Key column(s): the conflict target of upsert, the PRIMARY KEY of a created table.',
       },
       create_if_missing: {
@@ -218,6 +245,7 @@ export function readExtractorConfig(config: Record<string, unknown>): ExtractorC
     statementTimeoutMs: readValue(config, 'statement_timeout_ms', DEFAULTS.statement_timeout_ms),
     connectTimeoutMs: readValue(config, 'connect_timeout_ms', DEFAULTS.connect_timeout_ms),
     retry: readRetry(config),
+    incremental: readIncrementalSpec(config),
   };
 }
 

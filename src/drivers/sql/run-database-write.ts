@@ -1,11 +1,13 @@
 import type { DriverRequest, DriverResult, StepContext, TableInfo } from '../../core/index.js';
-import { OsirisError } from '../../core/index.js';
+import { OsirisError, STATE_TABLE, encodeBoundary } from '../../core/index.js';
 import type { WriterConfig } from './database-config.js';
 import { readSingleInput, readWriterConfig } from './database-config.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
 import { DatabaseFailure, addFailureContext, isTransientFailure } from './database-failure.js';
 import { runWithRetry } from './retry-transient.js';
+import type { SqlDialect } from './sql-dialect.js';
+import { locateStateTable, renderStateTableDdl, renderStateUpsert } from './sql-state-store.js';
 
 /** What one load attempt of a database writer works with. */
 export interface WriteAttempt {
@@ -22,6 +24,13 @@ export interface WriteAttempt {
   /** Upstream step whose table is written. */
   inputStep: string;
   /**
+   * Incremental state to commit with the rows: the state table's DDL (run before the transaction where
+   * DDL commits) and its upsert (run inside it, before COMMIT). Undefined without incremental upstream.
+   */
+  state: { ddl: string; upsert: string } | undefined;
+  /** After COMMIT: record the committed state (`state_committed` events). */
+  reportState(): void;
+  /**
    * Record the target check (`table.exists_check`) and refuse a missing table without
    * create_if_missing, or input columns the existing table lacks. True when the table must be created.
    */
@@ -33,7 +42,9 @@ export interface WriteAttempt {
 }
 
 /** The facts of an attempt, before its checks are bound. */
-type AttemptFacts = Omit<WriteAttempt, 'checkTarget' | 'commit' | 'destroyOnAbort'>;
+type AttemptFacts = Omit<WriteAttempt, 'checkTarget' | 'commit' | 'destroyOnAbort' | 'reportState'> & {
+  request: DriverRequest;
+};
 
 /** Record the target table check; a missing table without create_if_missing is a config error. */
 function checkTableExists(a: AttemptFacts, exists: boolean): void {
@@ -117,6 +128,16 @@ function bindChecks(facts: AttemptFacts): WriteAttempt {
       return false;
     },
     commit: (commit) => commitAttempt(facts, commit),
+    reportState: () => {
+      for (const s of facts.request.pendingStates ?? []) {
+        facts.ctx.emit('state_committed', {
+          extractor: s.extractorStep,
+          boundary: encodeBoundary(s.boundary),
+          rows: s.rows,
+          store: [facts.cfg.target.schema, STATE_TABLE].filter((n) => n !== undefined).join('.'),
+        });
+      }
+    },
     destroyOnAbort: (destroy) => destroyOnAbort(facts.ctx, destroy),
   };
 }
@@ -126,7 +147,11 @@ function bindChecks(facts: AttemptFacts): WriteAttempt {
  * the load with retries on transient failures (each attempt a fresh transaction, so no row is ever
  * written twice), then emit `write.complete`.
  */
-export async function runDatabaseWrite(request: DriverRequest, load: LoadAttempt): Promise<DriverResult> {
+export async function runDatabaseWrite(
+  request: DriverRequest,
+  dialect: SqlDialect,
+  load: LoadAttempt,
+): Promise<DriverResult> {
   const { ctx } = request;
   const where = `step ${ctx.stepId}`;
   const cfg = readWriterConfig(request.config, where);
@@ -135,7 +160,16 @@ export async function runDatabaseWrite(request: DriverRequest, load: LoadAttempt
   checkKeyColumns(cfg, input, where);
   const endpoint = readDatabaseEndpoint(request.connection, where);
   const target = cfg.target.schema ? `${cfg.target.schema}.${cfg.target.table}` : cfg.target.table;
-  const attempt = bindChecks({ ctx, cfg, endpoint, where, target, inputStep });
+  const attempt = bindChecks({
+    ctx,
+    cfg,
+    endpoint,
+    where,
+    target,
+    inputStep,
+    request,
+    state: renderStateStatements(request, dialect, cfg),
+  });
   const started = performance.now();
   const rowsWritten = await runWithRetry(() => load(attempt, input), {
     policy: cfg.retry,
@@ -153,6 +187,22 @@ export async function runDatabaseWrite(request: DriverRequest, load: LoadAttempt
   const seconds = (performance.now() - started) / 1000;
   ctx.log.info(`${where}: ${cfg.mode} of ${rowsWritten} rows into ${target} in ${seconds.toFixed(2)} s`);
   return { rowsWritten, rowsProcessed: rowsWritten };
+}
+
+/** The state DDL and upsert of a writer with incremental extractors upstream (read once per load). */
+function renderStateStatements(
+  request: DriverRequest,
+  dialect: SqlDialect,
+  cfg: WriterConfig,
+): WriteAttempt['state'] {
+  const states = request.pendingStates ?? [];
+  if (states.length === 0 || request.pipelineId === undefined) return undefined;
+  const ref = locateStateTable(cfg.target);
+  const key = { pipelineId: request.pipelineId, writerStep: request.ctx.stepId };
+  return {
+    ddl: renderStateTableDdl(dialect, ref),
+    upsert: renderStateUpsert(dialect, ref, key, states, new Date().toISOString()),
+  };
 }
 
 /** Destroy a session when the step is aborted; returns the function that stops listening. */

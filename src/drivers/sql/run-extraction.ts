@@ -1,8 +1,15 @@
-import type { ColumnInfo, CsvProducer, DriverResult, StepContext } from '../../core/index.js';
+import type {
+  ColumnInfo,
+  CsvProducer,
+  DriverResult,
+  IncrementalSpec,
+  StepContext,
+} from '../../core/index.js';
 import { OsirisError } from '../../core/index.js';
 import { handOverCsv } from './csv-handoff.js';
 import { isTransientFailure } from './database-failure.js';
 import type { ExtractSource } from './database-config.js';
+import { readEndBoundary } from './incremental-read.js';
 import type { RetryPolicy } from './retry-transient.js';
 import { runWithRetry } from './retry-transient.js';
 import type { SqlDialect } from './sql-dialect.js';
@@ -50,13 +57,14 @@ function checkColumnNames(columns: readonly ColumnInfo[], where: string): void {
 /**
  * Connect and describe (retried on transient failures: nothing has reached the data plane yet), then
  * stream the rows into the step's table. rowsRead is the data plane's exact count, checked against
- * the rows the source produced.
+ * the rows the source produced. An incremental read also reports the (cursor, key) of its last row.
  */
 export async function runExtraction(
   ctx: StepContext,
   where: string,
   retry: RetryPolicy,
   prepare: () => Promise<ExtractionPlan>,
+  incremental?: IncrementalSpec,
 ): Promise<DriverResult> {
   const plan = await runWithRetry(prepare, {
     policy: retry,
@@ -81,10 +89,11 @@ export async function runExtraction(
         { where },
       );
     }
+    const boundary = incremental ? await readEndBoundary(ctx, table, incremental, where) : undefined;
     const seconds = (performance.now() - started) / 1000;
     ctx.log.info(`${where}: read ${table.rows} rows via ${plan.method} in ${seconds.toFixed(2)} s`);
     await plan.close();
-    return { rowsRead: table.rows, rowsProcessed: table.rows };
+    return { rowsRead: table.rows, rowsProcessed: table.rows, ...(boundary ? { boundary } : {}) };
   } catch (error) {
     // A connection with a half-read result would make a polite close wait for the rest.
     plan.destroy();

@@ -54,6 +54,15 @@ export interface SqlDialect<
   quoteIdentifier(name: string): string;
   /** The column type a created table gets for a data-plane (DuckDB) type; key columns must be indexable. */
   mapColumnType(duckType: string, inPrimaryKey: boolean): string;
+  /**
+   * A literal holding `text` (a canonical data-plane value of `duckType`) that the database compares with
+   * a column of that type in the column's own type; `what` and `where` name it in errors.
+   */
+  renderLiteral(text: string, duckType: string, what: string, where: string): string;
+  /** `ON CONFLICT … DO UPDATE` / `ON DUPLICATE KEY UPDATE`: an INSERT that updates `updates` on a key clash. */
+  renderUpsertClause(keys: readonly string[], updates: readonly string[]): string;
+  /** SQL for the session's default schema (or database). */
+  currentSchemaSql: string;
   /** What follows `CREATE TABLE t (...)` (character set and collation), or ''. */
   tableOptions: string;
   /** Open a session with the database's TLS plan and session settings; throws a masked DatabaseFailure. */

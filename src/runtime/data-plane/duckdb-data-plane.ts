@@ -269,7 +269,9 @@ class DuckDbPlane implements DuckDbDataPlane {
     // A connection of its own, so a long read never blocks or is invalidated by other statements.
     const connection = await this.instance.connect();
     try {
-      const result = await connection.stream(renderEncodedRowSelect(stepId, info.columns));
+      const skip = Math.max(0, Math.floor(options.offset ?? 0));
+      const sql = renderEncodedRowSelect(stepId, info.columns) + (skip > 0 ? ` OFFSET ${skip}` : '');
+      const result = await connection.stream(sql);
       let batch: (string | null)[][] = [];
       for (;;) {
         const chunk = await result.fetchChunk();

@@ -1,0 +1,163 @@
+/**
+ * The keyset read of an incremental extractor (docs/incremental.md): the rows after a (cursor, key) tuple
+ * in (cursor, key) order, each boundary value written as a literal the source compares in the column's
+ * own type, and the new boundary taken from the last row the data plane received.
+ */
+import type {
+  Boundary,
+  ColumnInfo,
+  IncrementalSpec,
+  IncrementalStart,
+  StepContext,
+  TableInfo,
+} from '../../core/index.js';
+import { OsirisError } from '../../core/index.js';
+import type { SqlDialect } from './sql-dialect.js';
+
+/** Alias of the source inside an incremental read (`FROM (<source>) AS osiris_q`). */
+export const INCREMENTAL_ALIAS = 'osiris_q';
+
+const INTEGER_TYPES = new Set([
+  'TINYINT',
+  'SMALLINT',
+  'INTEGER',
+  'BIGINT',
+  'HUGEINT',
+  'UTINYINT',
+  'USMALLINT',
+  'UINTEGER',
+  'UBIGINT',
+  'UHUGEINT',
+]);
+const TEMPORAL_TYPES = new Set([
+  'DATE',
+  'TIMESTAMP',
+  'TIMESTAMP_S',
+  'TIMESTAMP_MS',
+  'TIMESTAMP_NS',
+  'TIMESTAMP WITH TIME ZONE',
+]);
+
+/** The kind of literal a data-plane type takes in a keyset comparison, or undefined when it cannot be one. */
+export function classifyKeysetType(
+  duckType: string,
+  role: 'cursor' | 'key',
+): 'number' | 'temporal' | 'text' | undefined {
+  const type = duckType.toUpperCase();
+  if (INTEGER_TYPES.has(type) || type.startsWith('DECIMAL(')) return 'number';
+  if (TEMPORAL_TYPES.has(type)) return 'temporal';
+  if (type === 'VARCHAR' || (role === 'key' && type === 'UUID')) return 'text';
+  return undefined;
+}
+
+/** The columns of the read, checked: cursor and key present, of a type compared exactly. */
+function findKeysetColumns(
+  spec: IncrementalSpec,
+  columns: readonly ColumnInfo[],
+  where: string,
+): ColumnInfo[] {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const names = [spec.cursor, ...spec.primaryKey];
+  return names.map((name, i) => {
+    const role = i === 0 ? 'cursor' : 'key';
+    const column = byName.get(name);
+    const what = role === 'cursor' ? 'incremental.cursor' : 'incremental.primary_key';
+    if (column === undefined) {
+      throw new OsirisError(
+        'config_error',
+        `${what} '${name}' is not a column of what the step reads (columns: ${[...byName.keys()].join(', ')})`,
+        { where },
+      );
+    }
+    if (classifyKeysetType(column.type, role) === undefined) {
+      throw new OsirisError(
+        'config_error',
+        `${what} '${name}' is ${column.type}, which an incremental read cannot compare exactly; expected an ` +
+          `integer, decimal, date, timestamp or text column${role === 'key' ? ' (or a UUID)' : ''}`,
+        { where },
+      );
+    }
+    return column;
+  });
+}
+
+/** `a > x OR (a = x AND (b > y OR (b = y AND …)))`: the tuple of `refs` after the tuple of `values`. */
+function renderTupleAfter(refs: readonly string[], values: readonly string[]): string {
+  const [ref, ...restRefs] = refs;
+  const [value, ...restValues] = values;
+  if (ref === undefined || value === undefined) return 'FALSE';
+  if (restRefs.length === 0) return `${ref} > ${value}`;
+  return `(${ref} > ${value} OR (${ref} = ${value} AND ${renderTupleAfter(restRefs, restValues)}))`;
+}
+
+/**
+ * ` WHERE … ORDER BY …` of an incremental read over `FROM (<source>) AS osiris_q`: the rows after any of
+ * the start boundaries (each written `cursor >= c AND (…)`, so an index on the cursor serves a range), or
+ * from `initial` on the first run, in (cursor, key) order.
+ */
+export function renderIncrementalTail(
+  dialect: SqlDialect,
+  spec: IncrementalSpec,
+  start: IncrementalStart,
+  columns: readonly ColumnInfo[],
+  where: string,
+): string {
+  const keyset = findKeysetColumns(spec, columns, where);
+  const refs = keyset.map((c) => `${INCREMENTAL_ALIAS}.${dialect.quoteIdentifier(c.name)}`);
+  const cursorRef = refs[0] as string;
+  const cursorType = (keyset[0] as ColumnInfo).type;
+  const literal = (text: string, i: number): string => {
+    const column = keyset[i] as ColumnInfo;
+    return dialect.renderLiteral(text, column.type, `${column.name} = ${text}`, where);
+  };
+  const predicates = start.after.map((b) => {
+    const values = [b.cursor, ...b.key].map(literal);
+    return `(${cursorRef} >= ${values[0]} AND ${renderTupleAfter(refs, values)})`;
+  });
+  if (predicates.length === 0 && spec.initial !== undefined)
+    predicates.push(
+      `${cursorRef} >= ${dialect.renderLiteral(spec.initial, cursorType, `initial ${spec.initial}`, where)}`,
+    );
+  const filter = predicates.length > 0 ? ` WHERE ${predicates.join(' OR ')}` : '';
+  return `${filter} ORDER BY ${refs.join(', ')}`;
+}
+
+/**
+ * The new boundary: the last row the data plane received (it keeps the order the source sent). A NULL
+ * in the cursor or key of the first or last row is refused: such a row sorts before or after every
+ * boundary, so it would be read once and never again, or on every run.
+ */
+export async function readEndBoundary(
+  ctx: StepContext,
+  table: TableInfo,
+  spec: IncrementalSpec,
+  where: string,
+): Promise<Boundary | undefined> {
+  if (table.rows === 0) return undefined;
+  const index = [spec.cursor, ...spec.primaryKey].map((name) =>
+    table.columns.findIndex((c) => c.name === name),
+  );
+  const pick = async (offset: number): Promise<string[]> => {
+    for await (const chunk of ctx.dataPlane.readText(table.name, { chunkRows: 1, offset })) {
+      const row = chunk[0] ?? [];
+      return index.map((i, n) => {
+        const value = row[i];
+        if (value === null || value === undefined) {
+          const name = n === 0 ? spec.cursor : (spec.primaryKey[n - 1] as string);
+          throw new OsirisError(
+            'config_error',
+            `incremental ${n === 0 ? 'cursor' : 'primary_key'} column '${name}' holds NULL; rows with a NULL ` +
+              'there cannot be placed after a boundary, so they would be lost or read again on every run ' +
+              '(make the column NOT NULL, or COALESCE it in a query)',
+            { where },
+          );
+        }
+        return value;
+      });
+    }
+    throw new OsirisError('internal', `row ${offset} of ${table.rows} could not be read back`, { where });
+  };
+  await pick(0);
+  const [cursor, ...key] = await pick(table.rows - 1);
+  return { cursor: cursor as string, key };
+}
