@@ -10,6 +10,8 @@ export type { ValidateInput } from './compiler/index.js';
 // Run
 export { runPipeline } from './api/run-pipeline.js';
 export type { RunPipelineOptions, RunResult } from './api/run-pipeline.js';
+export { readPipelineState, resetPipelineState } from './api/pipeline-state.js';
+export type { PipelineStateOptions, StateEntry } from './api/pipeline-state.js';
 export { loadLastCompile, loadManifestPlan } from './api/load-compiled-plan.js';
 export type { LoadPlanInput } from './api/load-compiled-plan.js';
 export { createDriverTable } from './api/driver-table.js';

@@ -7,6 +7,7 @@ import { registerInspectCommands } from './inspect-commands.js';
 import { registerLogsCommands } from './register-logs-commands.js';
 import { registerPipelineCommands } from './pipeline-commands.js';
 import { registerRunCommand } from './run-command.js';
+import { registerStateCommands } from './state-command.js';
 
 /** Build the `osiris` program; each action stores its exit code in `result.code`. */
 export function createProgram(
@@ -49,6 +50,7 @@ export function createProgram(
 
   registerPipelineCommands(program, io, drivers, act);
   registerRunCommand(program, io, drivers, signal, act);
+  registerStateCommands(program, io, drivers, act);
   registerLogsCommands(program, io, act);
   registerInspectCommands(program, io, drivers, act);
   return { program, result };

@@ -30,9 +30,10 @@ export interface RunCommandOptions {
 
 export type RunOptions = RunCommandOptions & RemoteRunOptions;
 
-function loadPlan(
+/** The plan of `run`-like commands: FILE (OML compiled, or a manifest.yaml as is), or --last-compile. */
+export function loadPlan(
   file: string | undefined,
-  opts: RunCommandOptions,
+  opts: Pick<RunCommandOptions, 'lastCompile' | 'param' | 'profile' | 'out'>,
   io: CliIo,
   drivers: DriverTable,
 ): CompiledPipeline {

@@ -5,6 +5,7 @@ import type { Diagnostic } from '../core/errors.js';
 import { createFingerprint } from '../core/fingerprint.js';
 import { OML_VERSION } from '../core/manifest.js';
 import type { Manifest, ManifestStep, StepConfig } from '../core/manifest.js';
+import { checkIncrementalSteps } from './check-incremental-steps.js';
 import { createDiagnosticSink } from './diagnostic-sink.js';
 import type { DiagnosticSink } from './diagnostic-sink.js';
 import { decodeOmlBytes } from './decode-oml-bytes.js';
@@ -107,6 +108,7 @@ function checkPipeline(input: ValidateInput, sink: DiagnosticSink): CheckedPipel
     sink.error(`params.${name}`, message, source.locate(['params', name], 'key'));
   }
   const { order, needs } = orderSteps(forgetRefusedModes(doc.steps, input.catalog), source, sink);
+  checkIncrementalSteps(order, needs, source, sink);
   if (doc.name === undefined || sink.list().length > 0) return undefined;
   return {
     name: doc.name,

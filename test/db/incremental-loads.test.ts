@@ -138,6 +138,30 @@ describe('incremental MariaDB → PostgreSQL upsert', () => {
       `orders-to-pg|extract-orders|load-orders|updated_at|["id"]|{"cursor":"2026-01-02 00:00:00.5","key":["999"]}|503`,
     );
 
+    // osiris state: list, show and reset (narrowed to a step), in JSON
+    const listed = await runInProject(project, mariadb, postgres, ['state', 'list', 'p.yaml', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject({
+      pipeline_id: 'orders-to-pg',
+      state: [
+        {
+          extractor: 'extract-orders',
+          writer: 'load-orders',
+          store: 'inc_dst.osiris_state',
+          cursor: 'updated_at',
+          primary_key: ['id'],
+          boundary: { cursor: '2026-01-02 00:00:00.5', key: ['999'] },
+          rows: 503,
+        },
+      ],
+    });
+    const shown = await runInProject(project, mariadb, postgres, ['state', 'show', 'p.yaml', 'load-orders']);
+    expect(shown.stdout).toContain('after (2026-01-02 00:00:00.5, 999)');
+    expect(shown.stdout).toContain('rows read by that run: 503');
+    const unknown = await runInProject(project, mariadb, postgres, ['state', 'show', 'p.yaml', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('steps with state: extract-orders, load-orders');
+
     // a changed cursor is refused until the state is reset; --full-refresh reads everything again
     writeFileSync(join(project, 'p.yaml'), mysqlToPostgres('upsert', 'id'));
     const refused = await run();
@@ -159,6 +183,30 @@ describe('incremental MariaDB → PostgreSQL upsert', () => {
       'id|{"cursor":"1500","key":["1500"]}',
     );
     expect(await readTargetOrders()).toBe(await readSourceOrders());
+
+    const reset = await runInProject(project, mariadb, postgres, ['state', 'reset', 'p.yaml', '--json']);
+    expect(JSON.parse(reset.stdout)).toEqual({
+      reset: [
+        { extractor: 'extract-orders', writer: 'load-orders', store: 'inc_dst.osiris_state', removed: 1 },
+      ],
+    });
+    const after = await runInProject(project, mariadb, postgres, ['state', 'list', 'p.yaml', '--json']);
+    expect(JSON.parse(after.stdout).state[0]).toMatchObject({ boundary: null, rows: null });
+  });
+
+  it('refuses at compile time an incremental extractor that feeds no writer', async () => {
+    const oml = `oml_version: '0.1.0'
+name: dangling
+steps:
+  - id: x
+    component: mysql.extractor
+    mode: read
+    config: { connection: '@mysql.src', table: orders, incremental: { cursor: updated_at, primary_key: id } }
+`;
+    const project = createIncrementalProject(mariadb, postgres, MYDB, { 'p.yaml': oml });
+    const result = await runInProject(project, mariadb, postgres, ['validate', 'p.yaml']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/p\.yaml:7:\d+.*incremental extractor 'x' feeds no writer/);
   });
 });
 

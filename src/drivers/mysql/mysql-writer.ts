@@ -125,7 +125,8 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
       created = true;
       ctx.emit('table.ddl_executed', { table: target });
     }
-    // the state table's DDL commits at once in MySQL: before the transaction, and harmless if it fails
+    // DDL commits at once in MySQL: the state table is created before the transaction (an empty table
+    // left by a failed load is harmless)
     if (a.state) await session.query(a.state.ddl);
     const localInfile = (await session.query('SELECT @@local_infile')).rows[0]?.[0];
     const useLoadData = localInfile === '1' || localInfile === 'ON';
