@@ -1,5 +1,6 @@
 import type { SessionSnapshot } from '../core/index.js';
 import { escapeHtml } from './escape-html.js';
+import { renderIncrementalState } from './render-incremental-state.js';
 import { formatCount, formatDuration, truncateText } from './format-values.js';
 import { renderArtifacts } from './render-artifacts.js';
 import { renderEventList } from './render-event-list.js';
@@ -98,6 +99,8 @@ export function renderSessionReport(snapshot: SessionSnapshot, options: SessionR
     ],
     ['timeline', 'Timeline', renderTimeline(model)],
   ];
+  const state = renderIncrementalState(snapshot.events);
+  if (state) sections.push(['incremental', 'Incremental state', state]);
   if (model.remote) sections.push(['overhead', 'Remote overhead', renderOverhead(model.remote)]);
   sections.push(
     ['metrics', 'Metrics', renderMetrics(model.steps, snapshot.metrics)],

@@ -124,6 +124,19 @@ describe('incremental MariaDB → PostgreSQL upsert', () => {
       rows: 503,
     });
     expect(await readTargetOrders()).toBe(await readSourceOrders());
+    // the report shows where the read started and what the writer stored
+    const html = await runInProject(project, mariadb, postgres, [
+      'logs',
+      'html',
+      '--last',
+      '--out',
+      'r.html',
+    ]);
+    expect(html.code, html.stderr).toBe(0);
+    const page = readFileSync(join(project, 'r.html'), 'utf8');
+    expect(page).toContain('<section id="incremental"><h2>Incremental state</h2>');
+    expect(page).toContain(`<td>after (${TIE}, 1000)</td><td>load-orders</td>`);
+    expect(page).toContain('(2026-01-02 00:00:00.5, 999) · 503 rows · inc_dst.osiris_state');
 
     // nothing new: nothing read, the state stays
     const third = await run();
