@@ -99,6 +99,11 @@ export const EVENTS = defineEvents({
     required: ['step_id', 'rows_written', 'target'],
     doc: 'A writer finished.',
   },
+  'incremental.full_scan': {
+    scope: 'step',
+    required: ['step_id', 'relation', 'rows_estimate'],
+    doc: 'An incremental read after a boundary scans a whole large table (the planner says so): an index on (cursor, key) is missing.',
+  },
   state_committed: {
     scope: 'step',
     required: ['step_id', 'extractor', 'boundary', 'rows', 'store'],

@@ -8,7 +8,7 @@ import type { DbServer } from '../support/db-servers.js';
 import { readDbServers } from '../support/read-db-servers.js';
 import { readLines } from '../support/run-osiris.js';
 import { runMysqlCli, runPsql } from './db-test-kit.js';
-import { createIncrementalProject, runInProject } from './incremental-kit.js';
+import { createIncrementalProject, pickEvents, readNewestEvents, runInProject } from './incremental-kit.js';
 
 const MYDB = 'inc_types';
 let mariadb: DbServer;
@@ -92,9 +92,7 @@ async function insert(
   ids: readonly number[],
 ): Promise<void> {
   const rows = values
-    .map(
-      (v, i) => `(${ids[i]}, ${family === 'mysql' ? quote(mysqlValue(c, v), true) : quote(v, false)})`,
-    )
+    .map((v, i) => `(${ids[i]}, ${family === 'mysql' ? quote(mysqlValue(c, v), true) : quote(v, false)})`)
     .join(', ');
   if (family === 'mysql') await runMysqlCli(mariadb, `INSERT INTO ${MYDB}.t_${c.name} VALUES ${rows}`);
   else await runPsql(postgres, `INSERT INTO inc_types.t_${c.name} VALUES ${rows}`);
@@ -160,4 +158,41 @@ describe.each(['mysql', 'postgres'] as const)('incremental cursor types on %s', 
     expect(status.error.code).toBe('config_error');
     expect(status.error.message).toContain("incremental.cursor 'c' is DOUBLE");
   });
+});
+
+describe('incremental.full_scan: the planner says the read scans a large table', () => {
+  it.each(['mysql', 'postgres'] as const)(
+    'warns on %s without an index on the cursor, not with one',
+    async (family) => {
+      const table = family === 'mysql' ? `${MYDB}.t_scan` : 'inc_types.t_scan';
+      const setup =
+        family === 'mysql'
+          ? `CREATE TABLE ${table} (id INT PRIMARY KEY, c DATETIME(6) NOT NULL, v VARCHAR(20));
+           INSERT INTO ${table} SELECT seq, '2026-01-01' + INTERVAL seq SECOND, 'x' FROM ${MYDB}.seq_1_to_30000;
+           ANALYZE TABLE ${table}`
+          : `CREATE TABLE ${table} (id INT PRIMARY KEY, c TIMESTAMP(6) NOT NULL, v TEXT);
+           INSERT INTO ${table} SELECT g, TIMESTAMP '2026-01-01' + g * INTERVAL '1 second', 'x' FROM generate_series(1, 30000) g;
+           ANALYZE ${table}`;
+      const sql = (text: string) =>
+        family === 'mysql' ? runMysqlCli(mariadb, text) : runPsql(postgres, text);
+      await sql(setup);
+      const oml = `oml_version: '0.1.0'\nname: scan-${family}\nsteps:\n  - id: x\n    component: ${family}.extractor\n    mode: read\n    config: { connection: '@${family}.src', table: t_scan, ${family === 'postgres' ? 'schema: inc_types, ' : ''}incremental: { cursor: c, primary_key: id } }\n  - id: w\n    component: filesystem.csv_writer\n    mode: write\n    needs: [x]\n    config: { path: out/s.csv }\n`;
+      const project = createIncrementalProject(mariadb, postgres, MYDB, { 'p.yaml': oml });
+      const scans = async (): Promise<Record<string, unknown>[]> => {
+        const result = await runInProject(project, mariadb, postgres, ['run', 'p.yaml', '--json']);
+        expect(result.code, result.stderr).toBe(0);
+        return pickEvents(readNewestEvents(project), 'incremental.full_scan');
+      };
+      expect(await scans()).toEqual([]); // the first run reads everything: nothing to warn about
+      const warned = await scans();
+      expect(warned).toHaveLength(1);
+      expect(warned[0]).toMatchObject({
+        step_id: 'x',
+        relation: family === 'mysql' ? 't_scan' : 'inc_types.t_scan',
+      });
+      expect(warned[0]?.rows_estimate).toBeGreaterThanOrEqual(10_000);
+      await sql(`CREATE INDEX t_scan_cursor ON ${table} (c, id)`);
+      expect(await scans()).toEqual([]);
+    },
+  );
 });

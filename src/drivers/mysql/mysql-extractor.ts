@@ -18,7 +18,12 @@ import {
   renderCanonicalCellSql,
   renderCsvCellSql,
 } from './mysql-column-types.js';
-import { INCREMENTAL_ALIAS, renderIncrementalTail } from '../sql/incremental-read.js';
+import {
+  INCREMENTAL_ALIAS,
+  findFullScans,
+  renderIncrementalTail,
+  reportFullScans,
+} from '../sql/incremental-read.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
 const CHUNK_ROWS = 5000;
@@ -102,6 +107,16 @@ async function produceClientLines(
   return rows;
 }
 
+/** The whole-table scans MySQL/MariaDB plans for `sql` (none when EXPLAIN fails: it only feeds a warning). */
+async function explainScans(session: MysqlSession, sql: string) {
+  try {
+    const result = await session.query(`EXPLAIN FORMAT=JSON ${sql}`);
+    return findFullScans(JSON.parse(result.rows[0]?.[0] ?? 'null'));
+  } catch {
+    return [];
+  }
+}
+
 /** Set the per-statement time limit: MariaDB's max_statement_time (s), else MySQL's max_execution_time (ms). */
 async function setStatementTimeout(session: MysqlSession, ms: number): Promise<void> {
   if (ms <= 0) return;
@@ -156,9 +171,15 @@ export const mysqlExtractorModule: DriverModule = {
             const described = await session.describe(sql);
             const mapped = described.map((c) => mapMysqlColumn(c, asBoolean));
             const columns = mapped.map(({ name, type }) => ({ name, type }));
-            const tail = spec
-              ? renderIncrementalTail(mysqlDialect, spec, incremental ?? { after: [] }, columns, where)
-              : '';
+            const start = incremental ?? { after: [] };
+            const tail = spec ? renderIncrementalTail(mysqlDialect, spec, start, columns, where) : '';
+            if (spec && (start.after.length > 0 || spec.initial !== undefined)) {
+              const scans = await explainScans(
+                session,
+                `SELECT * FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}`,
+              );
+              reportFullScans(ctx, where, scans);
+            }
             // A query that cannot be a derived table (duplicate names, SHOW ...) is streamed row by row instead.
             const usable = async (candidate: string | undefined): Promise<string | undefined> =>
               candidate === undefined

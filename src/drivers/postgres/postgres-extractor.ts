@@ -11,7 +11,13 @@ import {
   mapPostgresField,
   renderPostgresCanonicalCell,
 } from './postgres-column-types.js';
-import { INCREMENTAL_ALIAS, renderIncrementalTail } from '../sql/incremental-read.js';
+import {
+  INCREMENTAL_ALIAS,
+  findFullScans,
+  renderIncrementalTail,
+  reportFullScans,
+} from '../sql/incremental-read.js';
+import type { FullScan } from '../sql/incremental-read.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
 /**
@@ -45,6 +51,31 @@ async function keepTableOrder(session: PostgresSession): Promise<void> {
   await session.query('SET max_parallel_workers_per_gather = 0');
   await session.query('SET synchronize_seqscans = off');
   await session.query('SET jit = off');
+}
+
+/**
+ * The whole-table scans PostgreSQL plans for `sql`, each with the larger of the plan's row estimate and the
+ * table's own (the plan counts rows after the filter). None when EXPLAIN fails: it only feeds a warning.
+ */
+async function explainScans(session: PostgresSession, sql: string): Promise<FullScan[]> {
+  try {
+    const plan = await session.query(`EXPLAIN (FORMAT JSON, VERBOSE) ${sql}`);
+    const scans = findFullScans(JSON.parse(plan.rows[0]?.[0] ?? 'null'));
+    for (const scan of scans) {
+      const [schema, table] = scan.relation.includes('.')
+        ? scan.relation.split('.', 2)
+        : ['public', scan.relation];
+      const size = await session.query(
+        `SELECT GREATEST(c.reltuples, pg_relation_size(c.oid) / 100)::bigint FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+        [schema, table],
+      );
+      scan.rows = Math.max(scan.rows, Number(size.rows[0]?.[0] ?? 0));
+    }
+    return scans;
+  } catch {
+    return [];
+  }
 }
 
 function createSpec(family: PostgresFlavour): ComponentSpec {
@@ -94,11 +125,12 @@ export function createPostgresExtractorModule(family: PostgresFlavour): DriverMo
               // LIMIT 0: the planner describes the result without reading a row.
               const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
               const columns = described.fields.map(mapPostgresField);
-              const tail = spec
-                ? renderIncrementalTail(postgresDialect, spec, incremental ?? { after: [] }, columns, where)
-                : '';
-              const canonicalSql = buildCanonicalCopy(sql, columns, tail);
+              const start = incremental ?? { after: [] };
+              const tail = spec ? renderIncrementalTail(postgresDialect, spec, start, columns, where) : '';
               const source = tail ? `SELECT * FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}` : sql;
+              if (spec && (start.after.length > 0 || spec.initial !== undefined))
+                reportFullScans(ctx, where, await explainScans(session, source));
+              const canonicalSql = buildCanonicalCopy(sql, columns, tail);
               const copySql = canonicalSql ?? `COPY (${source}) TO STDOUT (FORMAT csv)`;
               return {
                 columns,

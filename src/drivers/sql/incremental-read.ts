@@ -161,3 +161,51 @@ export async function readEndBoundary(
   const [cursor, ...key] = await pick(table.rows - 1);
   return { cursor: cursor as string, key };
 }
+
+/** A scan of a whole table found in a query plan. */
+export interface FullScan {
+  /** `schema.table` (or the table alone). */
+  relation: string;
+  /** The plan's estimate of the rows it examines (refined by the caller where the plan has none). */
+  rows: number;
+}
+
+/** Tables below this many rows are scanned cheaply enough not to warn about. */
+export const FULL_SCAN_WARNING_ROWS = 10_000;
+
+/**
+ * The whole-table scans of a JSON query plan: PostgreSQL `Seq Scan` nodes (`EXPLAIN (FORMAT JSON,
+ * VERBOSE)`), MySQL/MariaDB tables with `access_type: ALL` (`EXPLAIN FORMAT=JSON`).
+ */
+export function findFullScans(plan: unknown): FullScan[] {
+  const found: FullScan[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (n['Node Type'] === 'Seq Scan' && typeof n['Relation Name'] === 'string') {
+      const schema = typeof n.Schema === 'string' ? `${n.Schema}.` : '';
+      found.push({ relation: `${schema}${n['Relation Name']}`, rows: Number(n['Plan Rows'] ?? 0) });
+    } else if (n.access_type === 'ALL' && typeof n.table_name === 'string') {
+      found.push({ relation: n.table_name, rows: Number(n.rows_examined_per_scan ?? n.rows ?? 0) });
+    }
+    Object.values(n).forEach(visit);
+  };
+  visit(plan);
+  return found;
+}
+
+/**
+ * Warn (event `incremental.full_scan` and the log) when an incremental read after a boundary scans a
+ * large table: the read costs a full scan on every run, which an index on (cursor, key) avoids.
+ */
+export function reportFullScans(ctx: StepContext, where: string, scans: readonly FullScan[]): void {
+  for (const scan of scans) {
+    if (scan.rows < FULL_SCAN_WARNING_ROWS) continue;
+    ctx.emit('incremental.full_scan', { relation: scan.relation, rows_estimate: scan.rows });
+    ctx.log.warn(
+      `${where}: the incremental read scans all of ${scan.relation} (about ${scan.rows} rows) on every run; ` +
+        'an index on (cursor, primary key) makes it a range read',
+    );
+  }
+}
