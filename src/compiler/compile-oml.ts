@@ -108,7 +108,7 @@ function checkPipeline(input: ValidateInput, sink: DiagnosticSink): CheckedPipel
     sink.error(`params.${name}`, message, source.locate(['params', name], 'key'));
   }
   const { order, needs } = orderSteps(forgetRefusedModes(doc.steps, input.catalog), source, sink);
-  checkIncrementalSteps(order, needs, source, sink);
+  checkIncrementalSteps(order, needs, input.catalog, source, sink);
   if (doc.name === undefined || sink.list().length > 0) return undefined;
   return {
     name: doc.name,

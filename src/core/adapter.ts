@@ -99,8 +99,11 @@ export interface ExecutionAdapter {
   readonly transport: string | undefined;
   /** Set up the place where steps run (data plane, sandbox, worker, driver registration events). */
   prepare(run: PreparedRun): Promise<void>;
-  /** Execute one step; step failures resolve with ok=false, only adapter failures reject. */
-  execute(step: ManifestStep, inputs: Record<string, string>): Promise<StepOutcome>;
+  /**
+   * Execute one step; step failures resolve with ok=false, only adapter failures reject. `start` overrides
+   * an incremental extractor's prepared start (the next chunk of a chunked read).
+   */
+  execute(step: ManifestStep, inputs: Record<string, string>, start?: IncrementalStart): Promise<StepOutcome>;
   /** Bring outputs back and release everything; called on every path, idempotent. */
   collect(): Promise<void>;
 }

@@ -75,8 +75,9 @@ const COMMANDS: Record<Request['cmd'], { fields: Shape; optional: string[] }> = 
       driver: isNonEmptyString,
       cfg_path: isNonEmptyString,
       inputs: isRecordOf(isInputRef),
+      start: isStart,
     },
-    optional: [],
+    optional: ['start'],
   },
   cleanup: { fields: { archive_path: isNonEmptyString }, optional: [] },
 };

@@ -49,6 +49,8 @@ export interface ExecStepCommand {
   driver: string;
   cfg_path: string;
   inputs: Record<string, InputRef>;
+  /** An incremental extractor's start for this execution (the next chunk of a chunked read). */
+  start?: IncrementalStart;
 }
 
 /** `cleanup`: close the data plane and pack the artifacts into `archive_path`. */

@@ -1,6 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExecutionAdapter, ManifestStep, PreparedRun, StepOutcome } from '../core/index.js';
+import type {
+  ExecutionAdapter,
+  IncrementalStart,
+  ManifestStep,
+  PreparedRun,
+  StepOutcome,
+} from '../core/index.js';
 import { OsirisError, describeError } from '../core/index.js';
 import { recordStepFailure } from '../runtime/execute-step.js';
 import type { Command, HostApi, PingCommand, PrepareCommand } from './protocol.js';
@@ -39,9 +45,9 @@ export function createRemoteAdapter(options: RemoteAdapterOptions): ExecutionAda
       current = r;
       await prepareRemoteRun(r);
     },
-    async execute(step, inputs) {
+    async execute(step, inputs, start) {
       if (!current?.channel) throw new OsirisError('internal', 'remote adapter used before prepare');
-      return executeRemoteStep(current, current.channel, step, inputs);
+      return executeRemoteStep(current, current.channel, step, inputs, start);
     },
     async collect() {
       const r = current;
@@ -165,13 +171,14 @@ async function executeRemoteStep(
   channel: WorkerChannel,
   step: ManifestStep,
   inputs: Record<string, string>,
+  start: IncrementalStart | undefined,
 ): Promise<StepOutcome> {
   const { run } = r;
   // lost between two steps: an adapter failure, not this step's (it never started)
   if (channel.failure) throw channel.failure;
   const started = performance.now();
   try {
-    const outcome = await channel.request(createExecCommand(step, inputs));
+    const outcome = await channel.request(createExecCommand(step, inputs, start));
     run.sink.event('remote.step_roundtrip', {
       step_id: step.id,
       roundtrip_ms: Math.round(performance.now() - started),

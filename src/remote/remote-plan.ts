@@ -3,6 +3,7 @@ import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from 'node
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type {
   DriverTable,
+  IncrementalStart,
   ManifestStep,
   PreparedRun,
   RunConnections,
@@ -18,13 +19,18 @@ import type { UploadFile } from './transport.js';
 export const ARCHIVE_PATH = 'artifacts.tar';
 
 /** The exec_step command of a step: cfg by path, inputs by upstream step id and key. */
-export function createExecCommand(step: ManifestStep, inputs: Record<string, string>): ExecStepCommand {
+export function createExecCommand(
+  step: ManifestStep,
+  inputs: Record<string, string>,
+  start?: IncrementalStart,
+): ExecStepCommand {
   return {
     cmd: 'exec_step',
     step_id: step.id,
     driver: step.driver,
     cfg_path: step.cfg_path,
     inputs: encodeInputRefs(inputs),
+    ...(start ? { start } : {}),
   };
 }
 

@@ -109,7 +109,7 @@ export function createWorkerSession(env: WorkerEnvironment): WorkerSession {
         throw new OsirisError('protocol_error', `exec_step ${req.step_id} before prepare or unknown step`);
       const cfgFile = resolveWorkPath(env.root, req.cfg_path, 'exec_step.cfg_path', 'read');
       const config = parseStepConfig(readFileSync(cfgFile, 'utf8'));
-      const outcome = await runner.run(step, config, decodeInputRefs(req.inputs), signal);
+      const outcome = await runner.run(step, config, decodeInputRefs(req.inputs), signal, req.start);
       // output files travel back relative to the project directory, landing where a local run puts them
       const files = outcome.outputFiles.map((f) => relative(projectDir, f).split('\\').join('/'));
       for (const f of files) outputFiles.add(f);

@@ -5,18 +5,12 @@ import type {
   PendingState,
   PreparedRun,
   SessionStatus,
-  StepOutcome,
 } from '../core/index.js';
-import {
-  EXIT_CODES,
-  createFingerprint,
-  describeError,
-  listStepInputs,
-  readIncrementalSpec,
-} from '../core/index.js';
+import { EXIT_CODES, createFingerprint, describeError } from '../core/index.js';
 import type { SessionWriter } from '../session/index.js';
 import type { StateAccess } from './run-state.js';
 import { commitFileStates, loadRunStarts } from './run-state.js';
+import { readPendingState, runStepSequence } from './run-step-sequence.js';
 
 export interface RunManifestInput {
   /** Prepared run (its sink and log are the writer's). */
@@ -151,23 +145,11 @@ async function runSteps(
     const starts = await loadRunStarts(state.access, run.sink, state.fullRefresh);
     await adapter.prepare({ ...run, starts });
     const tExec = performance.now();
-    for (const step of run.manifest.steps) {
-      run.signal.throwIfAborted();
-      const outcome = await adapter.execute(step, listStepInputs(step));
+    await runStepSequence(run, adapter, tally, (step, outcome) => {
       if (outcome.ok) succeeded.add(step.id);
-      recordBoundary(run, step.id, outcome, read);
-      if (!outcome.ok) {
-        tally.failedStep = step.id;
-        tally.error = {
-          code: outcome.error?.code ?? 'internal',
-          message: outcome.error?.message ?? 'step failed',
-        };
-        break;
-      }
-      tally.completed++;
-      tally.rowsRead += outcome.rowsRead;
-      tally.rowsWritten += outcome.rowsWritten;
-    }
+      const pending = readPendingState(run, step, outcome);
+      if (pending) read.set(step.id, pending);
+    });
     tally.execSeconds = (performance.now() - tExec) / 1000;
   } catch (thrown) {
     tally.error = describeRunError(thrown, run.signal, run.mask);
@@ -189,26 +171,6 @@ async function runSteps(
     tally.error = describeRunError(run.signal.reason, run.signal, run.mask);
   tally.adapterSeconds = (performance.now() - tAdapter) / 1000;
   return tally;
-}
-
-/** An incremental extractor's new boundary, for the file writers after it. */
-function recordBoundary(
-  run: PreparedRun,
-  stepId: string,
-  outcome: StepOutcome,
-  read: Map<string, PendingState>,
-): void {
-  const config = run.stepConfigs.get(stepId)?.config;
-  const spec = config ? readIncrementalSpec(config) : undefined;
-  if (!spec || !outcome.ok || !outcome.boundary) return;
-  const { cursor, primaryKey } = spec;
-  read.set(stepId, {
-    extractorStep: stepId,
-    cursor,
-    primaryKey,
-    boundary: outcome.boundary,
-    rows: outcome.rowsRead,
-  });
 }
 
 /** The run metrics, run_end and the closing log line. */

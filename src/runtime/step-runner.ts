@@ -43,12 +43,13 @@ export interface StepRunner {
     settings: DataPlaneSettings,
     starts?: ReadonlyMap<string, IncrementalStart>,
   ): Promise<string[]>;
-  /** Execute one step; step failures resolve with ok=false. */
+  /** Execute one step (an incremental extractor from `start` when given); step failures resolve with ok=false. */
   run(
     step: ManifestStep,
     config: ParsedStepConfig,
     inputs: Record<string, string>,
     signal: AbortSignal,
+    start?: IncrementalStart,
   ): Promise<StepOutcome>;
   /** Cancel the data-plane statement running now (Ctrl-C, timeout). */
   interrupt(): void;
@@ -73,7 +74,7 @@ export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = load
       );
       return used;
     },
-    async run(step, config, inputs, signal) {
+    async run(step, config, inputs, signal, start) {
       if (!dataPlane)
         throw new OsirisError('internal', `step ${step.id} run before the step host was prepared`);
       const spec = readIncrementalSpec(config.config);
@@ -85,7 +86,7 @@ export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = load
         config,
         inputs,
         signal,
-        ...(spec ? { incremental: incremental?.startOf(step.id) ?? { after: [] } } : {}),
+        ...(spec ? { incremental: start ?? incremental?.startOf(step.id) ?? { after: [] } } : {}),
         ...(step.mode === 'write' && supportsState ? { pendingStates: incremental?.pendingFor(step) } : {}),
       });
       if (spec && outcome.ok) incremental?.record(step.id, spec, outcome);
@@ -113,7 +114,11 @@ function createIncrementalTracker(manifest: Manifest, starts: ReadonlyMap<string
   return {
     startOf: (stepId: string): IncrementalStart => starts.get(stepId) ?? { after: [] },
     record(stepId: string, spec: { cursor: string; primaryKey: string[] }, outcome: StepOutcome): void {
-      if (outcome.boundary === undefined) return;
+      // nothing read (an empty chunk): the writers after it keep their stored boundary
+      if (outcome.boundary === undefined) {
+        read.delete(stepId);
+        return;
+      }
       read.set(stepId, {
         extractorStep: stepId,
         cursor: spec.cursor,

@@ -172,7 +172,9 @@ export const mysqlExtractorModule: DriverModule = {
             const mapped = described.map((c) => mapMysqlColumn(c, asBoolean));
             const columns = mapped.map(({ name, type }) => ({ name, type }));
             const start = incremental ?? { after: [] };
-            const tail = spec ? renderIncrementalTail(mysqlDialect, spec, start, columns, where) : '';
+            const tail = spec
+              ? renderIncrementalTail(mysqlDialect, spec, start, columns, where, cfg.chunkRows)
+              : '';
             if (spec && (start.after.length > 0 || spec.initial !== undefined)) {
               const scans = await explainScans(
                 session,

@@ -126,7 +126,9 @@ export function createPostgresExtractorModule(family: PostgresFlavour): DriverMo
               const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
               const columns = described.fields.map(mapPostgresField);
               const start = incremental ?? { after: [] };
-              const tail = spec ? renderIncrementalTail(postgresDialect, spec, start, columns, where) : '';
+              const tail = spec
+                ? renderIncrementalTail(postgresDialect, spec, start, columns, where, cfg.chunkRows)
+                : '';
               const source = tail ? `SELECT * FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}` : sql;
               if (spec && (start.after.length > 0 || spec.initial !== undefined))
                 reportFullScans(ctx, where, await explainScans(session, source));

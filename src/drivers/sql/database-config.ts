@@ -20,6 +20,8 @@ export interface ExtractorConfig {
   retry: RetryPolicy;
   /** Read only the rows after the stored boundary (docs/incremental.md). */
   incremental: IncrementalSpec | undefined;
+  /** Incremental reads: at most this many rows per execution (one chunk; the run repeats it). */
+  chunkRows: number | undefined;
 }
 
 /** Writer modes. */
@@ -151,6 +153,12 @@ export function createExtractorSchema(family: string, extra: Record<string, Json
       connect_timeout_ms: CONNECT_TIMEOUT_PROPERTY,
       ...RETRY_PROPERTIES,
       incremental: INCREMENTAL_PROPERTY,
+      chunk_rows: {
+        type: 'integer',
+        minimum: 1,
+        description:
+          'With incremental and one database writer reading this step directly (append or upsert): read and commit in keyset chunks of this many rows, each its own statement and transaction; a killed run resumes after the last committed chunk.',
+      },
       ...extra,
     },
     oneOf: [
@@ -246,6 +254,7 @@ export function readExtractorConfig(config: Record<string, unknown>): ExtractorC
     connectTimeoutMs: readValue(config, 'connect_timeout_ms', DEFAULTS.connect_timeout_ms),
     retry: readRetry(config),
     incremental: readIncrementalSpec(config),
+    chunkRows: config.chunk_rows as number | undefined,
   };
 }
 

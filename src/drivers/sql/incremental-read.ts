@@ -93,7 +93,7 @@ function renderTupleAfter(refs: readonly string[], values: readonly string[]): s
 /**
  * ` WHERE … ORDER BY …` of an incremental read over `FROM (<source>) AS osiris_q`: the rows after any of
  * the start boundaries (each written `cursor >= c AND (…)`, so an index on the cursor serves a range), or
- * from `initial` on the first run, in (cursor, key) order.
+ * from `initial` on the first run, in (cursor, key) order; at most `chunkRows` rows when given.
  */
 export function renderIncrementalTail(
   dialect: SqlDialect,
@@ -101,6 +101,7 @@ export function renderIncrementalTail(
   start: IncrementalStart,
   columns: readonly ColumnInfo[],
   where: string,
+  chunkRows?: number,
 ): string {
   const keyset = findKeysetColumns(spec, columns, where);
   const refs = keyset.map((c) => `${INCREMENTAL_ALIAS}.${dialect.quoteIdentifier(c.name)}`);
@@ -119,7 +120,8 @@ export function renderIncrementalTail(
       `${cursorRef} >= ${dialect.renderLiteral(spec.initial, cursorType, `initial ${spec.initial}`, where)}`,
     );
   const filter = predicates.length > 0 ? ` WHERE ${predicates.join(' OR ')}` : '';
-  return `${filter} ORDER BY ${refs.join(', ')}`;
+  const limit = chunkRows === undefined ? '' : ` LIMIT ${Math.floor(chunkRows)}`;
+  return `${filter} ORDER BY ${refs.join(', ')}${limit}`;
 }
 
 /**
