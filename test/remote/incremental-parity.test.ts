@@ -9,7 +9,14 @@ import type { DbServer } from '../support/db-servers.js';
 import { readDbServers } from '../support/read-db-servers.js';
 import type { RemoteEnv, Target } from './remote-run-kit.js';
 import { expectNothingAlive } from './drill-checks.js';
-import { TARGETS, findLatestSession, runLogsCompare, runOnTarget, startRemoteEnv } from './remote-run-kit.js';
+import {
+  TARGETS,
+  findLatestSession,
+  readSessionLines,
+  runLogsCompare,
+  runOnTarget,
+  startRemoteEnv,
+} from './remote-run-kit.js';
 
 const PIPELINE = `oml_version: "0.1.0"
 name: incremental-parity
@@ -32,6 +39,15 @@ steps:
     mode: write
     needs: [extract]
     config: { path: out/delta.csv }
+  - id: extract-chunked
+    component: postgres.extractor
+    mode: read
+    config: { connection: "@postgres.main", schema: ipar, table: src, chunk_rows: 45, incremental: { cursor: at, primary_key: [id] } }
+  - id: load-chunked
+    component: postgres.writer
+    mode: write
+    needs: [extract-chunked]
+    config: { connection: "@postgres.main", schema: ipar, table: dst2, write_mode: append, primary_key: id, create_if_missing: true }
 `;
 
 let env: RemoteEnv;
@@ -53,7 +69,7 @@ async function runTarget(target: Target): Promise<Outcome> {
   // the same starting point for every target: batch A only, no target table, no state
   await runPsql(
     postgres,
-    `DROP TABLE IF EXISTS ipar.dst; DROP TABLE IF EXISTS ipar.osiris_state; DELETE FROM ipar.src WHERE id > 200`,
+    `DROP TABLE IF EXISTS ipar.dst, ipar.dst2; DROP TABLE IF EXISTS ipar.osiris_state; DELETE FROM ipar.src WHERE id > 200`,
   );
   const project = env.project({
     'p.yaml': PIPELINE,
@@ -66,10 +82,12 @@ async function runTarget(target: Target): Promise<Outcome> {
     outcome.codes.push(result.code);
     outcome.sessions.push(findLatestSession(project) as string);
   }
-  outcome.table = await runPsql(postgres, 'SELECT * FROM ipar.dst ORDER BY id');
+  outcome.table =
+    (await runPsql(postgres, 'SELECT * FROM ipar.dst ORDER BY id')) +
+    (await runPsql(postgres, 'SELECT * FROM ipar.dst2 ORDER BY id'));
   outcome.dbState = await runPsql(
     postgres,
-    'SELECT pipeline_id, extractor_step, writer_step, cursor_column, primary_key, boundary, rows_read FROM ipar.osiris_state',
+    'SELECT pipeline_id, extractor_step, writer_step, cursor_column, primary_key, boundary, rows_read FROM ipar.osiris_state ORDER BY extractor_step',
   );
   const records = JSON.parse(
     readFileSync(join(project, '.osiris/state/incremental-parity/export.json'), 'utf8'),
@@ -105,8 +123,14 @@ describe('incremental parity: local, --sandbox local, --e2b (fake)', () => {
     const local = get('local');
     expect(local.codes).toEqual([0, 0]);
     expect(local.csv.trim().split('\n')).toHaveLength(61); // header + batch B
+    expect(local.table.trim().split('\n')).toHaveLength(520); // 260 rows in each target table
+    const chunks = readSessionLines(local.sessions[1] as string, 'metrics.jsonl')
+      .filter((m) => m.metric === 'rows_read' && m.step_id === 'extract-chunked')
+      .map((m) => m.value);
+    expect(chunks).toEqual([45, 15]);
     expect(local.dbState.trim()).toBe(
-      'incremental-parity|extract|load|at|["id"]|{"cursor":"2026-05-01 00:00:00.129+00","key":["260"]}|60',
+      'incremental-parity|extract|load|at|["id"]|{"cursor":"2026-05-01 00:00:00.129+00","key":["260"]}|60\n' +
+        'incremental-parity|extract-chunked|load-chunked|at|["id"]|{"cursor":"2026-05-01 00:00:00.129+00","key":["260"]}|15',
     );
     for (const target of ['sandbox-local', 'e2b'] as const) {
       const other = get(target);
