@@ -48,8 +48,13 @@ function renderEntry(e: StateEntry, full: boolean): string {
   );
 }
 
-function addPlanOptions(command: Command): Command {
-  return command
+/** A `state` subcommand: `[pipeline] [step]` and the plan options. */
+function addStateCommand(parent: Command, name: string, description: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .argument('[pipeline]', 'OML pipeline or manifest.yaml (default: the last `osiris compile`)')
+    .argument('[step]', 'only the pairs of this extractor or writer')
     .option('--param <k=v>', 'parameter value (repeatable)', collectOption, [])
     .option('--profile <name>', 'profile recorded in the manifest', 'default')
     .option(
@@ -77,28 +82,14 @@ export function registerStateCommands(
       else for (const e of entries) io.stdout.write(renderEntry(e, full));
       return 0;
     });
-  addPlanOptions(
-    state
-      .command('list')
-      .description('one line per incremental extractor and writer: the stored boundary')
-      .argument('[pipeline]', 'OML pipeline or manifest.yaml (default: the last `osiris compile`)')
-      .argument('[step]', 'only the pairs of this extractor or writer'),
-  ).action(listing(false));
-  addPlanOptions(
-    state
-      .command('show')
-      .description('the stored state in full (cursor, key, rows, time)')
-      .argument('[pipeline]', 'OML pipeline or manifest.yaml (default: the last `osiris compile`)')
-      .argument('[step]', 'only the pairs of this extractor or writer'),
-  ).action(listing(true));
-  addPlanOptions(
-    state
-      .command('reset')
-      .description(
-        'delete the stored state, so the next run reads from `initial` (append writers then get every row again)',
-      )
-      .argument('[pipeline]', 'OML pipeline or manifest.yaml (default: the last `osiris compile`)')
-      .argument('[step]', 'only the pairs of this extractor or writer'),
+  addStateCommand(state, 'list', 'one line per incremental extractor and writer: the stored boundary').action(
+    listing(false),
+  );
+  addStateCommand(state, 'show', 'the stored state in full (cursor, key, rows, time)').action(listing(true));
+  addStateCommand(
+    state,
+    'reset',
+    'delete the stored state, so the next run reads from `initial` (append writers then get every row again)',
   ).action(
     act(async (pipeline: string | undefined, step: string | undefined, opts: StateOptions) => {
       const removed = await resetPipelineState(loadStateOptions(io, drivers, [pipeline, step], opts));

@@ -18,12 +18,7 @@ import {
   renderCanonicalCellSql,
   renderCsvCellSql,
 } from './mysql-column-types.js';
-import {
-  INCREMENTAL_ALIAS,
-  findFullScans,
-  renderIncrementalTail,
-  reportFullScans,
-} from '../sql/incremental-read.js';
+import { INCREMENTAL_ALIAS, findFullScans, planIncrementalRead } from '../sql/incremental-read.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
 const CHUNK_ROWS = 5000;
@@ -153,7 +148,6 @@ export const mysqlExtractorModule: DriverModule = {
     async run({ config, connection, ctx, incremental }) {
       const where = `step ${ctx.stepId}`;
       const cfg = readExtractorConfig(config);
-      const spec = cfg.incremental;
       const asBoolean = (config.tinyint1_as_boolean as boolean | undefined) ?? true;
       const endpoint = readDatabaseEndpoint(connection, where);
       const sql = renderSourceSelect(mysqlDialect, cfg.source);
@@ -171,17 +165,17 @@ export const mysqlExtractorModule: DriverModule = {
             const described = await session.describe(sql);
             const mapped = described.map((c) => mapMysqlColumn(c, asBoolean));
             const columns = mapped.map(({ name, type }) => ({ name, type }));
-            const start = incremental ?? { after: [] };
-            const tail = spec
-              ? renderIncrementalTail(mysqlDialect, spec, start, columns, where, cfg.chunkRows)
-              : '';
-            if (spec && (start.after.length > 0 || spec.initial !== undefined)) {
-              const scans = await explainScans(
-                session,
-                `SELECT * FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}`,
-              );
-              reportFullScans(ctx, where, scans);
-            }
+            const { tail, select } = await planIncrementalRead({
+              dialect: mysqlDialect,
+              spec: cfg.incremental,
+              start: incremental,
+              chunkRows: cfg.chunkRows,
+              sql,
+              columns,
+              explain: (text) => explainScans(session, text),
+              ctx,
+              where,
+            });
             // A query that cannot be a derived table (duplicate names, SHOW ...) is streamed row by row instead.
             const usable = async (candidate: string | undefined): Promise<string | undefined> =>
               candidate === undefined
@@ -209,7 +203,7 @@ export const mysqlExtractorModule: DriverModule = {
             }
             const csvSql = await usable(buildServerCsvSelect(cfg.source, sql, mapped, false, tail));
             if (csvSql === undefined) {
-              const rowSql = tail ? `SELECT * FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}` : sql;
+              const rowSql = select;
               return {
                 ...common,
                 method: 'row stream',
@@ -227,7 +221,7 @@ export const mysqlExtractorModule: DriverModule = {
             throw error;
           }
         },
-        spec,
+        cfg.incremental,
       );
     },
   }),

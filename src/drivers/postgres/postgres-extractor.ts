@@ -11,12 +11,7 @@ import {
   mapPostgresField,
   renderPostgresCanonicalCell,
 } from './postgres-column-types.js';
-import {
-  INCREMENTAL_ALIAS,
-  findFullScans,
-  renderIncrementalTail,
-  reportFullScans,
-} from '../sql/incremental-read.js';
+import { INCREMENTAL_ALIAS, findFullScans, planIncrementalRead } from '../sql/incremental-read.js';
 import type { FullScan } from '../sql/incremental-read.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
@@ -107,7 +102,6 @@ export function createPostgresExtractorModule(family: PostgresFlavour): DriverMo
       async run({ config, connection, ctx, incremental }) {
         const where = `step ${ctx.stepId}`;
         const cfg = readExtractorConfig(config);
-        const spec = cfg.incremental;
         const endpoint = readDatabaseEndpoint(connection, where);
         const sql = renderSourceSelect(postgresDialect, cfg.source);
         return runExtraction(
@@ -125,15 +119,19 @@ export function createPostgresExtractorModule(family: PostgresFlavour): DriverMo
               // LIMIT 0: the planner describes the result without reading a row.
               const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
               const columns = described.fields.map(mapPostgresField);
-              const start = incremental ?? { after: [] };
-              const tail = spec
-                ? renderIncrementalTail(postgresDialect, spec, start, columns, where, cfg.chunkRows)
-                : '';
-              const source = tail ? `SELECT * FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}` : sql;
-              if (spec && (start.after.length > 0 || spec.initial !== undefined))
-                reportFullScans(ctx, where, await explainScans(session, source));
+              const { tail, select } = await planIncrementalRead({
+                dialect: postgresDialect,
+                spec: cfg.incremental,
+                start: incremental,
+                chunkRows: cfg.chunkRows,
+                sql,
+                columns,
+                explain: (text) => explainScans(session, text),
+                ctx,
+                where,
+              });
               const canonicalSql = buildCanonicalCopy(sql, columns, tail);
-              const copySql = canonicalSql ?? `COPY (${source}) TO STDOUT (FORMAT csv)`;
+              const copySql = canonicalSql ?? `COPY (${select}) TO STDOUT (FORMAT csv)`;
               return {
                 columns,
                 method: canonicalSql
@@ -149,7 +147,7 @@ export function createPostgresExtractorModule(family: PostgresFlavour): DriverMo
               throw error;
             }
           },
-          spec,
+          cfg.incremental,
         );
       },
     }),

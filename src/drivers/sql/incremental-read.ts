@@ -211,3 +211,41 @@ export function reportFullScans(ctx: StepContext, where: string, scans: readonly
     );
   }
 }
+
+/** What an extractor's incremental read is built from. */
+export interface IncrementalReadInput {
+  /** The source's dialect. */
+  dialect: SqlDialect;
+  /** The step's incremental config (none: a plain read). */
+  spec: IncrementalSpec | undefined;
+  /** Where the read starts (none: from `initial`). */
+  start: IncrementalStart | undefined;
+  /** `chunk_rows`. */
+  chunkRows: number | undefined;
+  /** The source SELECT. */
+  sql: string;
+  /** Its columns. */
+  columns: readonly ColumnInfo[];
+  /** The whole-table scans the source plans for a query. */
+  explain: (sql: string) => Promise<FullScan[]>;
+  /** Step context (warnings). */
+  ctx: StepContext;
+  /** Step reference for messages. */
+  where: string;
+}
+
+/**
+ * The tail of an incremental read (`''` for a plain one) and the whole SELECT; a read after a boundary
+ * first asks the planner and warns about a full scan (reportFullScans).
+ */
+export async function planIncrementalRead(
+  x: IncrementalReadInput,
+): Promise<{ tail: string; select: string }> {
+  if (!x.spec) return { tail: '', select: x.sql };
+  const start = x.start ?? { after: [] };
+  const tail = renderIncrementalTail(x.dialect, x.spec, start, x.columns, x.where, x.chunkRows);
+  const select = `SELECT * FROM (${x.sql}) AS ${INCREMENTAL_ALIAS}${tail}`;
+  if (start.after.length > 0 || x.spec.initial !== undefined)
+    reportFullScans(x.ctx, x.where, await x.explain(select));
+  return { tail, select };
+}
