@@ -76,8 +76,9 @@ export function registerStateCommands(
     .description('incremental state: where each incremental extractor starts next, per writer');
   const listing = (full: boolean) =>
     act(async (pipeline: string | undefined, step: string | undefined, opts: StateOptions) => {
-      const entries = await readPipelineState(loadStateOptions(io, drivers, [pipeline, step], opts));
-      if (opts.json) printJson(io, { pipeline_id: entries[0]?.pipeline_id ?? null, state: entries });
+      const options = loadStateOptions(io, drivers, [pipeline, step], opts);
+      const entries = await readPipelineState(options);
+      if (opts.json) printJson(io, { pipeline_id: options.plan.manifest.pipeline.id, state: entries });
       else if (entries.length === 0) io.stdout.write('no incremental extractor in this pipeline\n');
       else for (const e of entries) io.stdout.write(renderEntry(e, full));
       return 0;
