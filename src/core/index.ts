@@ -16,3 +16,4 @@ export * from './session-files.js';
 export * from './version.js';
 export * from './is-secret-key.js';
 export * from './parse-dsn.js';
+export * from './run-with-retry.js';

@@ -16,7 +16,7 @@ import { classifyPostgresError } from '../../src/drivers/postgres/postgres-clien
 import { mapPostgresField } from '../../src/drivers/postgres/postgres-column-types.js';
 import { postgresExtractorModule } from '../../src/drivers/postgres/postgres-extractor.js';
 import { postgresWriterModule } from '../../src/drivers/postgres/postgres-writer.js';
-import { computeBackoffDelay, runWithRetry } from '../../src/drivers/sql/retry-transient.js';
+import { computeBackoffDelay, runWithRetry } from '../../src/core/run-with-retry.js';
 import { mysqlDialect } from '../../src/drivers/mysql/mysql-dialect.js';
 import { postgresDialect } from '../../src/drivers/postgres/postgres-dialect.js';
 import { renderCreateTable } from '../../src/drivers/sql/sql-dialect.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseFailure, isTransientFailure } from '../../src/drivers/sql/database-failure.js';
 import { readDatabaseEndpoint } from '../../src/drivers/sql/database-endpoint.js';
 import { openPostgresSession } from '../../src/drivers/postgres/postgres-client.js';
-import { runWithRetry } from '../../src/drivers/sql/retry-transient.js';
+import { runWithRetry } from '../../src/core/run-with-retry.js';
 import { createServerConnection, readDbServers } from '../support/read-db-servers.js';
 
 const failure = (kind: 'transient' | 'deterministic', code: string) =>

@@ -29,14 +29,18 @@ afterAll(async () => {
 });
 
 describe('setup drills: e2b create', () => {
-  it('sandbox create refused (500): connection_error before any step, nothing alive', async () => {
+  it('sandbox create refused (500) on every attempt: connection_error before any step, nothing alive', async () => {
     const project = env.project(PROJECT_FILES);
     const created = env.fake.stats.created;
-    env.fake.faults.failCreate(500, 1);
+    const attempts = env.fake.stats.createAttempts;
+    env.fake.faults.failCreate(500, 3);
     const result = await runOnTarget('e2b', env, project, 'pipelines/zero-server.yaml').done;
     const session = findLatestSession(project) as string;
     const status = expectFailedRun(result, session, { exit: 1, code: 'connection_error', started: [] });
-    expect(String((status.error as { message: string }).message)).toMatch(/creating the sandbox failed: 500/);
+    expect(String((status.error as { message: string }).message)).toMatch(
+      /creating the sandbox \(3 attempts\) failed: 500/,
+    );
+    expect(env.fake.stats.createAttempts - attempts).toBe(3);
     expect(status.error).not.toHaveProperty('message', expect.stringContaining(env.fake.apiKey));
     expect(env.fake.stats.created).toBe(created);
     expectNothingAlive(env);

@@ -142,7 +142,12 @@ describe('e2b transport against the fake: faults and requests', () => {
   let transport: Transport;
   beforeAll(async () => {
     fake = await startFakeE2b();
-    transport = createE2bTransport({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, sandboxUrl: fake.sandboxUrl });
+    transport = createE2bTransport({
+      apiKey: fake.apiKey,
+      apiUrl: fake.apiUrl,
+      sandboxUrl: fake.sandboxUrl,
+      createRetry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 50 },
+    });
   });
   afterEach(() => {
     fake.faults.reset();
@@ -158,12 +163,27 @@ describe('e2b transport against the fake: faults and requests', () => {
     await sandbox.kill();
   });
 
-  it('reports a refused create (500) as a clear OsirisError and leaves nothing alive', async () => {
+  it('retries a create the service refused for now (500, 503) and then succeeds', async () => {
+    const attempts = fake.stats.createAttempts;
+    const created = fake.stats.created;
     fake.faults.failCreate(500, 1);
+    const first = await transport.create(REQUEST);
+    fake.faults.failCreate(503, 2);
+    const second = await transport.create(REQUEST);
+    expect(fake.stats.createAttempts - attempts).toBe(5);
+    expect(fake.stats.created - created).toBe(2);
+    await first.kill();
+    await second.kill();
+  });
+
+  it('reports a create refused on every attempt (500) as a clear OsirisError and leaves nothing alive', async () => {
+    const attempts = fake.stats.createAttempts;
+    fake.faults.failCreate(500, 3);
     const error = await transport.create(REQUEST).catch((e: unknown) => e);
+    expect(fake.stats.createAttempts - attempts).toBe(3);
     expect(error).toBeInstanceOf(OsirisError);
     expect((error as OsirisError).code).toBe('connection_error');
-    expect((error as OsirisError).message).toMatch(/creating the sandbox failed: 500/);
+    expect((error as OsirisError).message).toMatch(/creating the sandbox \(3 attempts\) failed: 500/);
     expect((error as OsirisError).message).not.toContain(fake.apiKey);
   });
 

@@ -19,6 +19,7 @@ import {
   renderCsvCellSql,
 } from './mysql-column-types.js';
 import { INCREMENTAL_ALIAS, findFullScans, planIncrementalRead } from '../sql/incremental-read.js';
+import type { ExtractionPlan } from '../sql/run-extraction.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
 const CHUNK_ROWS = 5000;
@@ -122,6 +123,57 @@ async function setStatementTimeout(session: MysqlSession, ms: number): Promise<v
   }
 }
 
+/** What the fetch of one MySQL extraction is chosen from. */
+interface FetchInput {
+  source: ExtractSource;
+  sql: string;
+  described: readonly MysqlColumn[];
+  mapped: readonly MappedMysqlColumn[];
+  /** The incremental read's tail ('' for a plain read). */
+  tail: string;
+  /** The whole SELECT (with the tail). */
+  select: string;
+}
+
+/**
+ * The fastest fetch the source allows: server-rendered canonical CSV (handed over unparsed), else
+ * server-rendered CSV, else a row stream (a query that cannot be a derived table: duplicate names, SHOW…).
+ */
+async function planFetch(session: MysqlSession, f: FetchInput): Promise<ExtractionPlan> {
+  const usable = async (candidate: string | undefined): Promise<string | undefined> =>
+    candidate === undefined
+      ? undefined
+      : session.describe(candidate).then(
+          () => candidate,
+          () => undefined,
+        );
+  const columns = f.mapped.map(({ name, type }) => ({ name, type }));
+  const common = { columns, close: () => session.close(), destroy: () => session.destroy() };
+  const canonicalSql = await usable(buildServerCsvSelect(f.source, f.sql, f.mapped, true, f.tail));
+  if (canonicalSql !== undefined) {
+    const booleans = f.mapped.filter((c) => c.type === 'BOOLEAN').map((c) => c.name);
+    return {
+      ...common,
+      method: 'server-rendered canonical CSV, handed over unparsed',
+      canonical: true,
+      produce: (sink) => produceServerLines(session, canonicalSql, sink, createBooleanCheck(booleans)),
+    };
+  }
+  const csvSql = await usable(buildServerCsvSelect(f.source, f.sql, f.mapped, false, f.tail));
+  if (csvSql === undefined) {
+    return {
+      ...common,
+      method: 'row stream',
+      produce: (sink) => produceClientLines(session, f.select, f.described, sink),
+    };
+  }
+  return {
+    ...common,
+    method: 'server-rendered CSV',
+    produce: (sink) => produceServerLines(session, csvSql, sink),
+  };
+}
+
 const SPEC: ComponentSpec = {
   name: 'mysql.extractor',
   version: '1.0.0',
@@ -176,46 +228,7 @@ export const mysqlExtractorModule: DriverModule = {
               ctx,
               where,
             });
-            // A query that cannot be a derived table (duplicate names, SHOW ...) is streamed row by row instead.
-            const usable = async (candidate: string | undefined): Promise<string | undefined> =>
-              candidate === undefined
-                ? undefined
-                : session.describe(candidate).then(
-                    () => candidate,
-                    () => undefined,
-                  );
-            const common = { columns, close: () => session.close(), destroy: () => session.destroy() };
-            // Canonical text from the server: the rows are handed over without a DuckDB pass.
-            const canonicalSql = await usable(buildServerCsvSelect(cfg.source, sql, mapped, true, tail));
-            if (canonicalSql !== undefined) {
-              return {
-                ...common,
-                method: 'server-rendered canonical CSV, handed over unparsed',
-                canonical: true,
-                produce: (sink) =>
-                  produceServerLines(
-                    session,
-                    canonicalSql,
-                    sink,
-                    createBooleanCheck(mapped.filter((c) => c.type === 'BOOLEAN').map((c) => c.name)),
-                  ),
-              };
-            }
-            const csvSql = await usable(buildServerCsvSelect(cfg.source, sql, mapped, false, tail));
-            if (csvSql === undefined) {
-              const rowSql = select;
-              return {
-                ...common,
-                method: 'row stream',
-                produce: (sink) => produceClientLines(session, rowSql, described, sink),
-              };
-            }
-            const serverSql = csvSql;
-            return {
-              ...common,
-              method: 'server-rendered CSV',
-              produce: (sink) => produceServerLines(session, serverSql, sink),
-            };
+            return await planFetch(session, { source: cfg.source, sql, described, mapped, tail, select });
           } catch (error) {
             await session.close();
             throw error;

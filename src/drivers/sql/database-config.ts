@@ -1,7 +1,5 @@
-import type { IncrementalSpec, JsonSchema } from '../../core/index.js';
-import { OsirisError, readIncrementalSpec } from '../../core/index.js';
-import type { RetryPolicy } from './retry-transient.js';
-import { DEFAULT_RETRY_POLICY } from './retry-transient.js';
+import type { IncrementalSpec, JsonSchema, RetryPolicy } from '../../core/index.js';
+import { DEFAULT_RETRY_POLICY, OsirisError, readIncrementalSpec } from '../../core/index.js';
 import type { TableRef } from './sql-dialect.js';
 
 /** What an extractor reads: a query, or a table with optional columns. */

@@ -1,11 +1,10 @@
 import type { DriverRequest, DriverResult, StepContext, TableInfo } from '../../core/index.js';
-import { OsirisError, STATE_TABLE, encodeBoundary } from '../../core/index.js';
+import { OsirisError, STATE_TABLE, encodeBoundary, runWithRetry } from '../../core/index.js';
 import type { WriterConfig } from './database-config.js';
 import { readSingleInput, readWriterConfig } from './database-config.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
 import { DatabaseFailure, addFailureContext, isTransientFailure } from './database-failure.js';
-import { runWithRetry } from './retry-transient.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { locateStateTable, renderStateTableDdl, renderStateUpsert } from './sql-state-store.js';
 

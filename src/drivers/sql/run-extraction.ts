@@ -3,15 +3,14 @@ import type {
   CsvProducer,
   DriverResult,
   IncrementalSpec,
+  RetryPolicy,
   StepContext,
 } from '../../core/index.js';
-import { OsirisError } from '../../core/index.js';
+import { OsirisError, runWithRetry } from '../../core/index.js';
 import { handOverCsv } from './csv-handoff.js';
 import { isTransientFailure } from './database-failure.js';
 import type { ExtractSource } from './database-config.js';
 import { readEndBoundary } from './incremental-read.js';
-import type { RetryPolicy } from './retry-transient.js';
-import { runWithRetry } from './retry-transient.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { quoteTableRef } from './sql-dialect.js';
 

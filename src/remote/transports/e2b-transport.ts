@@ -25,6 +25,8 @@ import type { CommandHandle } from 'e2b';
 import { posix } from 'node:path';
 import { OsirisError } from '../../core/errors.js';
 import type { ErrorCode } from '../../core/errors.js';
+import type { RetryPolicy } from '../../core/run-with-retry.js';
+import { runWithRetry } from '../../core/run-with-retry.js';
 import type {
   ProcessOutput,
   Sandbox,
@@ -51,6 +53,17 @@ export interface E2bTransportOptions {
   requestTimeoutMs?: number;
   /** Absolute work directory inside the sandbox (default /home/user/osiris). */
   workDir?: string;
+  /** Retries of a create the service refused for now (5xx, busy, rate limit left by the SDK). */
+  createRetry?: RetryPolicy;
+}
+
+/** 3 attempts, 1 s then 2 s (with jitter): a 5xx of the control plane is usually gone by then. */
+export const DEFAULT_CREATE_RETRY: RetryPolicy = { attempts: 3, initialDelayMs: 1000, maxDelayMs: 8000 };
+
+/** A create refusal another attempt may cure: the service busy or failing, not the request wrong. */
+function isTransientCreateFailure(error: unknown): boolean {
+  if (error instanceof ServiceBusyError || error instanceof RateLimitError) return true;
+  return error instanceof SandboxError && error.statusCode !== undefined && error.statusCode >= 500;
 }
 
 const DEFAULT_WORK_DIR = '/home/user/osiris';
@@ -70,22 +83,12 @@ export function createE2bTransport(options: E2bTransportOptions = {}): Transport
   return {
     name: 'e2b',
     async create(request: SandboxRequest): Promise<Sandbox> {
-      let sbx: E2bSandbox;
-      try {
-        sbx = await E2bSandbox.create({
-          ...connection,
-          ...(request.template !== undefined && { template: request.template }),
-          timeoutMs: request.timeoutMs,
-          // E2B sizes CPU and memory per template, not per sandbox; record what was asked for.
-          metadata: {
-            ...request.metadata,
-            osiris_cpu: String(request.cpu),
-            osiris_memory_mb: String(request.memoryMb),
-          },
-        });
-      } catch (error) {
-        throw fail(error, 'creating the sandbox', 'transport e2b', 'connection_error');
-      }
+      const sbx = await createSdkSandbox(
+        connection,
+        request,
+        options.createRetry ?? DEFAULT_CREATE_RETRY,
+        fail,
+      );
       const sandbox = wrapSandbox(sbx, workDir, fail);
       try {
         await sbx.files.makeDir(workDir);
@@ -96,6 +99,38 @@ export function createE2bTransport(options: E2bTransportOptions = {}): Transport
       return sandbox;
     },
   };
+}
+
+/** The SDK's create, retried while the service refuses it for now; failures mapped by `fail`. */
+async function createSdkSandbox(
+  connection: Pick<E2bTransportOptions, 'apiKey' | 'apiUrl' | 'sandboxUrl' | 'domain' | 'requestTimeoutMs'>,
+  request: SandboxRequest,
+  policy: RetryPolicy,
+  fail: Fail,
+): Promise<E2bSandbox> {
+  let attempts = 0;
+  try {
+    return await runWithRetry(
+      (attempt) => {
+        attempts = attempt;
+        return E2bSandbox.create({
+          ...connection,
+          ...(request.template !== undefined && { template: request.template }),
+          timeoutMs: request.timeoutMs,
+          // E2B sizes CPU and memory per template, not per sandbox; record what was asked for.
+          metadata: {
+            ...request.metadata,
+            osiris_cpu: String(request.cpu),
+            osiris_memory_mb: String(request.memoryMb),
+          },
+        });
+      },
+      { policy, isTransient: isTransientCreateFailure },
+    );
+  } catch (error) {
+    const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
+    throw fail(error, `creating the sandbox${tries}`, 'transport e2b', 'connection_error');
+  }
 }
 
 /** Map an SDK error to an OsirisError with `code` as fallback (or always, when `forced`). */

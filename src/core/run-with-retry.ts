@@ -1,4 +1,4 @@
-import { OsirisError } from '../../core/index.js';
+import { OsirisError } from './errors.js';
 
 /** How often and how patiently transient failures are retried. */
 export interface RetryPolicy {
@@ -10,7 +10,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** Issue 3: 3 attempts, 1 s initial delay, 10 s cap. */
+/** The database drivers' default: 3 attempts, 1 s initial delay, 10 s cap. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, initialDelayMs: 1000, maxDelayMs: 10_000 };
 
 /** What runWithRetry needs besides the work itself. */
