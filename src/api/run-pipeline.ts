@@ -33,6 +33,8 @@ export interface RunPipelineOptions {
   createAdapter?: (drivers: DriverTable) => ExecutionAdapter;
   /** Incremental extractors ignore their stored state; their writers store the new one (docs/incremental.md). */
   fullRefresh?: boolean;
+  /** Steps that may run at once once their inputs are ready (default 1). */
+  concurrency?: number;
   /** Called once the session writer exists (live progress). */
   onSession?: (writer: SessionWriter) => void;
 }
@@ -94,6 +96,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       adapter,
       drivers,
       fullRefresh: options.fullRefresh === true,
+      concurrency: options.concurrency ?? 1,
       startedAt,
       run: {
         sessionId: session.id,

@@ -6,6 +6,12 @@ import type { ActionWrapper, CliIo } from './cli-io.js';
 import { collectOption, isColorAllowed, parseKeyValues, printJson, reportError } from './cli-io.js';
 import { createProgressDisplay } from './progress-display.js';
 import type { RemoteRunOptions } from './execution-target.js';
+
+/**
+ * Steps that may run at once by default: independent extractors mostly wait on their databases, so a
+ * few overlap well even on 2 cores; the data plane's own work stays one statement at a time.
+ */
+const DEFAULT_CONCURRENCY = 4;
 import {
   listTransportSecrets,
   parseMemoryLimit,
@@ -26,6 +32,7 @@ export interface RunCommandOptions {
   memoryLimit: string;
   threads: string;
   fullRefresh?: boolean;
+  concurrency: string;
 }
 
 export type RunOptions = RunCommandOptions & RemoteRunOptions;
@@ -114,6 +121,7 @@ export async function runRunCommand(
       timeoutMs,
       signal,
       fullRefresh: opts.fullRefresh === true,
+      concurrency: parsePositiveInt(opts.concurrency, '--concurrency'),
       extraSecrets: listTransportSecrets(io.env),
       ...(createAdapter ? { createAdapter } : {}),
       onSession: (writer) => {
@@ -173,6 +181,11 @@ export function registerRunCommand(
     .option(
       '--connections <file>',
       'connections file (default: $OSIRIS_CONNECTIONS, else osiris_connections.yaml in the project directory)',
+    )
+    .option(
+      '--concurrency <n>',
+      'steps that may run at once once the steps they need succeeded (1 = one after the other)',
+      String(DEFAULT_CONCURRENCY),
     )
     .option(
       '--full-refresh',

@@ -36,8 +36,10 @@ export interface SessionStatus {
   steps_total: number;
   /** Steps that succeeded. */
   steps_completed: number;
-  /** The step that failed, if one did. */
+  /** The step that failed, if one did (the first, when concurrent steps failed). */
   failed_step?: string;
+  /** A failed run: the steps that never started, in manifest order (absent when every step started). */
+  steps_not_started?: string[];
   /** Stable code and masked message of the failure. */
   error?: { code: string; message: string };
   /** ISO-8601 UTC. */

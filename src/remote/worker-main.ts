@@ -111,23 +111,32 @@ function prefetchHeavyModules(): Pick<WorkerEnvironment, 'loadDrivers' | 'loadDa
 }
 
 /**
- * Requests run one at a time, in arrival order (the host sends the next one after the response). Every
- * line gets exactly one answer: a refused line (not JSON, wrong shape, unknown command, over
- * MAX_LINE_BYTES) an error response with its id when one could be read, null otherwise.
+ * `exec_step` requests run as they arrive, side by side (the host schedules concurrent steps and sends
+ * no more than it allows); every other request waits until everything before it is answered, and
+ * everything after it waits for it (prepare before steps, cleanup after them). Every line gets exactly
+ * one answer: a refused line (not JSON, wrong shape, unknown command, over MAX_LINE_BYTES) an error
+ * response with its id when one could be read, null otherwise.
  */
 function createAnswerQueue(
   session: WorkerSession,
   send: (line: Response) => void,
   signal: AbortSignal,
 ): { take(text: string): void; refuse(id: number | null, message: string): void; idle(): Promise<void> } {
-  let queue = Promise.resolve();
-  const answer = (work: () => Promise<Response>): void => {
-    queue = queue
+  let barrier = Promise.resolve();
+  const inFlight = new Set<Promise<void>>();
+  const answer = (work: () => Promise<Response>, alongside = false): void => {
+    const after = alongside ? barrier : Promise.all([barrier, ...inFlight]).then(() => undefined);
+    const done = after
       .then(async () => send(await work()))
       .catch((error: unknown) => {
         // only send itself can land here (an unserializable result): answer must never stop the queue
         process.stderr.write(`worker: could not answer a request: ${session.mask(String(error))}\n`);
       });
+    if (!alongside) barrier = done;
+    else {
+      inFlight.add(done);
+      void done.finally(() => inFlight.delete(done));
+    }
   };
   const refuse = (id: number | null, message: string): void =>
     answer(async () => ({ id, ok: false, error: { code: 'protocol_error', message, type: 'OsirisError' } }));
@@ -146,9 +155,10 @@ function createAnswerQueue(
           error: { code: d.code, message: session.mask(d.message), type: d.type },
         };
       }
-    });
+    }, req.cmd === 'exec_step');
   };
-  return { take, refuse, idle: () => queue };
+  const idle = (): Promise<void> => Promise.all([barrier, ...inFlight]).then(() => undefined);
+  return { take, refuse, idle };
 }
 
 /** Hand a checked request to the WorkerApi method of its command. */

@@ -115,6 +115,24 @@ function diffFields(a: NormalizedEvent, b: NormalizedEvent): FieldDiff[] {
   return out;
 }
 
+/**
+ * The order events are compared in: the run-level events (no step_id) as they came, then each step's own
+ * events as they came, steps by id. Concurrent steps interleave differently from run to run; each step's
+ * own sequence and the run's do not.
+ */
+export function orderForParity(events: readonly NormalizedEvent[]): NormalizedEvent[] {
+  const runLevel: NormalizedEvent[] = [];
+  const bySteps = new Map<string, NormalizedEvent[]>();
+  for (const e of events) {
+    const step = e.fields.step_id;
+    const list = typeof step === 'string' ? bySteps.get(step) : runLevel;
+    if (list) list.push(e);
+    else bySteps.set(step as string, [e]);
+  }
+  const steps = [...bySteps.keys()].sort();
+  return [...runLevel, ...steps.flatMap((id) => bySteps.get(id) ?? [])];
+}
+
 function compareEvents(a: readonly NormalizedEvent[], b: readonly NormalizedEvent[]): EventDiff[] {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
@@ -200,7 +218,7 @@ function describeSession(s: SessionSnapshot, normalizedEvents: number, kept: num
 export function compareSessions(a: SessionSnapshot, b: SessionSnapshot): SessionComparison {
   const na = normalizeSession(a);
   const nb = normalizeSession(b);
-  const eventDiffs = compareEvents(na.events, nb.events);
+  const eventDiffs = compareEvents(orderForParity(na.events), orderForParity(nb.events));
   const metricDiffs = compareMetrics(na.metrics, nb.metrics);
   const artifactDiffs = compareArtifacts(a, b);
   return {

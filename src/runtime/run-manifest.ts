@@ -23,6 +23,8 @@ export interface RunManifestInput {
   drivers: DriverTable;
   /** `--full-refresh`: incremental extractors ignore their stored state (and their writers replace it). */
   fullRefresh?: boolean;
+  /** Steps that may run at once (default 1: one after the other). */
+  concurrency?: number;
   /** When the session began. */
   startedAt: Date;
   /** Clock. */
@@ -36,6 +38,8 @@ interface StepsTally {
   rowsWritten: number;
   failedStep: string | undefined;
   error: { code: string; message: string } | undefined;
+  /** Steps that never started (undefined: the steps were never reached, e.g. prepare failed). */
+  notStarted: string[] | undefined;
   /** Seconds from the first step to the last (0 when prepare failed). */
   execSeconds: number;
   /** Seconds of the whole adapter: prepare, steps, collect. */
@@ -60,6 +64,7 @@ export async function runManifest(input: RunManifestInput): Promise<SessionStatu
       projectDir: run.projectDir,
     },
     fullRefresh: input.fullRefresh === true,
+    concurrency: input.concurrency ?? 1,
   });
 
   run.sink.event('cleanup_start', {});
@@ -86,6 +91,7 @@ export async function runManifest(input: RunManifestInput): Promise<SessionStatu
     steps_total: run.manifest.steps.length,
     steps_completed: tally.completed,
     ...(tally.failedStep ? { failed_step: tally.failedStep } : {}),
+    ...listNotStarted(run, tally),
     ...(error ? { error } : {}),
     started_at: input.startedAt.toISOString(),
     finished_at: now().toISOString(),
@@ -126,7 +132,7 @@ function materializePlan(run: PreparedRun, writer: SessionWriter): void {
 async function runSteps(
   run: PreparedRun,
   adapter: ExecutionAdapter,
-  state: { access: StateAccess; fullRefresh: boolean },
+  state: { access: StateAccess; fullRefresh: boolean; concurrency: number },
 ): Promise<StepsTally> {
   const tally: StepsTally = {
     completed: 0,
@@ -134,6 +140,7 @@ async function runSteps(
     rowsWritten: 0,
     failedStep: undefined,
     error: undefined,
+    notStarted: undefined,
     execSeconds: 0,
     adapterSeconds: 0,
   };
@@ -145,10 +152,13 @@ async function runSteps(
     const starts = await loadRunStarts(state.access, run.sink, state.fullRefresh);
     await adapter.prepare({ ...run, starts });
     const tExec = performance.now();
-    await runStepSequence(run, adapter, tally, (step, outcome) => {
-      if (outcome.ok) succeeded.add(step.id);
-      const pending = readPendingState(run, step, outcome);
-      if (pending) read.set(step.id, pending);
+    tally.notStarted = await runStepSequence(run, adapter, tally, {
+      concurrency: state.concurrency,
+      onOutcome: (step, outcome) => {
+        if (outcome.ok) succeeded.add(step.id);
+        const pending = readPendingState(run, step, outcome);
+        if (pending) read.set(step.id, pending);
+      },
     });
     tally.execSeconds = (performance.now() - tExec) / 1000;
   } catch (thrown) {
@@ -171,6 +181,13 @@ async function runSteps(
     tally.error = describeRunError(run.signal.reason, run.signal, run.mask);
   tally.adapterSeconds = (performance.now() - tAdapter) / 1000;
   return tally;
+}
+
+/** `steps_not_started` of a failed run, when some step never started. */
+function listNotStarted(run: PreparedRun, tally: StepsTally): { steps_not_started?: string[] } {
+  if (!tally.error) return {};
+  const ids = tally.notStarted ?? run.manifest.steps.map((s) => s.id);
+  return ids.length > 0 ? { steps_not_started: ids } : {};
 }
 
 /** The run metrics, run_end and the closing log line. */

@@ -47,17 +47,60 @@ function listChunkedPairs(run: PreparedRun): Map<string, ChunkedPair> {
 }
 
 /**
- * The steps in manifest order until the first failure. A chunked pair repeats: while the extractor's
- * last execution filled a whole chunk, it runs again after that chunk's boundary and the writer commits
- * the next chunk with it, so a run killed in the middle resumes after the last committed chunk.
- * `onOutcome` sees every execution (boundaries for the file writers' state).
+ * The steps, each as soon as every step it needs succeeded, at most `concurrency` at a time (1: in
+ * manifest order). The first failure stops the scheduling of new steps; steps already running finish.
+ * A chunked pair repeats: while the extractor's last execution filled a whole chunk, it runs again
+ * after that chunk's boundary and the writer commits the next chunk with it, so a run killed in the
+ * middle resumes after the last committed chunk. `onOutcome` sees every execution (boundaries for the
+ * file writers' state). Returns the steps that never started.
  */
 export async function runStepSequence(
   run: PreparedRun,
   adapter: ExecutionAdapter,
   tally: SequenceTally,
+  options: { concurrency: number; onOutcome: (step: ManifestStep, outcome: StepOutcome) => void },
+): Promise<string[]> {
+  const runUnit = createUnitRunner(run, adapter, tally, options.onOutcome);
+  const limit = Math.max(1, Math.floor(options.concurrency));
+  const succeeded = new Set<string>();
+  const started = new Set<string>();
+  const running = new Map<string, Promise<void>>();
+  let stopped = false;
+  let thrown: { error: unknown } | undefined;
+  for (;;) {
+    for (const step of run.manifest.steps) {
+      if (stopped || running.size >= limit) break;
+      if (started.has(step.id) || !step.needs.every((n) => succeeded.has(n))) continue;
+      started.add(step.id);
+      const unit = runUnit(step).then(
+        (ok) => {
+          if (ok) succeeded.add(step.id);
+          else stopped = true;
+        },
+        (error: unknown) => {
+          stopped = true;
+          thrown ??= { error };
+        },
+      );
+      running.set(
+        step.id,
+        unit.finally(() => running.delete(step.id)),
+      );
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  if (thrown) throw thrown.error;
+  return run.manifest.steps.filter((s) => !started.has(s.id)).map((s) => s.id);
+}
+
+/** Runs one step as a unit (a chunked pair's writer with its further chunks); resolves false on failure. */
+function createUnitRunner(
+  run: PreparedRun,
+  adapter: ExecutionAdapter,
+  tally: SequenceTally,
   onOutcome: (step: ManifestStep, outcome: StepOutcome) => void,
-): Promise<void> {
+): (step: ManifestStep) => Promise<boolean> {
   const pairs = listChunkedPairs(run);
   const last = new Map<string, StepOutcome>();
   const execute = async (step: ManifestStep, start?: IncrementalStart): Promise<boolean> => {
@@ -66,26 +109,30 @@ export async function runStepSequence(
     onOutcome(step, outcome);
     last.set(step.id, outcome);
     if (!outcome.ok) {
-      tally.failedStep = step.id;
-      const error = outcome.error;
-      tally.error = { code: error?.code ?? 'internal', message: error?.message ?? 'step failed' };
+      // the first failure names the run's error; later ones (concurrent steps) have their own events
+      if (tally.failedStep === undefined) {
+        tally.failedStep = step.id;
+        const error = outcome.error;
+        tally.error = { code: error?.code ?? 'internal', message: error?.message ?? 'step failed' };
+      }
       return false;
     }
     tally.rowsRead += outcome.rowsRead;
     tally.rowsWritten += outcome.rowsWritten;
     return true;
   };
-  for (const step of run.manifest.steps) {
-    if (!(await execute(step))) return;
+  return async (step) => {
+    if (!(await execute(step))) return false;
     const pair = pairs.get(step.id);
     let chunk = pair ? last.get(pair.extractor.id) : undefined;
     while (pair && chunk?.boundary && chunk.rowsRead >= pair.chunkRows) {
-      if (!(await execute(pair.extractor, { after: [chunk.boundary] }))) return;
-      if (!(await execute(step))) return;
+      if (!(await execute(pair.extractor, { after: [chunk.boundary] }))) return false;
+      if (!(await execute(step))) return false;
       chunk = last.get(pair.extractor.id);
     }
     tally.completed++;
-  }
+    return true;
+  };
 }
 
 /** An incremental extractor's pending state after an execution that read rows, else undefined. */
