@@ -16,6 +16,8 @@ export function checkIncrementalSteps(
   source: YamlSource,
   sink: DiagnosticSink,
 ): void {
+  // the ancestor sets below grow with the square of a long chain: only a pipeline that uses it pays
+  if (!order.some((s) => s.config?.incremental !== undefined || s.config?.chunk_rows !== undefined)) return;
   const steps = order.flatMap((s) =>
     s.id === undefined || s.mode === undefined
       ? []

@@ -137,12 +137,16 @@ export function listStateLinks(
   steps: readonly { id: string; mode: string; needs: readonly string[] }[],
   configOf: (stepId: string) => Readonly<Record<string, unknown>> | undefined,
 ): StateLink[] {
+  const extractors = steps.flatMap((step) => {
+    const config = step.mode === 'read' ? configOf(step.id) : undefined;
+    const spec = config === undefined ? undefined : readIncrementalSpec(config);
+    return spec === undefined ? [] : [{ extractor: step, spec }];
+  });
+  // the ancestor sets grow with the square of a long chain: only pipelines with incremental steps pay
+  if (extractors.length === 0) return [];
   const ancestors = mapStepAncestors(steps);
   const links: StateLink[] = [];
-  for (const extractor of steps) {
-    const config = extractor.mode === 'read' ? configOf(extractor.id) : undefined;
-    const spec = config === undefined ? undefined : readIncrementalSpec(config);
-    if (spec === undefined) continue;
+  for (const { extractor, spec } of extractors) {
     for (const writer of steps) {
       if (writer.mode === 'write' && ancestors.get(writer.id)?.has(extractor.id))
         links.push({ extractorStep: extractor.id, spec, writerStep: writer.id });

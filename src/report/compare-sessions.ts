@@ -1,4 +1,5 @@
 import type { SessionSnapshot } from '../core/index.js';
+import { EVENTS } from '../core/index.js';
 import type { NormalizedEvent, NormalizedMetric } from './normalize-session.js';
 import { isIgnoredByParity, normalizeSession } from './normalize-session.js';
 
@@ -115,22 +116,37 @@ function diffFields(a: NormalizedEvent, b: NormalizedEvent): FieldDiff[] {
   return out;
 }
 
+/** Whether an event belongs to one step's own sequence (step-scoped in the catalogue, with a step_id). */
+function isStepEvent(e: NormalizedEvent): boolean {
+  const entry = (EVENTS as Record<string, { scope: string } | undefined>)[e.event];
+  return typeof e.fields.step_id === 'string' && entry?.scope !== 'run';
+}
+
 /**
- * The order events are compared in: the run-level events (no step_id) as they came, then each step's own
- * events as they came, steps by id. Concurrent steps interleave differently from run to run; each step's
- * own sequence and the run's do not.
+ * The order events are compared in: the run-level events before the first step event, then each step's
+ * own events as they came, steps in manifest order (that of the `cfg_materialized` events), then the
+ * remaining run-level events. Concurrent steps interleave differently from run to run; each step's own
+ * sequence and the run's do not.
  */
 export function orderForParity(events: readonly NormalizedEvent[]): NormalizedEvent[] {
-  const runLevel: NormalizedEvent[] = [];
+  const head: NormalizedEvent[] = [];
+  const tail: NormalizedEvent[] = [];
   const bySteps = new Map<string, NormalizedEvent[]>();
+  let stepsBegan = false;
   for (const e of events) {
     const step = e.fields.step_id;
-    const list = typeof step === 'string' ? bySteps.get(step) : runLevel;
+    if (e.event === 'cfg_materialized' && typeof step === 'string' && !bySteps.has(step))
+      bySteps.set(step, []);
+    if (!isStepEvent(e)) {
+      (stepsBegan ? tail : head).push(e);
+      continue;
+    }
+    stepsBegan = true;
+    const list = bySteps.get(step as string);
     if (list) list.push(e);
     else bySteps.set(step as string, [e]);
   }
-  const steps = [...bySteps.keys()].sort();
-  return [...runLevel, ...steps.flatMap((id) => bySteps.get(id) ?? [])];
+  return [...head, ...[...bySteps.values()].flat(), ...tail];
 }
 
 function compareEvents(a: readonly NormalizedEvent[], b: readonly NormalizedEvent[]): EventDiff[] {

@@ -103,14 +103,17 @@ function createUnitRunner(
 ): (step: ManifestStep) => Promise<boolean> {
   const pairs = listChunkedPairs(run);
   const last = new Map<string, StepOutcome>();
+  const order = new Map(run.manifest.steps.map((s, i) => [s.id, i]));
+  const indexOf = (id: string): number => order.get(id) ?? Number.MAX_SAFE_INTEGER;
   const execute = async (step: ManifestStep, start?: IncrementalStart): Promise<boolean> => {
     run.signal.throwIfAborted();
     const outcome = await adapter.execute(step, listStepInputs(step), start);
     onOutcome(step, outcome);
     last.set(step.id, outcome);
     if (!outcome.ok) {
-      // the first failure names the run's error; later ones (concurrent steps) have their own events
-      if (tally.failedStep === undefined) {
+      // the failed step first in manifest order names the run's error (the same whichever of two
+      // concurrent failures came first); every failed step has its own step_failed event
+      if (tally.failedStep === undefined || indexOf(step.id) < indexOf(tally.failedStep)) {
         tally.failedStep = step.id;
         const error = outcome.error;
         tally.error = { code: error?.code ?? 'internal', message: error?.message ?? 'step failed' };

@@ -110,7 +110,7 @@ export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = load
  */
 function createIncrementalTracker(manifest: Manifest, starts: ReadonlyMap<string, IncrementalStart>) {
   const read = new Map<string, PendingState>();
-  const ancestors = mapStepAncestors(manifest.steps);
+  let ancestors: Map<string, Set<string>> | undefined;
   return {
     startOf: (stepId: string): IncrementalStart => starts.get(stepId) ?? { after: [] },
     record(stepId: string, spec: { cursor: string; primaryKey: string[] }, outcome: StepOutcome): void {
@@ -128,6 +128,9 @@ function createIncrementalTracker(manifest: Manifest, starts: ReadonlyMap<string
       });
     },
     pendingFor(step: ManifestStep): { pipelineId: string; states: PendingState[] } | undefined {
+      if (read.size === 0) return undefined;
+      // computed once an incremental extractor has read: a long chain without one never pays for it
+      ancestors ??= mapStepAncestors(manifest.steps);
       const up = ancestors.get(step.id) ?? new Set<string>();
       const states = [...read.values()].filter((s) => up.has(s.extractorStep));
       return states.length > 0 ? { pipelineId: manifest.pipeline.id, states } : undefined;

@@ -18,6 +18,8 @@ export interface FailedRunExpectation {
   failedStep?: string;
   /** Steps that started: each must have its cleaned config in the session. */
   started: string[];
+  /** Steps with a step_failed event (default: failedStep alone), e.g. concurrent steps failing together. */
+  failed?: string[];
 }
 
 /** Check exit code, status.json, events and the must-exist files of a failed remote run. */
@@ -48,7 +50,9 @@ export function expectFailedRun(
   expect(events.filter((e) => e.event === 'step_start').map((e) => e.step_id)).toEqual(want.started);
   if (want.failedStep) {
     const failed = events.filter((e) => e.event === 'step_failed');
-    expect(failed).toEqual([expect.objectContaining({ step_id: want.failedStep, error_code: want.code })]);
+    // concurrent steps may fail in either order
+    expect(failed.map((e) => e.step_id).sort()).toEqual([...(want.failed ?? [want.failedStep])].sort());
+    for (const e of failed) expect(e.error_code, String(e.step_id)).toBe(want.code);
   }
   expect(events.filter((e) => e.event === 'remote.sandbox_killed').length).toBeLessThanOrEqual(1);
   return status;

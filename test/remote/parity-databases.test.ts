@@ -180,7 +180,9 @@ describe('failure drill: bad database credentials', () => {
           exit: 1,
           code: 'connection_error',
           failedStep: 'e_movies',
-          started: ['e_movies'],
+          // both extractors start at once (--concurrency 4); the first in manifest order names the failure
+          started: ['e_movies', 'e_directors'],
+          failed: ['e_movies', 'e_directors'],
         });
       }
       const message = String((readStatus(session).error as { message: string }).message);

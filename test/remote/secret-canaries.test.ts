@@ -62,10 +62,18 @@ beforeAll(async () => {
     const project = env.project({ ...PROJECT_FILES, 'pipelines/canary.yaml': PIPELINE });
     writeFileSync(join(project, 'osiris_connections.yaml'), CONNECTIONS);
     const stdinBefore = env.fake.stats.envdRequests.stdin.length;
-    const result = await runOnTarget(target, env, project, 'pipelines/canary.yaml', ['--verbose'], {
-      PG_PASSWORD_URLENC: encodeURIComponent(PG_CANARY),
-      OSIRIS_LOCAL_SANDBOX_KEEP: '1',
-    }).done;
+    // one step after another: the zero-server steps write their files before e_db fails
+    const result = await runOnTarget(
+      target,
+      env,
+      project,
+      'pipelines/canary.yaml',
+      ['--verbose', '--concurrency', '1'],
+      {
+        PG_PASSWORD_URLENC: encodeURIComponent(PG_CANARY),
+        OSIRIS_LOCAL_SANDBOX_KEEP: '1',
+      },
+    ).done;
     const session = findLatestSession(project) as string;
     expect(result.code, result.stderr.slice(0, 2000)).toBe(1);
     expect(readStatus(session)).toMatchObject({ failed_step: 'e_db', steps_completed: 7 });

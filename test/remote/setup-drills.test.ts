@@ -187,7 +187,8 @@ describe('setup drills: a 1 MB error message line', () => {
         env,
         project,
         'pipelines/big-error.yaml',
-        [],
+        // one step after another: the 1 MB message comes from the step before e_db
+        ['--concurrency', '1'],
         targetEnv(target, env),
       ).done;
       expect(result.code, result.stderr.slice(0, 2000)).toBe(1);

@@ -177,6 +177,29 @@ describe('compareSessions (docs/report.md)', () => {
     });
   });
 
+  it("compares each step's own events in order, whatever the interleaving of different steps", () => {
+    // the events of two steps interleaved the other way round (concurrent steps): equal
+    const base = local();
+    const isStep = (id: string) => (e: { step_id?: unknown; event: string }) =>
+      e.step_id === id && e.event !== 'cfg_materialized';
+    const first = base.events.findIndex(isStep('extract-people'));
+    const people = base.events.filter(isStep('extract-people'));
+    const adults = base.events.filter(isStep('adults'));
+    const rest = base.events.filter((e) => !isStep('extract-people')(e) && !isStep('adults')(e));
+    const interleaved = structuredClone(base);
+    const mixed = people
+      .flatMap((e, i) => (adults[i] ? [adults[i], e] : [e]))
+      .concat(adults.slice(people.length));
+    interleaved.events = [...rest.slice(0, first), ...mixed, ...rest.slice(first)];
+    expect(compareSessions(base, interleaved).equal).toBe(true);
+    // a step whose own events change order is still a difference
+    const swapped = structuredClone(interleaved);
+    const a = swapped.events.findIndex((e) => e.step_id === 'adults' && e.event === 'step_start');
+    const b = swapped.events.findIndex((e) => e.step_id === 'adults' && e.event === 'artifacts_dir_created');
+    [swapped.events[a], swapped.events[b]] = [swapped.events[b]!, swapped.events[a]!];
+    expect(compareSessions(base, swapped).eventDiffs[0]).toMatchObject({ kind: 'changed' });
+  });
+
   it('treats metrics as a multiset: order does not matter, counts and values do', () => {
     const reordered = local();
     reordered.metrics.reverse();

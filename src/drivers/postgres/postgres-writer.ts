@@ -1,5 +1,5 @@
 import type { ComponentSpec, DriverModule, StepContext, TableInfo } from '../../core/index.js';
-import { OsirisError } from '../../core/index.js';
+import { OsirisError, STATE_TABLE } from '../../core/index.js';
 import { createCsvProgressCounter } from '../sql/csv-progress-counter.js';
 import { createCsvRowRenderer } from '../sql/csv-row-renderer.js';
 import type { WriterConfig } from '../sql/database-config.js';
@@ -59,6 +59,30 @@ async function readTargetColumns(session: PostgresSession, cfg: WriterConfig): P
   return result.rows.map((r) => r[0] as string);
 }
 
+/**
+ * Serialize this transaction's DDL in a schema with every other writer's (until COMMIT): concurrent
+ * `CREATE … IF NOT EXISTS` of one schema or table is not safe in PostgreSQL (the loser fails on a
+ * catalog unique index), and concurrent steps (`--concurrency`) do create into one schema.
+ */
+async function lockSchemaDdl(session: PostgresSession, schema: string | undefined): Promise<void> {
+  await session.query(
+    "SELECT pg_advisory_xact_lock(hashtext('osiris ddl ' || COALESCE($1, current_schema())))",
+    [schema ?? null],
+  );
+}
+
+/** The state table's DDL and upsert, the DDL under the schema lock when the table is missing. */
+async function commitStateRows(session: PostgresSession, a: WriteAttempt): Promise<void> {
+  if (!a.state) return;
+  const ref = quoteTableRef(postgresDialect, { schema: a.cfg.target.schema, table: STATE_TABLE });
+  const oid = (await session.query('SELECT to_regclass($1)::oid', [ref])).rows[0]?.[0];
+  if (oid === null || oid === undefined) {
+    await lockSchemaDdl(session, a.cfg.target.schema);
+    await session.query(a.state.ddl);
+  }
+  await session.query(a.state.upsert);
+}
+
 /** One attempt: a single transaction (DDL included), so any failure leaves the target exactly as it was. */
 async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
   const { ctx, cfg, where, target } = a;
@@ -74,7 +98,12 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
   const columnList = input.columns.map((c) => q(c.name)).join(', ');
   try {
     await session.query('BEGIN');
-    if (a.checkTarget(input, await readTargetColumns(session, cfg))) {
+    let existing = await readTargetColumns(session, cfg);
+    if (existing === undefined && cfg.createIfMissing) {
+      await lockSchemaDdl(session, cfg.target.schema);
+      existing = await readTargetColumns(session, cfg);
+    }
+    if (a.checkTarget(input, existing)) {
       // The schema too, in the same transaction: a failed load leaves neither behind.
       const schema = cfg.target.schema ? `CREATE SCHEMA IF NOT EXISTS ${q(cfg.target.schema)};\n` : '';
       const ddl = `${schema}${renderCreateTable(postgresDialect, cfg.target, input.columns, cfg.primaryKey)}`;
@@ -112,10 +141,7 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
       // DO NOTHING (a key-only table) reports only new rows; every staged row is then present anyway.
       written = nonKey.length || cfg.mode === 'replace' ? moved.rowCount : staged;
     }
-    if (a.state) {
-      await session.query(a.state.ddl);
-      await session.query(a.state.upsert);
-    }
+    await commitStateRows(session, a);
     await a.commit(() => session.query('COMMIT'));
     a.reportState();
     await session.close();
