@@ -1,10 +1,17 @@
 import { relative, resolve } from 'node:path';
-import type { CompiledPipeline, DriverTable, LoadPlanInput } from '../index.js';
+import type {
+  CompiledPipeline,
+  DriverTable,
+  LoadPlanInput,
+  RunPipelineOptions,
+  SessionStatus,
+} from '../index.js';
 import { OsirisError, compilePipeline, loadLastCompile, loadManifestPlan, runPipeline } from '../index.js';
 import type { Command } from 'commander';
 import type { ActionWrapper, CliIo } from './cli-io.js';
 import { collectOption, isColorAllowed, parseKeyValues, printJson, reportError } from './cli-io.js';
 import { createProgressDisplay } from './progress-display.js';
+import { runBatchCommand } from './run-batch.js';
 import type { RemoteRunOptions } from './execution-target.js';
 
 /**
@@ -33,6 +40,7 @@ export interface RunCommandOptions {
   threads: string;
   fullRefresh?: boolean;
   concurrency: string;
+  parallel?: string;
 }
 
 export type RunOptions = RunCommandOptions & RemoteRunOptions;
@@ -86,44 +94,62 @@ function parseTimeoutSeconds(text: string): number {
   return seconds;
 }
 
+/** What every pipeline of one `osiris run` shares: options read once, the adapter factory. */
+export type RunSettings = Omit<RunPipelineOptions, 'plan' | 'onSession'>;
+
+/** Read the run options once (bad values are usage errors before anything runs). */
+export async function readRunSettings(
+  opts: RunOptions,
+  io: CliIo,
+  drivers: DriverTable,
+  signal: AbortSignal,
+): Promise<RunSettings> {
+  const timeoutMs = parseTimeoutSeconds(opts.timeout) * 1000;
+  const target = selectExecutionTarget(opts, io.env);
+  // the remote transports load only for sandbox runs
+  const createAdapter =
+    target === 'local'
+      ? undefined
+      : (await import('./select-adapter.js')).createAdapterFactory(
+          target,
+          opts,
+          io.env,
+          timeoutMs,
+          requireInstallDir(io),
+        );
+  return {
+    drivers,
+    env: io.env,
+    ...(opts.logsDir ? { logsDir: resolve(io.cwd, opts.logsDir) } : {}),
+    ...(opts.connections ? { connectionsFile: resolve(io.cwd, opts.connections) } : {}),
+    memoryLimit: parseMemoryLimit(opts.memoryLimit),
+    threads: parsePositiveInt(opts.threads, '--threads'),
+    timeoutMs,
+    signal,
+    fullRefresh: opts.fullRefresh === true,
+    concurrency: parsePositiveInt(opts.concurrency, '--concurrency'),
+    extraSecrets: listTransportSecrets(io.env),
+    ...(createAdapter ? { createAdapter } : {}),
+  };
+}
+
 /** `osiris run`: compile if needed, run, print a summary; returns the exit code. */
 export async function runRunCommand(
-  file: string | undefined,
+  files: readonly string[],
   opts: RunOptions,
   io: CliIo,
   drivers: DriverTable,
   signal: AbortSignal,
 ): Promise<number> {
+  if (files.length > 1) return runBatchCommand(files, opts, io, drivers, signal);
+  const file = files[0];
   const json = Boolean(opts.json);
   try {
-    const timeoutMs = parseTimeoutSeconds(opts.timeout) * 1000;
-    const target = selectExecutionTarget(opts, io.env);
-    // the remote transports load only for sandbox runs
-    const createAdapter =
-      target === 'local'
-        ? undefined
-        : (await import('./select-adapter.js')).createAdapterFactory(
-            target,
-            opts,
-            io.env,
-            timeoutMs,
-            requireInstallDir(io),
-          );
+    const settings = await readRunSettings(opts, io, drivers, signal);
     const plan = loadPlan(file, opts, io, drivers);
     const result = await runPipeline({
+      ...settings,
       plan,
-      drivers,
-      env: io.env,
-      ...(opts.logsDir ? { logsDir: resolve(io.cwd, opts.logsDir) } : {}),
-      ...(opts.connections ? { connectionsFile: resolve(io.cwd, opts.connections) } : {}),
-      memoryLimit: parseMemoryLimit(opts.memoryLimit),
-      threads: parsePositiveInt(opts.threads, '--threads'),
-      timeoutMs,
-      signal,
-      fullRefresh: opts.fullRefresh === true,
-      concurrency: parsePositiveInt(opts.concurrency, '--concurrency'),
-      extraSecrets: listTransportSecrets(io.env),
-      ...(createAdapter ? { createAdapter } : {}),
       onSession: (writer) => {
         if (json && !opts.verbose) return;
         // progress goes to stderr so stdout carries only the summary (or the one JSON object)
@@ -143,18 +169,23 @@ export async function runRunCommand(
     const { status } = result;
     const sessionPath = relative(io.cwd, result.sessionDir) || result.sessionDir;
     if (json) printJson(io, { ...status, session_dir: sessionPath });
-    else if (status.ok) {
-      io.stdout.write(
-        `✓ ${status.pipeline_id}: ${status.steps_completed}/${status.steps_total} steps, ${status.rows_read} rows read, ${status.rows_written} rows written in ${status.duration_ms} ms\n  session ${status.session_id}: ${sessionPath}\n`,
-      );
-    } else {
-      io.stderr.write(
-        `✗ ${status.pipeline_id}: failed${status.failed_step ? ` at step ${status.failed_step}` : ''} [${status.error?.code}]: ${status.error?.message}\n  session ${status.session_id}: ${sessionPath}\n`,
-      );
-    }
+    else printRunSummary(io, status, sessionPath);
     return status.exit_code;
   } catch (error) {
     return reportError(io, error, json);
+  }
+}
+
+/** The two lines a finished run prints: ✓ on stdout, ✗ (with the error) on stderr. */
+export function printRunSummary(io: CliIo, status: SessionStatus, sessionPath: string): void {
+  if (status.ok) {
+    io.stdout.write(
+      `✓ ${status.pipeline_id}: ${status.steps_completed}/${status.steps_total} steps, ${status.rows_read} rows read, ${status.rows_written} rows written in ${status.duration_ms} ms\n  session ${status.session_id}: ${sessionPath}\n`,
+    );
+  } else {
+    io.stderr.write(
+      `✗ ${status.pipeline_id}: failed${status.failed_step ? ` at step ${status.failed_step}` : ''} [${status.error?.code}]: ${status.error?.message}\n  session ${status.session_id}: ${sessionPath}\n`,
+    );
   }
 }
 
@@ -169,7 +200,7 @@ export function registerRunCommand(
   program
     .command('run')
     .description('run an OML file (compiled first), a manifest.yaml as is, or --last-compile')
-    .argument('[file]', 'OML pipeline or manifest.yaml')
+    .argument('[files...]', 'OML pipeline(s) or manifest.yaml(s); several run as a batch (see --parallel)')
     .option(
       '--last-compile',
       'run the manifest of the last `osiris compile` in this project (`run FILE` does not change it)',
@@ -212,5 +243,6 @@ export function registerRunCommand(
     )
     .option('--json', 'print status.json plus session_dir as one JSON object')
     .option('--verbose', 'stream every event and metric line to stderr')
-    .action(act((file: string | undefined, opts) => runRunCommand(file, opts, io, drivers, signal)));
+    .option('--parallel <n>', 'with several pipelines: how many run at once', '2')
+    .action(act((files: string[], opts) => runRunCommand(files, opts, io, drivers, signal)));
 }
