@@ -73,6 +73,8 @@ export interface ReadTextOptions {
   chunkRows?: number;
   /** Skip this many rows first (insertion order): `rows - 1` reads the last row. */
   offset?: number;
+  /** Only these columns, in this order (default: all); the others are never decoded. */
+  columns?: readonly string[];
 }
 
 /**

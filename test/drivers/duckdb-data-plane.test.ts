@@ -177,6 +177,26 @@ describe('canonical text forms (readText)', () => {
     expect(firsts).toEqual(['0', '1000', '2000', '3000', '4000']);
   });
 
+  it('readText from an offset and of named columns only, in the order named (the last row of a step)', async () => {
+    await h.dataPlane.createFromQuery(
+      'wide',
+      "SELECT range AS i, range * 2 AS j, 'x' || range AS s FROM range(5000)",
+      {},
+    );
+    const read = async (options: { offset?: number; columns?: string[] }) => {
+      const rows: (string | null)[][] = [];
+      for await (const batch of h.dataPlane.readText('wide', { chunkRows: 2, ...options }))
+        rows.push(...batch);
+      return rows;
+    };
+    expect(await read({ offset: 4999, columns: ['s', 'i'] })).toEqual([['x4999', '4999']]);
+    expect(await read({ offset: 4998 })).toEqual([
+      ['4998', '9996', 'x4998'],
+      ['4999', '9998', 'x4999'],
+    ]);
+    await expect(read({ columns: ['nope'] })).rejects.toThrow("no column 'nope'");
+  });
+
   it('export to CSV writes exactly what readText renders', async () => {
     await h.dataPlane.createFromQuery(
       'mixed',

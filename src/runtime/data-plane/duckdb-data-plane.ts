@@ -270,7 +270,8 @@ class DuckDbPlane implements DuckDbDataPlane {
     const connection = await this.instance.connect();
     try {
       const skip = Math.max(0, Math.floor(options.offset ?? 0));
-      const sql = renderEncodedRowSelect(stepId, info.columns) + (skip > 0 ? ` OFFSET ${skip}` : '');
+      const columns = options.columns ? pickColumns(info.columns, options.columns, stepId) : info.columns;
+      const sql = renderEncodedRowSelect(stepId, columns) + (skip > 0 ? ` OFFSET ${skip}` : '');
       const result = await connection.stream(sql);
       let batch: (string | null)[][] = [];
       for (;;) {
@@ -337,4 +338,14 @@ class DuckDbPlane implements DuckDbDataPlane {
       await rm(join(this.workDir, name), { recursive: true, force: true });
     }
   }
+}
+
+/** The named columns of a table, in the order named (a read of the cursor and key of the last row). */
+function pickColumns(all: readonly ColumnInfo[], names: readonly string[], stepId: string): ColumnInfo[] {
+  return names.map((name) => {
+    const column = all.find((c) => c.name === name);
+    if (!column)
+      throw new OsirisError('internal', `no column '${name}' in the table of ${stepId}`, { where: stepId });
+    return column;
+  });
 }
