@@ -148,11 +148,11 @@ async function prepareDrill(pipeline: DrillPipeline): Promise<DrillState> {
 /**
  * The kill delay: random within what a clean run of the pending batches takes. Killed runs leave their
  * batches to the next, so the estimate grows with them; 40% of the delays fall in the run's last third
- * and a bit past it, where the COMMIT and the exit after it are.
+ * up to its estimated end, where the COMMIT and the exit after it are.
  */
 function pickDelay(state: DrillState): number {
   const estimate = state.idleMs + state.batchMs * state.pending;
-  const part = random() < 0.6 ? random() * 0.85 : 0.7 + random() * 0.35;
+  const part = random() < 0.6 ? random() * 0.85 : 0.65 + random() * 0.35;
   return Math.floor(estimate * part);
 }
 
