@@ -14,6 +14,7 @@ export interface RemoteRunOptions {
   memoryMb: string;
   e2bTemplate?: string;
   e2bInstallDeps?: boolean;
+  e2bCreateRate?: string;
 }
 
 /** --e2b / --sandbox e2b|local, else OSIRIS_EXECUTION_TARGET (local | sandbox-local | e2b), else local. */

@@ -238,6 +238,11 @@ export function registerRunCommand(
     .option('--memory-mb <n>', 'sandbox memory in MiB', '2048')
     .option('--e2b-template <name>', 'E2B template (one with the dependencies baked in starts fastest)')
     .option(
+      '--e2b-create-rate <n>',
+      'E2B sandbox creates per second at most, across a batch (Hobby allows 1, Pro 5)',
+      '1',
+    )
+    .option(
       '--e2b-install-deps',
       'install missing runtime dependencies in the sandbox (or OSIRIS_E2B_INSTALL_DEPS=1)',
     )

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DriverTable, ExecutionAdapter } from '../index.js';
+import { OsirisError } from '../index.js';
 import type { Transport } from '../remote/index.js';
 import { createE2bTransport, createLocalTransport, createRemoteAdapter } from '../remote/index.js';
 import type { ExecutionTarget, RemoteRunOptions } from './execution-target.js';
@@ -32,6 +33,14 @@ function findDependencyRoot(installDir: string): string {
   }
 }
 
+/** `--e2b-create-rate`: sandbox creates per second, a positive number. */
+function parseCreateRate(text: string): number {
+  const rate = Number(text);
+  if (!Number.isFinite(rate) || rate <= 0)
+    throw new OsirisError('usage', `--e2b-create-rate expects creates per second (> 0), got '${text}'`);
+  return rate;
+}
+
 /** Build the adapter factory for runPipeline, or undefined for in-process local runs. */
 export function createAdapterFactory(
   target: ExecutionTarget,
@@ -52,6 +61,7 @@ export function createAdapterFactory(
           ...(env.E2B_API_URL ? { apiUrl: env.E2B_API_URL } : {}),
           ...(env.E2B_SANDBOX_URL ? { sandboxUrl: env.E2B_SANDBOX_URL } : {}),
           ...(env.E2B_DOMAIN ? { domain: env.E2B_DOMAIN } : {}),
+          createsPerSecond: parseCreateRate(opts.e2bCreateRate ?? '1'),
         })
       : createLocalTransport({
           template: env.OSIRIS_LOCAL_SANDBOX_TEMPLATE ?? findDependencyRoot(installDir),

@@ -34,7 +34,13 @@ describeTransportContract('local', async () => ({
 describeTransportContract('e2b (offline fake, real SDK)', async () => {
   const fake = await startFakeE2b();
   return {
-    transport: createE2bTransport({ apiKey: fake.apiKey, apiUrl: fake.apiUrl, sandboxUrl: fake.sandboxUrl }),
+    // no create pacing here: the contract's timing tests create sandboxes back to back
+    transport: createE2bTransport({
+      apiKey: fake.apiKey,
+      apiUrl: fake.apiUrl,
+      sandboxUrl: fake.sandboxUrl,
+      createsPerSecond: 1000,
+    }),
     template: 'osiris-test',
     isGone: async () => fake.stats.alive() === 0,
     afterCreate(_sandbox, request) {
@@ -147,6 +153,7 @@ describe('e2b transport against the fake: faults and requests', () => {
       apiUrl: fake.apiUrl,
       sandboxUrl: fake.sandboxUrl,
       createRetry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 50 },
+      createsPerSecond: 1000,
     });
   });
   afterEach(() => {
@@ -174,6 +181,22 @@ describe('e2b transport against the fake: faults and requests', () => {
     expect(fake.stats.created - created).toBe(2);
     await first.kill();
     await second.kill();
+  });
+
+  it('spaces sandbox creates to its create rate (a batch stays within the provider limit)', async () => {
+    const paced = createE2bTransport({
+      apiKey: fake.apiKey,
+      apiUrl: fake.apiUrl,
+      sandboxUrl: fake.sandboxUrl,
+      createsPerSecond: 5,
+    });
+    const started = performance.now();
+    const sandboxes = await Promise.all([1, 2, 3, 4].map(() => paced.create(REQUEST)));
+    const elapsed = performance.now() - started;
+    // four creates at 5 per second: the last one starts 600 ms after the first
+    expect(elapsed).toBeGreaterThanOrEqual(590);
+    expect(elapsed).toBeLessThan(3000);
+    await Promise.all(sandboxes.map((s) => s.kill()));
   });
 
   it('reports a create refused on every attempt (500) as a clear OsirisError and leaves nothing alive', async () => {

@@ -55,6 +55,23 @@ export interface E2bTransportOptions {
   workDir?: string;
   /** Retries of a create the service refused for now (5xx, busy, rate limit left by the SDK). */
   createRetry?: RetryPolicy;
+  /** Sandbox creates per second this transport starts at most (E2B Hobby allows 1, Pro 5; default 1). */
+  createsPerSecond?: number;
+}
+
+/**
+ * Spaces calls `1 / perSecond` s apart (the first at once): the creates of a batch of pipelines that
+ * share this transport stay within the provider's create rate instead of collecting 429s.
+ */
+function createRateGate(perSecond: number): () => Promise<void> {
+  const gapMs = 1000 / Math.max(perSecond, 0.001);
+  let nextSlot = 0;
+  return async () => {
+    const now = Date.now();
+    const slot = Math.max(now, nextSlot);
+    nextSlot = slot + gapMs;
+    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  };
 }
 
 /** 3 attempts, 1 s then 2 s (with jitter): a 5xx of the control plane is usually gone by then. */
@@ -78,11 +95,13 @@ export function createE2bTransport(options: E2bTransportOptions = {}): Transport
   const { apiKey, apiUrl, sandboxUrl, domain, requestTimeoutMs } = options;
   const connection = { apiKey, apiUrl, sandboxUrl, domain, requestTimeoutMs };
   const workDir = options.workDir ?? DEFAULT_WORK_DIR;
+  const waitForCreateSlot = createRateGate(options.createsPerSecond ?? 1);
   const fail: Fail = (error, action, where, code, forced) =>
     toOsirisError(error, action, where, code, secret, forced);
   return {
     name: 'e2b',
     async create(request: SandboxRequest): Promise<Sandbox> {
+      await waitForCreateSlot();
       const sbx = await createSdkSandbox(
         connection,
         request,
