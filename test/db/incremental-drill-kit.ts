@@ -18,17 +18,7 @@ export interface DrillPipeline {
   mode: 'upsert' | 'append';
 }
 
-/** mulberry32: small, fast and deterministic, so a failing seed can be replayed exactly. */
-export function createSeededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createSeededRandom } from '../support/seeded-random.js';
 
 const BASE = '2026-01-01 00:00:00';
 

@@ -10,21 +10,10 @@ import { csvWriterModule } from '../../src/drivers/csv/filesystem-csv-writer.js'
 import { createCsvRowRenderer } from '../../src/drivers/sql/csv-row-renderer.js';
 import { createDriverHarness } from './contract/step-context.js';
 import type { DriverHarness } from './contract/step-context.js';
+import { createSeededRandom } from '../support/seeded-random.js';
 
 const SEED = Number(process.env['OSIRIS_PROPERTY_SEED'] ?? Date.now() % 2 ** 31);
 const ITERATIONS = Number(process.env['OSIRIS_PROPERTY_ITERATIONS'] ?? 40);
-
-/** mulberry32: small, fast, good enough to pick cases; the same seed gives the same files. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DELIMITERS = [',', ';', '\t', '|'] as const;
 // Pieces of values: the delimiters, the quote, line ends, a comment marker, spaces, multi-byte text.
@@ -104,7 +93,7 @@ describe('CSV round trip (extractor -> writer), random canonical files', () => {
   it(
     `gives back identical bytes for ${ITERATIONS} random files (seed ${SEED})`,
     async () => {
-      const random = createRandom(SEED);
+      const random = createSeededRandom(SEED);
       for (let n = 0; n < ITERATIONS; n++) {
         const detect = n % 2 === 1;
         const table = generateTable(random, detect);

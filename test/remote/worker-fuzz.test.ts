@@ -18,21 +18,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/run-osiris.js';
+import { createSeededRandom } from '../support/seeded-random.js';
 
 const WORKER_DIR = join(REPO_ROOT, 'dist', 'worker');
 const CAP = 64 * 1024 * 1024;
-
-/** Small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sent {
   /** The line without its newline. */
@@ -151,7 +140,7 @@ describe('worker under hostile input (real dist/worker bundle)', () => {
 
   it('answers every line exactly once, never crashes and never writes outside its directory', async () => {
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
-    const lines = buildLines(createRandom(seed), outer);
+    const lines = buildLines(createSeededRandom(seed), outer);
     const huge = { text: `{"cmd":"ping","protocol":1,"id":7,"pad":"${'a'.repeat(CAP)}"}`, id: null };
     const all = [...lines.slice(0, 1000), huge, ...lines.slice(1000)];
     const before = listTree(outer, sandbox);

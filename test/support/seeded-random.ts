@@ -1,0 +1,13 @@
+// One seeded PRNG for the randomized tests, so a failing seed can be replayed exactly.
+
+/** mulberry32: small, fast and deterministic; the same seed gives the same sequence in [0, 1). */
+export function createSeededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
