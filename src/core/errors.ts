@@ -182,15 +182,32 @@ function describeIoFailure(message: string, failure: IoFailure): string {
 /** Codes a storage failure overrides: the failure was not the SQL's or the program's. */
 const IO_OVERRIDABLE: readonly ErrorCode[] = ['internal', 'sql_error', 'driver_error'];
 
+/**
+ * DuckDB's "Out of Memory Error" (the data plane's limit reached by an operator that cannot spill): the
+ * run's memory limit is too small for the step, which the user sets, so it is a config_error that says so.
+ */
+function describeOutOfMemory(message: string): string | undefined {
+  const line = message.split('\n').find((l) => /Out of Memory Error/.test(l));
+  if (line === undefined) return undefined;
+  return (
+    `${line.trim()}: the data plane's memory limit is too small for this step; ` +
+    'raise --memory-limit (e.g. --memory-limit 1GB) or lower --threads'
+  );
+}
+
 /** Stable code and message of any thrown value; storage failures are `io_error` with their path. */
 export function describeError(error: unknown): { code: ErrorCode; message: string; type: string } {
   if (error instanceof OsirisError) {
     const failure = IO_OVERRIDABLE.includes(error.code) ? findIoFailure(error) : undefined;
     if (failure)
       return { code: 'io_error', message: describeIoFailure(error.message, failure), type: error.name };
+    const memory = IO_OVERRIDABLE.includes(error.code) ? describeOutOfMemory(error.message) : undefined;
+    if (memory) return { code: 'config_error', message: memory, type: error.name };
     return { code: error.code, message: error.message, type: error.name };
   }
   if (error instanceof Error) {
+    const memory = describeOutOfMemory(error.message);
+    if (memory) return { code: 'config_error', message: memory, type: error.name };
     const failure = findIoFailure(error);
     if (failure)
       return { code: 'io_error', message: describeIoFailure(error.message, failure), type: error.name };

@@ -92,6 +92,23 @@ steps:
     config: { path: out/big.csv }
 `;
 
+describe('the data plane out of memory', () => {
+  it('a step past --memory-limit fails as config_error saying which flag to raise (was internal)', async () => {
+    const project = createProject({
+      'p.yaml': `oml_version: "0.1.0"\nname: oom\nsteps:\n  - id: big\n    component: duckdb.processor\n    mode: transform\n    needs: []\n    config: { query: "SELECT list(range) AS l FROM range(20000000)" }\n`,
+    });
+    const result = await runOsiris(['run', 'p.yaml', '--memory-limit', '32MB', '--json'], { cwd: project });
+    expect(result.code).toBe(1);
+    const status = JSON.parse(result.stdout) as {
+      failed_step: string;
+      error: { code: string; message: string };
+    };
+    expect(status.failed_step).toBe('big');
+    expect(status.error.code).toBe('config_error');
+    expect(status.error.message).toMatch(/Out of Memory Error: .*raise --memory-limit/);
+  });
+});
+
 describe('real ENOSPC and EROFS in runs (tmpfs mounts)', () => {
   let project: string;
   const mounts: string[] = [];
