@@ -124,37 +124,66 @@ export function renderIncrementalTail(
   return `${filter} ORDER BY ${refs.join(', ')}${limit}`;
 }
 
+/** The cursor and key values of a row (by name), refusing a NULL in any of them. */
+function pickKeyset(
+  row: readonly (string | null | undefined)[],
+  spec: IncrementalSpec,
+  where: string,
+): string[] {
+  return [spec.cursor, ...spec.primaryKey].map((name, n) => {
+    const value = row[n];
+    if (value === null || value === undefined) {
+      throw new OsirisError(
+        'config_error',
+        `incremental ${n === 0 ? 'cursor' : 'primary_key'} column '${name}' holds NULL; rows with a NULL ` +
+          'there cannot be placed after a boundary, so they would be lost or read again on every run ' +
+          '(make the column NOT NULL, or COALESCE it in a query)',
+        { where },
+      );
+    }
+    return value;
+  });
+}
+
+/** First and last rows of a read as their server sent them (all columns, in the table's order). */
+export interface EdgeRows {
+  /** The first row. */
+  first: readonly (string | null)[];
+  /** The last row. */
+  last: readonly (string | null)[];
+}
+
 /**
- * The new boundary: the last row the data plane received (it keeps the order the source sent). A NULL
- * in the cursor or key of the first or last row is refused: such a row sorts before or after every
- * boundary, so it would be read once and never again, or on every run.
+ * The new boundary: the last row of the read (the data plane keeps the order the source sent), taken
+ * from `edges` when the stream was watched, else read back from the data plane. A NULL in the cursor or
+ * key of the first or last row is refused: such a row sorts before or after every boundary, so it would
+ * be read once and never again, or on every run.
  */
 export async function readEndBoundary(
   ctx: StepContext,
   table: TableInfo,
   spec: IncrementalSpec,
   where: string,
+  edges?: EdgeRows,
 ): Promise<Boundary | undefined> {
   if (table.rows === 0) return undefined;
   const names = [spec.cursor, ...spec.primaryKey];
+  if (edges) {
+    const index = names.map((name) => table.columns.findIndex((c) => c.name === name));
+    const pick = (row: readonly (string | null)[]) =>
+      pickKeyset(
+        index.map((i) => row[i]),
+        spec,
+        where,
+      );
+    pick(edges.first);
+    const [cursor, ...key] = pick(edges.last);
+    return { cursor: cursor as string, key };
+  }
   // only the cursor and key columns are read: decoding every column to skip a row costs seconds per 1M
   const pick = async (offset: number): Promise<string[]> => {
     for await (const chunk of ctx.dataPlane.readText(table.name, { chunkRows: 1, offset, columns: names })) {
-      const row = chunk[0] ?? [];
-      return names.map((_, n) => {
-        const value = row[n];
-        if (value === null || value === undefined) {
-          const name = n === 0 ? spec.cursor : (spec.primaryKey[n - 1] as string);
-          throw new OsirisError(
-            'config_error',
-            `incremental ${n === 0 ? 'cursor' : 'primary_key'} column '${name}' holds NULL; rows with a NULL ` +
-              'there cannot be placed after a boundary, so they would be lost or read again on every run ' +
-              '(make the column NOT NULL, or COALESCE it in a query)',
-            { where },
-          );
-        }
-        return value;
-      });
+      return pickKeyset(chunk[0] ?? [], spec, where);
     }
     throw new OsirisError('internal', `row ${offset} of ${table.rows} could not be read back`, { where });
   };

@@ -10,7 +10,10 @@ import { OsirisError, runWithRetry } from '../../core/index.js';
 import { handOverCsv } from './csv-handoff.js';
 import { isTransientFailure } from './database-failure.js';
 import type { ExtractSource } from './database-config.js';
+import type { EdgeRows } from './incremental-read.js';
 import { readEndBoundary } from './incremental-read.js';
+import type { CsvRecordTracker } from './track-csv-records.js';
+import { createCsvRecordTracker, tapWritable } from './track-csv-records.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { quoteTableRef } from './sql-dialect.js';
 
@@ -28,6 +31,19 @@ export interface ExtractionPlan {
   close(): Promise<void>;
   /** Drop the connection at once (abort). */
   destroy(): void;
+}
+
+/**
+ * The first and last rows a tracker saw, when it saw exactly the rows the data plane holds (anything
+ * else, e.g. a stream without a final line end, falls back to reading them back from the data plane).
+ */
+function readEdges(tracker: CsvRecordTracker | undefined, rows: number): EdgeRows | undefined {
+  if (!tracker) return undefined;
+  const { records, pending } = tracker.count();
+  const first = tracker.first();
+  const last = tracker.last();
+  if (pending || records !== rows || !first || !last) return undefined;
+  return { first, last };
 }
 
 /** The SELECT an extractor runs for its source: the query as given, or the table's columns. */
@@ -80,7 +96,10 @@ export async function runExtraction(
   try {
     checkColumnNames(plan.columns, where);
     const canonical = plan.canonical === true;
-    const { table, rowsProduced } = await handOverCsv(ctx, plan.columns, plan.produce, canonical);
+    // a canonical stream is watched for its first and last records: the boundary without a data-plane pass
+    const tracker = incremental && canonical ? createCsvRecordTracker() : undefined;
+    const produce: CsvProducer = tracker ? (sink) => plan.produce(tapWritable(sink, tracker)) : plan.produce;
+    const { table, rowsProduced } = await handOverCsv(ctx, plan.columns, produce, canonical);
     if (table.rows !== rowsProduced) {
       throw new OsirisError(
         'internal',
@@ -88,7 +107,9 @@ export async function runExtraction(
         { where },
       );
     }
-    const boundary = incremental ? await readEndBoundary(ctx, table, incremental, where) : undefined;
+    const boundary = incremental
+      ? await readEndBoundary(ctx, table, incremental, where, readEdges(tracker, table.rows))
+      : undefined;
     const seconds = (performance.now() - started) / 1000;
     ctx.log.info(`${where}: read ${table.rows} rows via ${plan.method} in ${seconds.toFixed(2)} s`);
     await plan.close();
