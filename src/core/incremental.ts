@@ -90,6 +90,20 @@ export function readIncrementalSpec(config: Readonly<Record<string, unknown>>): 
   };
 }
 
+/**
+ * What an incremental extractor's execution leaves its writers to store: its new boundary with the spec
+ * it was read with, or undefined when it failed or read nothing (the stored boundaries then stay).
+ */
+export function createPendingState(
+  extractorStep: string,
+  spec: Pick<IncrementalSpec, 'cursor' | 'primaryKey'>,
+  outcome: { ok: boolean; boundary?: Boundary | undefined; rowsRead: number },
+): PendingState | undefined {
+  if (!outcome.ok || outcome.boundary === undefined) return undefined;
+  const { cursor, primaryKey } = spec;
+  return { extractorStep, cursor, primaryKey, boundary: outcome.boundary, rows: outcome.rowsRead };
+}
+
 /** Whether two boundaries are the same tuple. */
 export function isSameBoundary(a: Boundary, b: Boundary): boolean {
   return a.cursor === b.cursor && a.key.length === b.key.length && a.key.every((k, i) => k === b.key[i]);

@@ -6,7 +6,7 @@ import type {
   PreparedRun,
   StepOutcome,
 } from '../core/index.js';
-import { listStepInputs, readIncrementalSpec } from '../core/index.js';
+import { createPendingState, listStepInputs, readIncrementalSpec } from '../core/index.js';
 
 /** What the steps of a run came to so far. */
 export interface SequenceTally {
@@ -146,12 +146,5 @@ export function readPendingState(
 ): PendingState | undefined {
   const config = run.stepConfigs.get(step.id)?.config;
   const spec = config ? readIncrementalSpec(config) : undefined;
-  if (!spec || !outcome.ok || !outcome.boundary) return undefined;
-  return {
-    extractorStep: step.id,
-    cursor: spec.cursor,
-    primaryKey: spec.primaryKey,
-    boundary: outcome.boundary,
-    rows: outcome.rowsRead,
-  };
+  return spec ? createPendingState(step.id, spec, outcome) : undefined;
 }

@@ -6,7 +6,7 @@ import type {
   PendingState,
   StepOutcome,
 } from '../core/index.js';
-import { OsirisError, mapStepAncestors, readIncrementalSpec } from '../core/index.js';
+import { OsirisError, createPendingState, mapStepAncestors, readIncrementalSpec } from '../core/index.js';
 import { createDeferredDataPlane } from './data-plane/index.js';
 import type { DuckDbDataPlane, DuckDbDataPlaneOptions } from './data-plane/index.js';
 import type { StepHost } from './execute-step.js';
@@ -115,17 +115,9 @@ function createIncrementalTracker(manifest: Manifest, starts: ReadonlyMap<string
     startOf: (stepId: string): IncrementalStart => starts.get(stepId) ?? { after: [] },
     record(stepId: string, spec: { cursor: string; primaryKey: string[] }, outcome: StepOutcome): void {
       // nothing read (an empty chunk): the writers after it keep their stored boundary
-      if (outcome.boundary === undefined) {
-        read.delete(stepId);
-        return;
-      }
-      read.set(stepId, {
-        extractorStep: stepId,
-        cursor: spec.cursor,
-        primaryKey: spec.primaryKey,
-        boundary: outcome.boundary,
-        rows: outcome.rowsRead,
-      });
+      const pending = createPendingState(stepId, spec, outcome);
+      if (pending) read.set(stepId, pending);
+      else read.delete(stepId);
     },
     pendingFor(step: ManifestStep): { pipelineId: string; states: PendingState[] } | undefined {
       if (read.size === 0) return undefined;

@@ -1,5 +1,5 @@
 import type { ComponentSpec, DriverModule, StepContext, TableInfo } from '../../core/index.js';
-import { OsirisError, STATE_TABLE } from '../../core/index.js';
+import { OsirisError } from '../../core/index.js';
 import { createCsvProgressCounter } from '../sql/csv-progress-counter.js';
 import { createCsvRowRenderer } from '../sql/csv-row-renderer.js';
 import type { WriterConfig } from '../sql/database-config.js';
@@ -11,7 +11,7 @@ import { POSTGRES_FLAVOURS } from './postgres-flavours.js';
 import { postgresDialect, refuseTruncatedIdentifiers } from './postgres-dialect.js';
 import { runDatabaseWrite } from '../sql/run-database-write.js';
 import { readWriterConfig } from '../sql/database-config.js';
-import { openSqlStateStore } from '../sql/sql-state-store.js';
+import { locateStateTable, openSqlStateStore } from '../sql/sql-state-store.js';
 import type { WriteAttempt } from '../sql/run-database-write.js';
 import { createStagingName, quoteTableRef, renderCreateTable } from '../sql/sql-dialect.js';
 import { createProgressReporter } from '../sql/write-progress.js';
@@ -74,7 +74,7 @@ async function lockSchemaDdl(session: PostgresSession, schema: string | undefine
 /** The state table's DDL and upsert, the DDL under the schema lock when the table is missing. */
 async function commitStateRows(session: PostgresSession, a: WriteAttempt): Promise<void> {
   if (!a.state) return;
-  const ref = quoteTableRef(postgresDialect, { schema: a.cfg.target.schema, table: STATE_TABLE });
+  const ref = quoteTableRef(postgresDialect, locateStateTable(a.cfg.target));
   const oid = (await session.query('SELECT to_regclass($1)::oid', [ref])).rows[0]?.[0];
   if (oid === null || oid === undefined) {
     await lockSchemaDdl(session, a.cfg.target.schema);

@@ -1,12 +1,17 @@
 import type { DriverRequest, DriverResult, StepContext, TableInfo } from '../../core/index.js';
-import { OsirisError, STATE_TABLE, encodeBoundary, runWithRetry } from '../../core/index.js';
+import { OsirisError, encodeBoundary, runWithRetry } from '../../core/index.js';
 import type { WriterConfig } from './database-config.js';
 import { readSingleInput, readWriterConfig } from './database-config.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
 import { DatabaseFailure, addFailureContext, isTransientFailure } from './database-failure.js';
 import type { SqlDialect } from './sql-dialect.js';
-import { locateStateTable, renderStateTableDdl, renderStateUpsert } from './sql-state-store.js';
+import {
+  locateStateTable,
+  nameStateTable,
+  renderStateTableDdl,
+  renderStateUpsert,
+} from './sql-state-store.js';
 
 /** What one load attempt of a database writer works with. */
 export interface WriteAttempt {
@@ -133,7 +138,7 @@ function bindChecks(facts: AttemptFacts): WriteAttempt {
           extractor: s.extractorStep,
           boundary: encodeBoundary(s.boundary),
           rows: s.rows,
-          store: [facts.cfg.target.schema, STATE_TABLE].filter((n) => n !== undefined).join('.'),
+          store: nameStateTable(facts.cfg.target),
         });
       }
     },

@@ -33,6 +33,12 @@ export function locateStateTable(target: TableRef): TableRef {
   return { schema: target.schema, table: STATE_TABLE };
 }
 
+/** The state table of a target as messages and events name it (`schema.osiris_state`). */
+export function nameStateTable(target: TableRef): string {
+  const ref = locateStateTable(target);
+  return ref.schema ? `${ref.schema}.${ref.table}` : ref.table;
+}
+
 /** CREATE TABLE IF NOT EXISTS for the state table (MySQL: before the transaction, its DDL commits). */
 export function renderStateTableDdl(dialect: SqlDialect, ref: TableRef): string {
   const q = (n: string): string => dialect.quoteIdentifier(n);
@@ -109,7 +115,7 @@ export function openSqlStateStore(
   where: string,
 ): StateStore {
   const ref = locateStateTable(target);
-  const location = ref.schema ? `${ref.schema}.${ref.table}` : ref.table;
+  const location = nameStateTable(target);
   let opened: Promise<SqlSession> | undefined;
   const session = (): Promise<SqlSession> =>
     (opened ??= dialect.open(readDatabaseEndpoint(connection, where), { connectTimeoutMs: 10_000, where }));
