@@ -178,11 +178,14 @@ describe('password table through runs, connections list/doctor and logs html', (
       postgres,
       "DROP TABLE IF EXISTS public.canary_people; CREATE TABLE public.canary_people (id int, name text); INSERT INTO public.canary_people VALUES (1, 'Ada'), (2, 'Grace')",
     );
+    // roles and grants one at a time: concurrent GRANTs on one table fail with "tuple concurrently updated"
+    for (const [i, { pw }] of TABLE.entries()) {
+      await createPostgresLogin(postgres, `canary_pw_${i}`, pw);
+      await runPsql(postgres, `GRANT SELECT ON public.canary_people TO canary_pw_${i}`);
+    }
     await Promise.all(
       TABLE.map(async ({ pw }, i) => {
         const role = `canary_pw_${i}`;
-        await createPostgresLogin(postgres, role, pw);
-        await runPsql(postgres, `GRANT SELECT ON public.canary_people TO ${role}`);
         const env = { PG_PORT: String(postgres.port), CANARY_PW: pw, CANARY_PW_ENC: encodeURIComponent(pw) };
         const project = tableEnv.project({ 'pipelines/good.yaml': GOOD, 'pipelines/bad.yaml': BAD });
         writeFileSync(join(project, 'osiris_connections.yaml'), connectionsFor(role));
