@@ -1,4 +1,5 @@
 export * from './compare-sessions.js';
+export { formatCount } from './format-values.js';
 export * from './format-comparison.js';
 export * from './normalize-session.js';
 export * from './render-comparison-report.js';

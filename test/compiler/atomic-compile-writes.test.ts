@@ -38,7 +38,7 @@ describe('compile writes atomically', () => {
       drivers: createDriverTable(),
     });
 
-  it('replaces every file by rename (a new inode), leaving no temp file behind', () => {
+  it('replaces every changed file by rename (a new inode), leaves unchanged ones alone, no temp file behind', () => {
     writeFileSync(join(dir, 'p.yaml'), PIPELINE);
     const first = compileHere();
     const files = [
@@ -47,10 +47,15 @@ describe('compile writes atomically', () => {
       join(first.buildDir, 'cfg', 'save.json'),
       join(dir, '.osiris', 'last_compile.json'),
     ];
-    const before = files.map((f) => statSync(f).ino);
+    const inodes = () => files.map((f) => statSync(f).ino);
+    const before = inodes();
     const texts = files.map((f) => readFileSync(f, 'utf8'));
+    // the same compile again: every file already holds its bytes, so none is rewritten
     compileHere();
-    // In-place writes (the old writeFileSync) keep the inode; a rename gives each file a new one.
+    expect(inodes()).toEqual(before);
+    // damaged in place (same inode): the next compile replaces each by a rename
+    for (const f of files) writeFileSync(f, 'damaged');
+    compileHere();
     files.forEach((f, i) => {
       expect(statSync(f).ino, f).not.toBe(before[i]);
       expect(readFileSync(f, 'utf8')).toBe(texts[i]);
