@@ -27,6 +27,21 @@ export { DEFAULT_CONNECTIONS_FILE, loadConnections } from './connections/index.j
 export type { ConnectionsRegistry, ListedConnection, LoadConnectionsInput } from './connections/index.js';
 export { probeConnection } from './drivers/index.js';
 
+// Schema discovery (`osiris discover`)
+export { discoverConnection, DISCOVERY_DEFAULTS } from './api/discover-connection.js';
+export type { DiscoverConnectionOptions, DiscoveredConnection } from './api/discover-connection.js';
+export { discoverCsv } from './api/discover-csv.js';
+export type { CsvDialectConfig, DiscoverCsvOptions, DiscoveredCsv } from './api/discover-csv.js';
+export { createDiscoveryTable } from './api/driver-table.js';
+export type {
+  DiscoveredColumn,
+  DiscoveredSchema,
+  DiscoveredTable,
+  DiscoveryRequest,
+  DiscoveryTable,
+  SchemaDiscoverer,
+} from './core/discovery.js';
+
 // Sessions and reports
 export {
   findSession,

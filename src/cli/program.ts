@@ -3,6 +3,7 @@ import type { DriverTable } from '../index.js';
 import { OSIRIS_VERSION } from '../index.js';
 import type { CliIo } from './cli-io.js';
 import { reportError } from './cli-io.js';
+import { registerDiscoverCommand } from './discover-command.js';
 import { registerInspectCommands } from './inspect-commands.js';
 import { registerLogsCommands } from './register-logs-commands.js';
 import { registerPipelineCommands } from './pipeline-commands.js';
@@ -53,6 +54,7 @@ export function createProgram(
   registerStateCommands(program, io, drivers, act);
   registerLogsCommands(program, io, act);
   registerInspectCommands(program, io, drivers, act);
+  registerDiscoverCommand(program, io, drivers, act);
   return { program, result };
 }
 

@@ -1,0 +1,499 @@
+// `osiris discover @family.alias` and discoverConnection against the real MariaDB and PostgreSQL servers
+// (movies data loaded by test/support/db-servers.ts): every table, column, type, nullability and primary
+// key exact, catalog row estimates, masked samples, the cache and --refresh, per-table time limits, and
+// bad input, with canary passwords that never reach any output.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { discoverConnection } from '../../src/api/discover-connection.js';
+import type { DiscoveredTable } from '../../src/core/discovery.js';
+import { listSecretForms } from '../../src/core/index.js';
+import { readDbServers } from '../support/read-db-servers.js';
+import { createProject, runOsiris } from '../support/run-osiris.js';
+import { runMysqlCli, runPsql } from './db-test-kit.js';
+
+const CONNECTIONS = `connections:
+  mysql:
+    movies:
+      host: \${MYSQL_HOST}
+      port: \${MYSQL_PORT}
+      user: \${MYSQL_USER}
+      password: \${MYSQL_PASSWORD}
+      database: movies
+    nodb:
+      host: \${MYSQL_HOST}
+      port: \${MYSQL_PORT}
+      user: \${MYSQL_USER}
+      password: \${MYSQL_PASSWORD}
+  postgres:
+    warehouse:
+      host: \${PG_HOST}
+      port: \${PG_PORT}
+      user: \${PG_USER}
+      password: \${PG_PASSWORD}
+      database: etl
+    down:
+      host: 127.0.0.1
+      port: 1
+      user: \${PG_USER}
+      password: \${PG_PASSWORD}
+      database: etl
+  supabase:
+    local:
+      host: \${PG_HOST}
+      port: \${PG_PORT}
+      user: \${PG_USER}
+      password: \${PG_PASSWORD}
+      database: etl
+`;
+
+const { mariadb, postgres } = readDbServers();
+const env = {
+  MYSQL_HOST: mariadb.host,
+  MYSQL_PORT: String(mariadb.port),
+  MYSQL_USER: mariadb.user,
+  MYSQL_PASSWORD: mariadb.password,
+  PG_HOST: postgres.host,
+  PG_PORT: String(postgres.port),
+  PG_USER: postgres.user,
+  PG_PASSWORD: postgres.password,
+};
+const SECRET_FORMS = [mariadb.password, postgres.password].flatMap(listSecretForms);
+const expectNoSecret = (text: string): void => {
+  for (const form of SECRET_FORMS) expect(text).not.toContain(form);
+};
+
+/** `name|source type|data-plane type|null or not null` → a discovered column. */
+const col = (spec: string) => {
+  const [name, source_type, type, nullable] = spec.split('|');
+  return { name, source_type, type, nullable: nullable === 'null' };
+};
+/** What the literal expectations compare: everything but estimates and samples. */
+const shape = (t: DiscoveredTable) => ({
+  table: `${t.schema}.${t.name}`,
+  kind: t.kind,
+  primary_key: t.primary_key,
+  columns: t.columns,
+});
+
+const MYSQL_MOVIES = [
+  {
+    table: 'movies.actors',
+    kind: 'table',
+    primary_key: ['id'],
+    columns: [
+      'id|int(11)|INTEGER|not null',
+      'full_name|varchar(120)|VARCHAR|not null',
+      'birth_date|date|DATE|null',
+      'height_m|decimal(3,2)|DECIMAL(3,2)|null',
+      'is_active|tinyint(1)|BOOLEAN|not null',
+      'agent_email|varchar(255)|VARCHAR|null',
+    ].map(col),
+  },
+  {
+    table: 'movies.directors',
+    kind: 'table',
+    primary_key: ['id'],
+    columns: [
+      'id|int(11)|INTEGER|not null',
+      'name|varchar(100)|VARCHAR|not null',
+      'birth_date|date|DATE|null',
+      'country|varchar(64)|VARCHAR|null',
+      'website|varchar(255)|VARCHAR|null',
+    ].map(col),
+  },
+  {
+    table: 'movies.movie_actors',
+    kind: 'table',
+    primary_key: ['movie_id', 'actor_id'],
+    columns: [
+      'movie_id|int(11)|INTEGER|not null',
+      'actor_id|int(11)|INTEGER|not null',
+      'role_name|varchar(120)|VARCHAR|null',
+      'billing_order|smallint(6)|SMALLINT|not null',
+    ].map(col),
+  },
+  {
+    table: 'movies.movies',
+    kind: 'table',
+    primary_key: ['id'],
+    columns: [
+      'id|int(11)|INTEGER|not null',
+      'title|varchar(200)|VARCHAR|not null',
+      'director_id|int(11)|INTEGER|null',
+      'release_date|date|DATE|null',
+      'runtime_min|smallint(6)|SMALLINT|null',
+      'budget_usd|decimal(12,2)|DECIMAL(12,2)|null',
+      'box_office_usd|bigint(20)|BIGINT|null',
+      'rating|decimal(3,1)|DECIMAL(3,1)|null',
+      'popularity|double|DOUBLE|null',
+      'is_color|tinyint(1)|BOOLEAN|not null',
+      'language|char(2)|VARCHAR|null',
+      'synopsis|text|VARCHAR|null',
+      'metadata|longtext|JSON|null',
+      'created_at|datetime|TIMESTAMP|not null',
+    ].map(col),
+  },
+  {
+    table: 'movies.reviews',
+    kind: 'table',
+    primary_key: ['id'],
+    columns: [
+      'id|int(11)|INTEGER|not null',
+      'movie_id|int(11)|INTEGER|not null',
+      'reviewer|varchar(64)|VARCHAR|not null',
+      'score|smallint(6)|SMALLINT|not null',
+      'body|text|VARCHAR|null',
+      'is_verified|tinyint(1)|BOOLEAN|not null',
+      'helpful_votes|int(11)|INTEGER|null',
+      'reviewed_at|datetime(3)|TIMESTAMP|not null',
+    ].map(col),
+  },
+];
+
+const POSTGRES_MOVIES = [
+  {
+    table: 'movies.actors',
+    kind: 'table',
+    primary_key: ['id'],
+    columns: [
+      'id|integer|INTEGER|not null',
+      'full_name|character varying(120)|VARCHAR|not null',
+      'birth_date|date|DATE|null',
+      'height_m|numeric(3,2)|DECIMAL(3,2)|null',
+      'is_active|boolean|BOOLEAN|not null',
+      'agent_email|character varying(255)|VARCHAR|null',
+    ].map(col),
+  },
+  {
+    table: 'movies.directors',
+    kind: 'table',
+    primary_key: ['id'],
+    columns: [
+      'id|integer|INTEGER|not null',
+      'name|character varying(100)|VARCHAR|not null',
+      'birth_date|date|DATE|null',
+      'country|character varying(64)|VARCHAR|null',
+      'website|character varying(255)|VARCHAR|null',
+    ].map(col),
+  },
+  {
+    table: 'movies.movie_actors',
+    kind: 'table',
+    primary_key: ['movie_id', 'actor_id'],
+    columns: [
+      'movie_id|integer|INTEGER|not null',
+      'actor_id|integer|INTEGER|not null',
+      'role_name|character varying(120)|VARCHAR|null',
+      'billing_order|smallint|SMALLINT|not null',
+    ].map(col),
+  },
+  {
+    table: 'movies.movies',
+    kind: 'table',
+    primary_key: ['id'],
+    columns: [
+      'id|integer|INTEGER|not null',
+      'title|character varying(200)|VARCHAR|not null',
+      'director_id|integer|INTEGER|null',
+      'release_date|date|DATE|null',
+      'runtime_min|smallint|SMALLINT|null',
+      'budget_usd|numeric(12,2)|DECIMAL(12,2)|null',
+      'box_office_usd|bigint|BIGINT|null',
+      'rating|numeric(3,1)|DECIMAL(3,1)|null',
+      'popularity|double precision|DOUBLE|null',
+      'is_color|boolean|BOOLEAN|not null',
+      'language|character(2)|VARCHAR|null',
+      'synopsis|text|VARCHAR|null',
+      'metadata|jsonb|JSON|null',
+      'created_at|timestamp(0) without time zone|TIMESTAMP|not null',
+    ].map(col),
+  },
+  {
+    table: 'movies.reviews',
+    kind: 'table',
+    primary_key: ['id'],
+    columns: [
+      'id|integer|INTEGER|not null',
+      'movie_id|integer|INTEGER|not null',
+      'reviewer|character varying(64)|VARCHAR|not null',
+      'score|smallint|SMALLINT|not null',
+      'body|text|VARCHAR|null',
+      'is_verified|boolean|BOOLEAN|not null',
+      'helpful_votes|integer|INTEGER|null',
+      'reviewed_at|timestamp(3) without time zone|TIMESTAMP|not null',
+    ].map(col),
+  },
+];
+
+/** Rows per movies table (test/fixtures/movies). */
+const MOVIES_ROWS: Record<string, number> = {
+  actors: 20,
+  directors: 10,
+  movie_actors: 24,
+  movies: 16,
+  reviews: 14,
+};
+
+beforeAll(async () => {
+  // A table with a secret-looking column (api_token) and a note holding the connection's password; a
+  // view slow enough to hit a short --table-timeout.
+  const quoteMysql = (s: string): string => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+  await runMysqlCli(
+    mariadb,
+    `CREATE DATABASE IF NOT EXISTS discover_t; USE discover_t;
+     DROP VIEW IF EXISTS slow_view; DROP TABLE IF EXISTS accounts;
+     CREATE TABLE accounts (id INT NOT NULL PRIMARY KEY, login VARCHAR(20) NOT NULL, api_token VARCHAR(64) NULL, note VARCHAR(100) NULL);
+     INSERT INTO accounts VALUES (1, 'ana', 'tok-ana-0001', 'plain'), (2, 'bo', NULL, ${quoteMysql(`pw ${mariadb.password} here`)});
+     CREATE VIEW slow_view AS SELECT SLEEP(3) AS slept;`,
+  );
+  const quotePg = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+  await runPsql(
+    postgres,
+    `DROP SCHEMA IF EXISTS discover_t CASCADE; CREATE SCHEMA discover_t;
+     CREATE TABLE discover_t.accounts (id INT PRIMARY KEY, login VARCHAR(20) NOT NULL, api_token VARCHAR(64), note VARCHAR(100));
+     INSERT INTO discover_t.accounts VALUES (1, 'ana', 'tok-ana-0001', 'plain'), (2, 'bo', NULL, ${quotePg(`pw ${postgres.password} here`)});
+     CREATE VIEW discover_t.slow_view AS SELECT 1 AS slept FROM pg_sleep(3);`,
+  );
+});
+
+describe('discover: the movies data, exact', () => {
+  it('MariaDB: every table, column, source and data-plane type, nullability and primary key; catalog estimates; samples', async () => {
+    const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+    const result = await discoverConnection({ connection: '@mysql.movies', cwd: project, env, sample: 3 });
+    expect(result.schemas).toEqual(['movies']);
+    expect(result.tables.map(shape)).toEqual(MYSQL_MOVIES);
+    for (const t of result.tables) {
+      expect(t.error).toBeUndefined();
+      expect(t.row_estimate_source).toBe('catalog');
+      // InnoDB's estimate: present and of the right size, not an exact count
+      expect(t.row_estimate).toBeGreaterThanOrEqual(0);
+      expect(t.row_estimate).toBeLessThanOrEqual((MOVIES_ROWS[t.name] ?? 0) * 2);
+      expect(t.sample).toHaveLength(3);
+      for (const row of t.sample) expect(row).toHaveLength(t.columns.length);
+    }
+    const directors = result.tables.find((t) => t.name === 'directors');
+    expect(directors?.sample.map((r) => r[0])).toEqual(['1', '2', '3']);
+  });
+
+  it('PostgreSQL: every table of schema movies exact; estimates from reltuples or the planner', async () => {
+    const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+    const result = await discoverConnection({
+      connection: '@postgres.warehouse',
+      cwd: project,
+      env,
+      schema: 'movies',
+      sample: 0,
+    });
+    expect(result.schemas).toEqual(['movies']);
+    expect(result.tables.map(shape)).toEqual(POSTGRES_MOVIES);
+    for (const t of result.tables) {
+      expect(t.error).toBeUndefined();
+      expect(t.row_estimate).toBeGreaterThanOrEqual(0);
+      expect(['catalog', 'planner']).toContain(t.row_estimate_source);
+      expect(t.sample).toEqual([]);
+    }
+    // after ANALYZE the catalog's reltuples is the estimate, and for these small tables it is exact
+    await runPsql(postgres, 'ANALYZE movies.directors');
+    const analyzed = await discoverConnection({
+      connection: '@postgres.warehouse',
+      cwd: project,
+      env,
+      schema: 'movies',
+      tables: ['directors'],
+      sample: 0,
+    });
+    expect(analyzed.tables[0]).toMatchObject({ row_estimate: 10, row_estimate_source: 'catalog' });
+  });
+
+  it('PostgreSQL without --schema lists every user schema, names qualified', async () => {
+    const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+    const result = await discoverConnection({
+      connection: '@postgres.warehouse',
+      cwd: project,
+      env,
+      sample: 0,
+    });
+    expect(result.schemas).toEqual(expect.arrayContaining(['movies', 'discover_t', 'public']));
+    const names = result.tables.map((t) => `${t.schema}.${t.name}`);
+    expect(names).toEqual(
+      expect.arrayContaining(['movies.movies', 'discover_t.accounts', 'discover_t.slow_view']),
+    );
+    expect(result.tables.find((t) => t.name === 'slow_view')?.kind).toBe('view');
+  });
+
+  it('Supabase is PostgreSQL: schema public by default, --schema and --tables as for postgres', async () => {
+    const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+    const result = await discoverConnection({ connection: '@supabase.local', cwd: project, env, sample: 0 });
+    expect(result.schemas).toEqual(['public']);
+    const movies = await discoverConnection({
+      connection: '@supabase.local',
+      cwd: project,
+      env,
+      tables: ['movies.movie_actors'],
+      schema: 'movies',
+    });
+    expect(movies.tables.map(shape)).toEqual([POSTGRES_MOVIES[2]]);
+  });
+});
+
+describe('discover: samples, cache, time limits (CLI)', () => {
+  for (const [family, ref] of [
+    ['mysql', '@mysql.movies'],
+    ['postgres', '@postgres.warehouse'],
+  ] as const) {
+    it(`${family}: a secret-looking column's values and the password inside a value are masked`, async () => {
+      const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+      const out = await runOsiris(
+        ['discover', ref, '--schema', 'discover_t', '--tables', 'accounts', '--json'],
+        { cwd: project, env },
+      );
+      expect(out.code).toBe(0);
+      const result = JSON.parse(out.stdout);
+      expect(result.ok).toBe(true);
+      expect(result.tables).toHaveLength(1);
+      expect(result.tables[0].sample).toEqual([
+        ['1', 'ana', '***MASKED***', 'plain'],
+        ['2', 'bo', null, 'pw ***MASKED*** here'],
+      ]);
+      expectNoSecret(out.stdout + out.stderr);
+      const plain = await runOsiris(['discover', ref, '--schema', 'discover_t', '--tables', 'accounts'], {
+        cwd: project,
+        env,
+      });
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toMatch(/discover_t\.accounts {2}table {2}~\d+ rows .* {2}primary key \(id\)/);
+      expect(plain.stdout).toMatch(/\n {4}1 +ana +\*\*\*MASKED\*\*\* +plain\n/);
+      expectNoSecret(plain.stdout + plain.stderr + readCache(project));
+    });
+
+    it(`${family}: the second call answers from the cache; --refresh reads the server again`, async () => {
+      const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+      const args = ['discover', ref, '--schema', 'discover_t', '--tables', 'accounts', '--json'];
+      const first = JSON.parse((await runOsiris(args, { cwd: project, env })).stdout);
+      expect(first).toMatchObject({ ok: true, cached: false });
+      const files = readdirSync(join(project, '.osiris', 'discovery'));
+      expect(files).toHaveLength(1);
+      expect(first.cache_file).toBe(join(project, '.osiris', 'discovery', files[0] as string));
+      // the server changes; the cache still answers what it saw, until --refresh
+      const column = 'ALTER TABLE discover_t.accounts ADD COLUMN added_';
+      const name = `${Date.now()}`;
+      if (family === 'mysql') await runMysqlCli(mariadb, `${column}${name} INT NULL`);
+      else await runPsql(postgres, `${column}${name} INT NULL`);
+      const second = JSON.parse((await runOsiris(args, { cwd: project, env })).stdout);
+      expect(second).toMatchObject({ ok: true, cached: true, discovered_at: first.discovered_at });
+      expect(second.tables).toEqual(first.tables);
+      const third = JSON.parse((await runOsiris([...args, '--refresh'], { cwd: project, env })).stdout);
+      expect(third.cached).toBe(false);
+      expect(third.discovered_at > first.discovered_at).toBe(true);
+      expect(third.tables[0].columns.map((c: { name: string }) => c.name)).toContain(`added_${name}`);
+      // a different request (another sample size) is its own cache entry
+      const other = JSON.parse((await runOsiris([...args, '--sample', '1'], { cwd: project, env })).stdout);
+      expect(other.cached).toBe(false);
+      expect(other.tables[0].sample).toHaveLength(1);
+      expectNoSecret(readCache(project));
+      if (family === 'mysql')
+        await runMysqlCli(mariadb, `ALTER TABLE discover_t.accounts DROP COLUMN added_${name}`);
+      else await runPsql(postgres, `ALTER TABLE discover_t.accounts DROP COLUMN added_${name}`);
+    });
+
+    it(`${family}: a table over --table-timeout is reported with its error, the others in full; exit 1, not cached`, async () => {
+      const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+      const started = Date.now();
+      const out = await runOsiris(
+        ['discover', ref, '--schema', 'discover_t', '--table-timeout', '0.5', '--json'],
+        { cwd: project, env },
+      );
+      expect(Date.now() - started).toBeLessThan(2900);
+      expect(out.code).toBe(1);
+      const result = JSON.parse(out.stdout);
+      expect(result.ok).toBe(false);
+      const byName = Object.fromEntries(result.tables.map((t: DiscoveredTable) => [t.name, t]));
+      expect(byName.accounts.error).toBeUndefined();
+      expect(byName.accounts.sample).toHaveLength(2);
+      expect(byName.slow_view.error.code).toMatch(/^(timeout|sql_error)$/);
+      expect(byName.slow_view.error.message).toMatch(
+        /max_statement_time|statement timeout|canceling statement/i,
+      );
+      expect(existsSync(join(project, '.osiris', 'discovery'))).toBe(false);
+      expectNoSecret(out.stdout + out.stderr);
+    });
+  }
+});
+
+/** Every cache file's text. */
+function readCache(project: string): string {
+  const dir = join(project, '.osiris', 'discovery');
+  if (!existsSync(dir)) return '';
+  return readdirSync(dir)
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
+}
+
+describe('discover: bad input', () => {
+  it('an unknown alias is a connection_error naming the aliases there are', async () => {
+    const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+    const out = await runOsiris(['discover', '@postgres.nope'], { cwd: project, env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /error \[connection_error\]: connection @postgres\.nope not found in .*; postgres aliases: warehouse, down/,
+    );
+  });
+
+  it('an unknown table in --tables is a usage error (exit 2) listing the tables', async () => {
+    const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+    const out = await runOsiris(['discover', '@mysql.movies', '--tables', 'movies,nope', '--json'], {
+      cwd: project,
+      env,
+    });
+    expect(out.code).toBe(2);
+    const result = JSON.parse(out.stdout);
+    expect(result.error.code).toBe('usage');
+    expect(result.error.message).toBe(
+      "--tables: no table 'nope' in @mysql.movies database movies (tables: actors, directors, movie_actors, movies, reviews)",
+    );
+    const pg = await runOsiris(['discover', '@postgres.warehouse', '--tables', 'movies.nope'], {
+      cwd: project,
+      env,
+    });
+    expect(pg.code).toBe(2);
+    expect(pg.stderr).toMatch(/error \[usage\]: --tables: no table 'movies\.nope' in @postgres\.warehouse/);
+  });
+
+  it('a bad --sample or --table-timeout is a usage error before connecting', async () => {
+    const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+    for (const [flag, value] of [
+      ['--sample', '-1'],
+      ['--sample', 'abc'],
+      ['--sample', '2.5'],
+      ['--table-timeout', '0'],
+    ]) {
+      const out = await runOsiris(['discover', '@postgres.down', flag as string, value as string], {
+        cwd: project,
+        env,
+      });
+      expect(out.code).toBe(2);
+      expect(out.stderr).toContain(`error [usage]: ${flag} expects`);
+    }
+    await expect(
+      discoverConnection({ connection: '@mysql.movies', cwd: project, env, sample: -3 }),
+    ).rejects.toMatchObject({ code: 'usage' });
+  });
+
+  it('an unreachable server is a masked connection_error; a database-less MySQL connection asks for --schema', async () => {
+    const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+    const down = await runOsiris(['discover', '@postgres.down', '--timeout', '3'], { cwd: project, env });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/error \[connection_error\]: .*@postgres\.down \(127\.0\.0\.1:1\/etl\)/);
+    expectNoSecret(down.stdout + down.stderr);
+    const nodb = await runOsiris(['discover', '@mysql.nodb'], { cwd: project, env });
+    expect(nodb.code).toBe(2);
+    expect(nodb.stderr).toContain('@mysql.nodb names no database: give one with --schema');
+    const unknownSchema = await runOsiris(['discover', '@mysql.nodb', '--schema', 'nope_db'], {
+      cwd: project,
+      env,
+    });
+    expect(unknownSchema.code).toBe(2);
+    expect(unknownSchema.stderr).toContain("--schema: no database 'nope_db' on @mysql.nodb");
+  });
+});
