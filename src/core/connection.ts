@@ -53,8 +53,15 @@ export interface StepConnectionRef {
 }
 
 /**
+ * Families whose connection is optional: a step that names none uses no connection at all (a file
+ * component's `path` then resolves against the project directory, as it did before the family existed).
+ */
+export const OPTIONAL_CONNECTION_FAMILIES: readonly string[] = ['filesystem'];
+
+/**
  * The connection a step uses, from its cfg's `connection` reference; a step that names none uses the
- * default of its component's first family. Undefined for components that take no connection.
+ * default of its component's first family (none for OPTIONAL_CONNECTION_FAMILIES). Undefined for
+ * components that take no connection.
  */
 export function selectStepConnection(
   config: Readonly<Record<string, unknown>>,
@@ -63,6 +70,7 @@ export function selectStepConnection(
   if (families.length === 0) return undefined;
   const text = config.connection;
   const parsed = parseConnectionRef(text);
+  if (!parsed && OPTIONAL_CONNECTION_FAMILIES.includes(families[0] ?? '')) return undefined;
   const family = parsed?.family ?? families[0] ?? '';
   return { family, alias: parsed?.alias, ref: typeof text === 'string' ? text : `@${family}` };
 }
