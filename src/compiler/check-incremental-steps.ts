@@ -65,7 +65,7 @@ function checkChunkedStep(
     ? 'needs incremental: chunks are keyset ranges of (cursor, primary_key)'
     : consumers.length !== 1 || writer === undefined
       ? `needs exactly one step reading '${id}' (found ${consumers.length}), a database writer`
-      : writer.mode !== 'write' || !spec || spec.connectionFamilies.length === 0
+      : writer.mode !== 'write' || !spec || !spec.connectionFamilies.some((f) => f !== 'filesystem')
         ? `is read by '${writer.id}', which is not a database writer; each chunk must commit in a database transaction`
         : (needs.get(writer.id as string) ?? []).length !== 1
           ? `is read by '${writer.id}', which reads other steps too`

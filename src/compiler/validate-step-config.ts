@@ -12,6 +12,7 @@ import type { OmlStep } from './read-oml-shape.js';
 import { substituteParams } from './resolve-params.js';
 import type { ParamTable } from './resolve-params.js';
 import { findInlineSecrets } from './find-inline-secrets.js';
+import { checkFileConfig } from './check-file-config.js';
 
 // Compiled validators per schema object: specs are long-lived, and compiling a schema costs far more than using it.
 const validators = new WeakMap<object, ValidateFunction>();
@@ -113,6 +114,7 @@ export function validateStepConfig(
   }
   checkConnection(config, spec, fail);
   checkWriteMode(config, fail);
+  checkFileConfig(config, spec, fail);
   return sound ? config : undefined;
 }
 

@@ -1,5 +1,5 @@
 import type { ConnectionLookup, ResolvedConnection } from '../core/connection.js';
-import { CONNECTION_FAMILIES } from '../core/connection.js';
+import { CONNECTION_FAMILIES, OPTIONAL_CONNECTION_FAMILIES } from '../core/connection.js';
 import type { ConnectionFamily } from '../core/connection.js';
 import { OsirisError } from '../core/errors.js';
 import { createMasker } from '../core/mask.js';
@@ -220,6 +220,9 @@ export function createConnectionsRegistry(
     resolveEntry(findEntry(entries, family, alias, file), vars);
   const defaults = new Set<ConnectionEntry>();
   for (const family of CONNECTION_FAMILIES) {
+    // A step without `connection` uses no filesystem connection (its paths are project-relative), so
+    // no filesystem alias is shown as a default that would never be used.
+    if (OPTIONAL_CONNECTION_FAMILIES.includes(family)) continue;
     const chosen = findDefault(entries.filter((e) => e.family === family));
     if (chosen) defaults.add(chosen);
   }

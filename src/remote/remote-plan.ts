@@ -9,7 +9,13 @@ import type {
   RunConnections,
   RuntimeDependency,
 } from '../core/index.js';
-import { OsirisError, encodeInputRefs, listStepInputs } from '../core/index.js';
+import {
+  OsirisError,
+  createConnectionKey,
+  encodeInputRefs,
+  listStepInputs,
+  parseConnectionRef,
+} from '../core/index.js';
 import { inlineHostFiles } from './inline-host-files.js';
 import type { Command, ExecStepCommand, PrepareSecrets } from './protocol.js';
 import { PROTOCOL_VERSION } from './protocol.js';
@@ -75,18 +81,50 @@ export function createCommands(run: PreparedRun, drivers: DriverTable, installDe
 }
 
 /**
- * A step's file paths (the spec's pathKeys) as project-relative paths. A remote run mirrors the project
- * under `project/` in the sandbox, so a path must stay inside it: absolute or `..` paths are refused
- * before anything is created.
+ * The base_dir of a step's `@filesystem.<alias>` connection, project-relative (the sandbox has the
+ * project at another place, so an absolute base_dir is refused); undefined without one, or when the
+ * connection did not resolve (the step reports that, in the sandbox as locally).
+ */
+function findStepBaseDir(
+  run: PreparedRun,
+  step: ManifestStep,
+  cfg: Record<string, unknown>,
+): string | undefined {
+  const ref = parseConnectionRef(cfg['connection']);
+  if (ref?.family !== 'filesystem') return undefined;
+  const baseDir = run.connections.resolved.get(createConnectionKey(ref.family, ref.alias))?.fields[
+    'base_dir'
+  ];
+  if (typeof baseDir !== 'string') return undefined;
+  if (isAbsolute(baseDir)) {
+    throw new OsirisError(
+      'config_error',
+      `remote runs need paths inside the project directory; base_dir '${baseDir}' of @filesystem.${ref.alias} is absolute (use a base_dir relative to the project)`,
+      { where: `step ${step.id} config.connection` },
+    );
+  }
+  return baseDir;
+}
+
+/**
+ * A step's file paths (the spec's pathKeys) as project-relative paths, under the base_dir of its
+ * filesystem connection when it has one. A remote run mirrors the project under `project/` in the
+ * sandbox, so a path must stay inside it: absolute or `..` paths are refused before anything is created.
  */
 function listStepPaths(run: PreparedRun, step: ManifestStep, drivers: DriverTable): string[] {
   const spec = drivers.get(step.driver)?.spec;
   if (!spec || spec.pathKeys.length === 0) return [];
   const cfg = run.stepConfigs.get(step.id)?.config ?? {};
+  const baseDir = findStepBaseDir(run, step, cfg);
+  // base_dir that is not a directory: the step fails on it, in the sandbox as locally (see markBaseDir)
+  if (baseDir !== undefined && !isHostDirectory(run, baseDir)) return [];
   const paths: string[] = [];
   for (const key of spec.pathKeys) {
-    const value = cfg[key];
-    if (typeof value !== 'string') continue;
+    const given = cfg[key];
+    if (typeof given !== 'string') continue;
+    // with a connection, an absolute path is the driver's config_error (the compiler refuses it too)
+    if (baseDir !== undefined && isAbsolute(given)) continue;
+    const value = baseDir === undefined ? given : join(baseDir, given);
     const clean = normalize(value);
     if (isAbsolute(value) || clean === '..' || clean.startsWith(`..${sep}`)) {
       throw new OsirisError(
@@ -165,6 +203,8 @@ export function listUploads(
   const inputs = new Set<string>();
   for (const step of run.manifest.steps) {
     files.push({ path: step.cfg_path, data: run.cfgTexts.get(step.id) ?? '' });
+    const marker = markBaseDir(run, step, inputs);
+    if (marker) files.push(marker);
     if (step.mode !== 'read') continue;
     for (const rel of listStepPaths(run, step, drivers)) {
       const local = join(run.projectDir, rel);
@@ -175,6 +215,30 @@ export function listUploads(
     }
   }
   return { worker, run: files };
+}
+
+function isHostDirectory(run: PreparedRun, rel: string): boolean {
+  return statSync(join(run.projectDir, rel), { throwIfNoEntry: false })?.isDirectory() === true;
+}
+
+/**
+ * What the sandbox needs so that a step with a filesystem connection finds base_dir as the host has it
+ * (the step checks it is a directory): an empty file inside it when it is one (a writer's base_dir, or
+ * a reader's whose input is missing, would otherwise be absent), an empty file in its place when it is
+ * something else; nothing when it is missing. Once per base_dir; `seen` holds the paths already planned.
+ */
+function markBaseDir(run: PreparedRun, step: ManifestStep, seen: Set<string>): UploadFile | undefined {
+  const baseDir = findStepBaseDir(run, step, run.stepConfigs.get(step.id)?.config ?? {});
+  if (baseDir === undefined) return undefined;
+  const clean = normalize(baseDir);
+  if (clean === '..' || clean.startsWith(`..${sep}`)) return undefined; // refused by listStepPaths
+  const exists = statSync(join(run.projectDir, clean), { throwIfNoEntry: false }) !== undefined;
+  if (!exists) return undefined;
+  const target = isHostDirectory(run, clean) ? join(clean, '.osiris-base-dir') : clean;
+  const rel = target.split(sep).join('/');
+  if (seen.has(rel)) return undefined;
+  seen.add(rel);
+  return { path: `project/${rel}`, data: '' };
 }
 
 /** Bytes of an upload list (for the remote.upload_complete event). */

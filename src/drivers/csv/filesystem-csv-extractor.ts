@@ -1,11 +1,17 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { ComponentSpec } from '../../core/component-spec.js';
-import type { ColumnInfo } from '../../core/data-plane.js';
-import type { Driver, DriverModule, DriverRequest, DriverResult } from '../../core/driver.js';
+import type { ColumnInfo, CsvReadOptions, TableInfo } from '../../core/data-plane.js';
+import type { Driver, DriverModule, DriverRequest, DriverResult, StepContext } from '../../core/driver.js';
 import { OsirisError } from '../../core/errors.js';
 import { DUCKDB_DEPENDENCY } from '../sql/duckdb-dependency.js';
+import {
+  PARSE_DATES_PROPERTY,
+  applyParseDates,
+  explainParseDatesError,
+  loadDetectedWithParseDates,
+} from './csv-parse-dates.js';
+import { FILESYSTEM_CONNECTION_PROPERTY, resolveStepFile } from './filesystem-connection.js';
 
 /** Encodings the extractor reads (UTF-16 byte order comes from the BOM, else little-endian). */
 export const CSV_READ_ENCODINGS = ['utf-8', 'utf-16', 'latin-1'] as const;
@@ -43,8 +49,10 @@ export const csvExtractorSpec: ComponentSpec = {
       path: {
         type: 'string',
         minLength: 1,
-        description: 'CSV file; a relative path resolves against the project directory.',
+        description:
+          'CSV file; a relative path resolves against the project directory, or against base_dir with connection.',
       },
+      connection: FILESYSTEM_CONNECTION_PROPERTY,
       delimiter: {
         type: 'string',
         minLength: 1,
@@ -86,10 +94,11 @@ export const csvExtractorSpec: ComponentSpec = {
         ...COLUMN_LIST_SCHEMA,
         description: 'Explicit columns and types; without it types are detected (see docs).',
       },
+      parse_dates: PARSE_DATES_PROPERTY,
     },
   },
   secrets: [],
-  connectionFamilies: [],
+  connectionFamilies: ['filesystem'],
   pathKeys: ['path'],
   runtimeDependencies: [DUCKDB_DEPENDENCY],
   example: {
@@ -111,6 +120,7 @@ interface CsvExtractorConfig {
   encoding: string;
   null_string: string;
   columns?: ColumnInfo[];
+  parse_dates?: string[];
 }
 
 function readConfig(config: Record<string, unknown>): CsvExtractorConfig {
@@ -126,32 +136,56 @@ function readConfig(config: Record<string, unknown>): CsvExtractorConfig {
     encoding: typeof config['encoding'] === 'string' ? config['encoding'] : 'utf-8',
     null_string: typeof config['null_string'] === 'string' ? config['null_string'] : '',
     columns: Array.isArray(config['columns']) ? (config['columns'] as ColumnInfo[]) : undefined,
+    parse_dates: Array.isArray(config['parse_dates']) ? (config['parse_dates'] as string[]) : undefined,
   };
 }
 
-async function runCsvExtractor({ config, ctx }: DriverRequest): Promise<DriverResult> {
-  const cfg = readConfig(config);
-  const path = resolve(ctx.projectDir, cfg.path);
+async function checkReadable(path: string, shown: string, stepId: string): Promise<void> {
   try {
     await access(path, constants.R_OK);
     if (!(await stat(path)).isFile()) throw new Error('not a regular file');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new OsirisError('io_error', `cannot read CSV file ${path} (config.path "${cfg.path}"): ${reason}`, {
-      where: ctx.stepId,
+    throw new OsirisError('io_error', `cannot read CSV file ${path} (${shown}): ${reason}`, {
+      where: stepId,
       cause: error,
     });
   }
-  const info = await ctx.dataPlane.createFromCsv(ctx.stepId, {
-    path,
-    delimiter: cfg.delimiter,
-    header: cfg.header,
-    quote: cfg.quote,
-    escape: cfg.escape,
-    encoding: cfg.encoding,
-    nullString: cfg.null_string,
-    columns: cfg.columns,
+}
+
+/** The file into the step's table: explicit columns (parse_dates applied), or detected types. */
+async function loadCsv(
+  ctx: StepContext,
+  options: CsvReadOptions,
+  cfg: CsvExtractorConfig,
+): Promise<TableInfo> {
+  const parseDates = cfg.parse_dates ?? [];
+  if (parseDates.length === 0) return ctx.dataPlane.createFromCsv(ctx.stepId, options);
+  if (!cfg.columns) return loadDetectedWithParseDates(ctx, options, parseDates, cfg.path);
+  const columns = applyParseDates(cfg.columns, parseDates, ctx.stepId);
+  return ctx.dataPlane.createFromCsv(ctx.stepId, { ...options, columns }).catch((error: unknown) => {
+    throw explainParseDatesError(error, parseDates);
   });
+}
+
+async function runCsvExtractor({ config, connection, ctx }: DriverRequest): Promise<DriverResult> {
+  const cfg = readConfig(config);
+  const file = await resolveStepFile(ctx, config, connection);
+  await checkReadable(file.absolute, file.shown, ctx.stepId);
+  const info = await loadCsv(
+    ctx,
+    {
+      path: file.absolute,
+      delimiter: cfg.delimiter,
+      header: cfg.header,
+      quote: cfg.quote,
+      escape: cfg.escape,
+      encoding: cfg.encoding,
+      nullString: cfg.null_string,
+      columns: cfg.columns,
+    },
+    cfg,
+  );
   // info.rows is the count the data plane checked against its own scan of the file's records.
   ctx.log.info(`read ${info.rows} rows (${info.columns.length} columns) from ${cfg.path}`);
   ctx.log.debug(`columns: ${info.columns.map((c) => `${c.name} ${c.type}`).join(', ')}`);

@@ -10,6 +10,7 @@ import { CSV_QUOTING, createCsvRowRenderer, isNumericType } from '../sql/csv-row
 import type { CsvQuoting } from '../sql/csv-row-renderer.js';
 import { DUCKDB_DEPENDENCY } from '../sql/duckdb-dependency.js';
 import { OUTPUT_PATH_PROPERTY, readSingleInput, writeOutputFile } from '../sql/write-output-file.js';
+import { FILESYSTEM_CONNECTION_PROPERTY, resolveStepFile } from './filesystem-connection.js';
 
 /** Encodings the writer produces; utf-16le starts with a BOM (FF FE) so spreadsheet tools detect it. */
 export const CSV_WRITE_ENCODINGS = ['utf-8', 'utf-16le', 'latin1'] as const;
@@ -27,6 +28,7 @@ export const csvWriterSpec: ComponentSpec = {
     required: ['path'],
     properties: {
       path: OUTPUT_PATH_PROPERTY,
+      connection: FILESYSTEM_CONNECTION_PROPERTY,
       delimiter: {
         type: 'string',
         minLength: 1,
@@ -59,7 +61,7 @@ export const csvWriterSpec: ComponentSpec = {
     },
   },
   secrets: [],
-  connectionFamilies: [],
+  connectionFamilies: ['filesystem'],
   pathKeys: ['path'],
   runtimeDependencies: [DUCKDB_DEPENDENCY],
   example: { path: 'output/movies_by_director.csv' },
@@ -196,8 +198,9 @@ export async function writeRendered(
   return rows;
 }
 
-async function runCsvWriter({ config, inputs, ctx }: DriverRequest): Promise<DriverResult> {
+async function runCsvWriter({ config, connection, inputs, ctx }: DriverRequest): Promise<DriverResult> {
   const cfg = readConfig(config);
+  const file = await resolveStepFile(ctx, config, connection);
   const input = readSingleInput(csvWriterSpec.name, inputs, ctx.stepId);
   if (cfg.columns) {
     const names = new Set((await ctx.dataPlane.describe(input)).columns.map((c) => c.name));
@@ -216,7 +219,7 @@ async function runCsvWriter({ config, inputs, ctx }: DriverRequest): Promise<Dri
     cfg.newline === '\n' &&
     (!cfg.columns || (await isInputOrder(ctx, input, cfg.columns))) &&
     (await ctx.dataPlane.canExport(input, 'csv'));
-  const written = await writeOutputFile(ctx, cfg.path, (temp) =>
+  const written = await writeOutputFile(ctx, file.absolute, (temp) =>
     fast ? writeByEngine(ctx, input, temp, cfg) : writeRendered(ctx, input, temp, cfg),
   );
   const { rows, shown, target } = written;

@@ -3,6 +3,7 @@ import { PARQUET_COMPRESSION } from '../../core/data-plane.js';
 import type { ParquetCompression } from '../../core/data-plane.js';
 import type { Driver, DriverModule, DriverRequest, DriverResult } from '../../core/driver.js';
 import { DUCKDB_DEPENDENCY } from '../sql/duckdb-dependency.js';
+import { FILESYSTEM_CONNECTION_PROPERTY, resolveStepFile } from '../csv/filesystem-connection.js';
 import { OUTPUT_PATH_PROPERTY, readSingleInput, writeOutputFile } from '../sql/write-output-file.js';
 
 export const parquetWriterSpec: ComponentSpec = {
@@ -17,6 +18,7 @@ export const parquetWriterSpec: ComponentSpec = {
     required: ['path'],
     properties: {
       path: OUTPUT_PATH_PROPERTY,
+      connection: FILESYSTEM_CONNECTION_PROPERTY,
       compression: {
         type: 'string',
         enum: [...PARQUET_COMPRESSION],
@@ -26,7 +28,7 @@ export const parquetWriterSpec: ComponentSpec = {
     },
   },
   secrets: [],
-  connectionFamilies: [],
+  connectionFamilies: ['filesystem'],
   pathKeys: ['path'],
   runtimeDependencies: [DUCKDB_DEPENDENCY],
   example: { path: 'output/movies_by_director.parquet', compression: 'zstd' },
@@ -36,9 +38,9 @@ export const parquetWriterSpec: ComponentSpec = {
  * The input table as a Parquet file written by the data plane's own writer: the column types of the
  * data plane are kept (DECIMAL stays DECIMAL, TIMESTAMP a timestamp), nothing is rendered as text.
  */
-async function runParquetWriter({ config, inputs, ctx }: DriverRequest): Promise<DriverResult> {
-  // The config was validated against the schema above: path is a string, compression one of the enum.
-  const path = config['path'] as string;
+async function runParquetWriter({ config, connection, inputs, ctx }: DriverRequest): Promise<DriverResult> {
+  // The config was validated against the schema above: compression is one of the enum.
+  const { absolute: path } = await resolveStepFile(ctx, config, connection);
   const compression = (config['compression'] ?? 'snappy') as ParquetCompression;
   const input = readSingleInput(parquetWriterSpec.name, inputs, ctx.stepId);
   const { rows, shown, target } = await writeOutputFile(ctx, path, (temp) =>
