@@ -1,6 +1,7 @@
 // OML forms that pipelines written for the upstream Python Osiris use (fixtures of our own, in its shape):
-// top-level description and metadata, quoted ids in needs, primary_key as a string or a list, and
-// `quotechar`, refused (as upstream's own compiler refuses it) with the key this project uses instead.
+// top-level description and metadata, quoted ids in needs, primary_key as a string or a list,
+// `connection: "@filesystem.<alias>"` and `parse_dates` on the file components, and `quotechar`, refused
+// (as upstream's own compiler refuses it) with the key this project uses instead.
 import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../src/api/compile-pipeline.js';
 import { createDriverTable } from '../../src/api/driver-table.js';
@@ -124,5 +125,132 @@ describe('upstream forms that are refused', () => {
     expect(findings[1]).toMatch(
       /^pipelines\/x\.yaml:16:5: .*unknown config key 'quotechar' .*; did you mean 'quoting'\?$/,
     );
+  });
+});
+
+const FILESYSTEM_SHAPED = oml(
+  'oml_version: "0.1.0"',
+  'name: process-exports',
+  'steps:',
+  '  - id: extract-customers',
+  '    component: filesystem.csv_extractor',
+  '    mode: read',
+  '    config:',
+  '      connection: "@filesystem.exports"',
+  '      path: customers.csv          # under the base_dir of @filesystem.exports',
+  '      parse_dates: ["created_at"]',
+  '',
+  '  - id: extract-orders',
+  '    component: filesystem.csv_extractor',
+  '    mode: read',
+  '    config:',
+  '      connection: "@filesystem.exports"',
+  '      path: orders.csv',
+  '',
+  '  - id: write-customers',
+  '    component: filesystem.csv_writer',
+  '    mode: write',
+  '    needs: ["extract-customers"]',
+  '    config:',
+  '      connection: "@filesystem.exports"',
+  '      path: out/customers.csv',
+  '  - id: write-orders',
+  '    component: filesystem.parquet_writer',
+  '    mode: write',
+  '    needs: ["extract-orders"]',
+  '    config:',
+  '      connection: "@filesystem.exports"',
+  '      path: out/orders.parquet',
+);
+
+describe('upstream filesystem connections and parse_dates', () => {
+  it('compile keeps the @filesystem reference and parse_dates in the cfg, nothing resolved, deterministically', () => {
+    const out = compile(FILESYSTEM_SHAPED, { catalog });
+    const customers = out.cfgs.get('extract-customers')?.config;
+    expect(customers).toMatchObject({
+      connection: '@filesystem.exports',
+      path: 'customers.csv',
+      parse_dates: ['created_at'],
+    });
+    expect(out.cfgs.get('write-customers')?.config).toMatchObject({
+      connection: '@filesystem.exports',
+      path: 'out/customers.csv',
+    });
+    expect(out.cfgs.get('write-orders')?.config.connection).toBe('@filesystem.exports');
+    // the compile never reads a connections file: no base_dir anywhere
+    for (const cfg of out.cfgs.values()) expect(cfg.text).not.toMatch(/base_dir|data\/exports/);
+    const again = compile(FILESYSTEM_SHAPED, { catalog });
+    expect(again.manifestText).toBe(out.manifestText);
+    expect([...again.cfgs].map(([id, c]) => [id, c.text])).toEqual(
+      [...out.cfgs].map(([id, c]) => [id, c.text]),
+    );
+  });
+
+  it('parse_dates agreeing with columns compiles (TIMESTAMP or DATETIME)', () => {
+    const text = FILESYSTEM_SHAPED.replace(
+      '      parse_dates: ["created_at"]\n',
+      '      parse_dates: ["created_at"]\n      columns:\n        - { name: id, type: INTEGER }\n        - { name: created_at, type: timestamp }\n',
+    );
+    expect(compile(text, { catalog }).cfgs.get('extract-customers')?.config.columns).toHaveLength(2);
+  });
+
+  it('each bad form is refused at its position', () => {
+    const text = oml(
+      'oml_version: "0.1.0"',
+      'name: bad-forms',
+      'steps:',
+      '  - id: absolute',
+      '    component: filesystem.csv_extractor',
+      '    mode: read',
+      '    config:',
+      '      connection: "@filesystem.exports"',
+      '      path: /srv/exports/customers.csv',
+      '  - id: typed',
+      '    component: filesystem.csv_extractor',
+      '    mode: read',
+      '    config:',
+      '      path: customers.csv',
+      '      parse_dates: [created_at, signup]',
+      '      columns:',
+      '        - { name: created_at, type: DATE }',
+      '  - id: escape',
+      '    component: filesystem.csv_writer',
+      '    mode: write',
+      '    needs: [typed]',
+      '    config:',
+      '      connection: "@filesystem.exports"',
+      '      path: ../../elsewhere.csv',
+      '  - id: family',
+      '    component: filesystem.parquet_writer',
+      '    mode: write',
+      '    needs: [typed]',
+      '    config:',
+      '      connection: "@mysql.exports"',
+      '      path: out.parquet',
+      '  - id: not-a-list',
+      '    component: filesystem.csv_extractor',
+      '    mode: read',
+      '    config:',
+      '      path: customers.csv',
+      '      parse_dates: created_at',
+    );
+    expect(refuse(text, 'compile_error', { catalog })).toEqual([
+      `${FILE}:9:13: steps[0] (id: absolute).config.path: path '/srv/exports/customers.csv' is absolute, but connection '@filesystem.exports' makes it relative to that connection's base_dir; give a path inside base_dir, or drop connection`,
+      `${FILE}:15:21: steps[1] (id: typed).config.parse_dates[0]: parse_dates reads 'created_at' as TIMESTAMP, but columns declares it DATE; drop it from one of them`,
+      `${FILE}:15:33: steps[1] (id: typed).config.parse_dates[1]: parse_dates names 'signup', which columns does not declare (columns: created_at)`,
+      `${FILE}:24:13: steps[2] (id: escape).config.path: path '../../elsewhere.csv' leaves base_dir, but connection '@filesystem.exports' makes it relative to that connection's base_dir; give a path inside base_dir, or drop connection`,
+      `${FILE}:30:19: steps[3] (id: family).config.connection: connection family mismatch: '@mysql.exports' is a mysql connection, but component 'filesystem.parquet_writer' accepts: filesystem`,
+      expect.stringMatching(
+        new RegExp(`^${FILE}:37:20: steps\\[4\\] \\(id: not-a-list\\)\\.config\\.parse_dates: .*array`),
+      ),
+    ]);
+  });
+
+  it('a path without a connection may still be absolute (project-relative paths are unchanged)', () => {
+    const text = FILESYSTEM_SHAPED.replace(
+      '      connection: "@filesystem.exports"\n      path: customers.csv',
+      '      path: /srv/customers.csv',
+    );
+    expect(compile(text, { catalog }).cfgs.get('extract-customers')?.config).not.toHaveProperty('connection');
   });
 });
