@@ -25,6 +25,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { startFakeE2b } from '../support/start-fake-e2b.mjs';
 
 const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoDir = dirname(benchDir);
@@ -212,25 +213,10 @@ async function measureArchivePath() {
   };
 }
 
-async function startFake() {
-  const bundle = join(work, 'fake-e2b.mjs');
-  await build({
-    entryPoints: [join(repoDir, 'test/support/fake-e2b/index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile: bundle,
-    logLevel: 'warning',
-  });
-  const { startFakeE2b } = await import(pathToFileURL(bundle).href);
-  return startFakeE2b({ templates: { osiris: repoDir } });
-}
-
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
 createProject();
-const fake = await startFake();
+const fake = await startFakeE2b(repoDir, work);
 const e2bEnv = { E2B_API_KEY: fake.apiKey, E2B_API_URL: fake.apiUrl, E2B_SANDBOX_URL: fake.sandboxUrl };
 const results = { reps, targets: {} };
 try {

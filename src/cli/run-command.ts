@@ -4,6 +4,7 @@ import type {
   DriverTable,
   LoadPlanInput,
   RunPipelineOptions,
+  RunResult,
   SessionStatus,
 } from '../index.js';
 import { OsirisError, compilePipeline, loadLastCompile, loadManifestPlan, runPipeline } from '../index.js';
@@ -13,6 +14,7 @@ import { collectOption, isColorAllowed, parseKeyValues, printJson, reportError }
 import { createProgressDisplay } from './progress-display.js';
 import { runBatchCommand } from './run-batch.js';
 import type { RemoteRunOptions } from './execution-target.js';
+import type { SandboxTarget } from './select-adapter.js';
 
 /**
  * Steps that may run at once by default: independent extractors mostly wait on their databases, so a
@@ -41,6 +43,8 @@ export interface RunCommandOptions {
   fullRefresh?: boolean;
   concurrency: string;
   parallel?: string;
+  retryLost?: boolean;
+  sandboxReuse?: boolean;
 }
 
 export type RunOptions = RunCommandOptions & RemoteRunOptions;
@@ -97,27 +101,35 @@ function parseTimeoutSeconds(text: string): number {
 /** What every pipeline of one `osiris run` shares: options read once, the adapter factory. */
 export type RunSettings = Omit<RunPipelineOptions, 'plan' | 'onSession'>;
 
-/** Read the run options once (bad values are usage errors before anything runs). */
+/** The run options, and the sandboxes of a sandbox run (close them when the runs are over). */
+export interface RunSetup {
+  settings: RunSettings;
+  sandboxes: SandboxTarget | undefined;
+}
+
+/** Read the run options once (bad values are usage errors before anything runs); `poolSize` pools sandboxes. */
 export async function readRunSettings(
   opts: RunOptions,
   io: CliIo,
   drivers: DriverTable,
   signal: AbortSignal,
-): Promise<RunSettings> {
+  poolSize?: number,
+): Promise<RunSetup> {
   const timeoutMs = parseTimeoutSeconds(opts.timeout) * 1000;
   const target = selectExecutionTarget(opts, io.env);
   // the remote transports load only for sandbox runs
-  const createAdapter =
+  const sandboxes =
     target === 'local'
       ? undefined
-      : (await import('./select-adapter.js')).createAdapterFactory(
+      : (await import('./select-adapter.js')).createSandboxTarget(
           target,
           opts,
           io.env,
           timeoutMs,
           requireInstallDir(io),
+          poolSize,
         );
-  return {
+  const settings: RunSettings = {
     drivers,
     env: io.env,
     ...(opts.logsDir ? { logsDir: resolve(io.cwd, opts.logsDir) } : {}),
@@ -129,8 +141,25 @@ export async function readRunSettings(
     fullRefresh: opts.fullRefresh === true,
     concurrency: parsePositiveInt(opts.concurrency, '--concurrency'),
     extraSecrets: listTransportSecrets(io.env),
-    ...(createAdapter ? { createAdapter } : {}),
+    ...(sandboxes ? { createAdapter: sandboxes.createAdapter() } : {}),
   };
+  return { settings, sandboxes };
+}
+
+/**
+ * Run a pipeline; with `--retry-lost` and a sandbox, a run whose sandbox was lost (`worker_lost`) runs
+ * once more, as a session of its own, on a new sandbox. `lost` is the first run then.
+ */
+export async function runRetryingLost(
+  options: RunPipelineOptions,
+  sandboxes: SandboxTarget | undefined,
+  opts: RunOptions,
+): Promise<{ result: RunResult; lost?: RunResult }> {
+  const first = await runPipeline(options);
+  const lost = first.status.error?.code === 'worker_lost';
+  if (!lost || !opts.retryLost || !sandboxes || options.signal?.aborted) return { result: first };
+  const result = await runPipeline({ ...options, createAdapter: sandboxes.createAdapter(true) });
+  return { result, lost: first };
 }
 
 /** `osiris run`: compile if needed, run, print a summary; returns the exit code. */
@@ -145,9 +174,9 @@ export async function runRunCommand(
   const file = files[0];
   const json = Boolean(opts.json);
   try {
-    const settings = await readRunSettings(opts, io, drivers, signal);
+    const { settings, sandboxes } = await readRunSettings(opts, io, drivers, signal);
     const plan = loadPlan(file, opts, io, drivers);
-    const result = await runPipeline({
+    const options: RunPipelineOptions = {
       ...settings,
       plan,
       onSession: (writer) => {
@@ -165,11 +194,16 @@ export async function runRunCommand(
           ),
         );
       },
-    });
+    };
+    const { result, lost } = await runRetryingLost(options, sandboxes, opts);
+    const pathOf = (r: RunResult): string => relative(io.cwd, r.sessionDir) || r.sessionDir;
     const { status } = result;
-    const sessionPath = relative(io.cwd, result.sessionDir) || result.sessionDir;
-    if (json) printJson(io, { ...status, session_dir: sessionPath });
-    else printRunSummary(io, status, sessionPath);
+    const lostDir = lost ? { lost_session_dir: pathOf(lost) } : {};
+    if (json) printJson(io, { ...status, session_dir: pathOf(result), ...lostDir });
+    else {
+      if (lost) io.stderr.write(`↻ sandbox lost (session ${pathOf(lost)}), ran again\n`);
+      printRunSummary(io, status, pathOf(result));
+    }
     return status.exit_code;
   } catch (error) {
     return reportError(io, error, json);
@@ -248,6 +282,18 @@ export function registerRunCommand(
     )
     .option('--json', 'print status.json plus session_dir as one JSON object')
     .option('--verbose', 'stream every event and metric line to stderr')
-    .option('--parallel <n>', 'with several pipelines: how many run at once', '2')
+    .option(
+      '--parallel <n>',
+      'with several pipelines: how many run at once (with --sandbox: also how many sandboxes live at once, each serving successive pipelines)',
+      '2',
+    )
+    .option(
+      '--no-sandbox-reuse',
+      'with several pipelines and a sandbox: a new sandbox for each pipeline instead of a pool that wipes and reuses them',
+    )
+    .option(
+      '--retry-lost',
+      'with --sandbox: run a pipeline whose sandbox was lost (worker_lost) once more, on a new sandbox',
+    )
     .action(act((files: string[], opts) => runRunCommand(files, opts, io, drivers, signal)));
 }

@@ -3,7 +3,12 @@ import { dirname, join } from 'node:path';
 import type { DriverTable, ExecutionAdapter } from '../index.js';
 import { OsirisError } from '../index.js';
 import type { Transport } from '../remote/index.js';
-import { createE2bTransport, createLocalTransport, createRemoteAdapter } from '../remote/index.js';
+import {
+  createE2bTransport,
+  createLocalTransport,
+  createRemoteAdapter,
+  createSandboxPool,
+} from '../remote/index.js';
 import type { ExecutionTarget, RemoteRunOptions } from './execution-target.js';
 import { parsePositiveInt } from './execution-target.js';
 
@@ -41,47 +46,76 @@ function parseCreateRate(text: string): number {
   return rate;
 }
 
-/** Build the adapter factory for runPipeline, or undefined for in-process local runs. */
-export function createAdapterFactory(
+/** Adapters for the runs of one `osiris run`, and the sandboxes they share. */
+export interface SandboxTarget {
+  /** The adapter factory for runPipeline; `fresh` never reuses a pooled sandbox (a retry after a loss). */
+  createAdapter(fresh?: boolean): (drivers: DriverTable) => ExecutionAdapter;
+  /** Kill every sandbox still held (end of a batch, Ctrl-C). */
+  close(): Promise<void>;
+}
+
+/**
+ * The sandbox target of a run, or undefined for in-process local runs. With `poolSize`, its runs share
+ * at most that many sandboxes, each wiped between runs; without, each run gets a new one.
+ */
+export function createSandboxTarget(
   target: ExecutionTarget,
   opts: RemoteRunOptions,
   env: Record<string, string | undefined>,
   timeoutMs: number,
   /** Package root (holds dist/worker; where its dependencies are installed is the default local sandbox template). */
   installDir: string,
-): ((drivers: DriverTable) => ExecutionAdapter) | undefined {
+  poolSize?: number,
+): SandboxTarget | undefined {
   if (target === 'local') return undefined;
   const cpu = parsePositiveInt(opts.cpu, '--cpu');
   const memoryMb = parsePositiveInt(opts.memoryMb, '--memory-mb');
   const installDeps = Boolean(opts.e2bInstallDeps) || env.OSIRIS_E2B_INSTALL_DEPS === '1';
-  const transport: Transport =
-    target === 'e2b'
-      ? createE2bTransport({
-          ...(env.E2B_API_KEY ? { apiKey: env.E2B_API_KEY } : {}),
-          ...(env.E2B_API_URL ? { apiUrl: env.E2B_API_URL } : {}),
-          ...(env.E2B_SANDBOX_URL ? { sandboxUrl: env.E2B_SANDBOX_URL } : {}),
-          ...(env.E2B_DOMAIN ? { domain: env.E2B_DOMAIN } : {}),
-          createsPerSecond: parseCreateRate(opts.e2bCreateRate ?? '1'),
-        })
-      : createLocalTransport({
-          template: env.OSIRIS_LOCAL_SANDBOX_TEMPLATE ?? findDependencyRoot(installDir),
-          keepAfterKill: env.OSIRIS_LOCAL_SANDBOX_KEEP === '1',
-          // npm inside the sandbox may use the host's cache and registry settings (paths and URLs, never tokens)
-          ...(installDeps ? { inheritEnv: [...LOCAL_SANDBOX_ENV, ...NPM_SETTINGS] } : {}),
-        });
+  const transport = createTransport(target, opts, env, installDeps, installDir);
+  const sandboxes = poolSize === undefined ? undefined : createSandboxPool(transport, poolSize);
   const workerDir = join(installDir, 'dist', 'worker');
-  // the remote adapter takes the run's connections from the prepared run, like the local one
-  return (drivers) =>
-    createRemoteAdapter({
-      transport,
-      sandbox: {
-        cpu,
-        memoryMb,
-        timeoutMs: Math.min(timeoutMs > 0 ? timeoutMs + 60_000 : SANDBOX_LEASE_MS, SANDBOX_LEASE_MS),
-        template: target === 'e2b' ? opts.e2bTemplate : undefined,
-      },
-      installDeps,
-      workerDir,
-      drivers,
-    });
+  return {
+    // the remote adapter takes the run's connections from the prepared run, like the local one
+    createAdapter:
+      (fresh = false) =>
+      (drivers) =>
+        createRemoteAdapter({
+          transport,
+          ...(sandboxes ? { sandboxes } : {}),
+          freshSandbox: fresh,
+          sandbox: {
+            cpu,
+            memoryMb,
+            timeoutMs: Math.min(timeoutMs > 0 ? timeoutMs + 60_000 : SANDBOX_LEASE_MS, SANDBOX_LEASE_MS),
+            template: target === 'e2b' ? opts.e2bTemplate : undefined,
+          },
+          installDeps,
+          workerDir,
+          drivers,
+        }),
+    close: async () => sandboxes?.close(),
+  };
+}
+
+function createTransport(
+  target: 'e2b' | 'sandbox-local',
+  opts: RemoteRunOptions,
+  env: Record<string, string | undefined>,
+  installDeps: boolean,
+  installDir: string,
+): Transport {
+  return target === 'e2b'
+    ? createE2bTransport({
+        ...(env.E2B_API_KEY ? { apiKey: env.E2B_API_KEY } : {}),
+        ...(env.E2B_API_URL ? { apiUrl: env.E2B_API_URL } : {}),
+        ...(env.E2B_SANDBOX_URL ? { sandboxUrl: env.E2B_SANDBOX_URL } : {}),
+        ...(env.E2B_DOMAIN ? { domain: env.E2B_DOMAIN } : {}),
+        createsPerSecond: parseCreateRate(opts.e2bCreateRate ?? '1'),
+      })
+    : createLocalTransport({
+        template: env.OSIRIS_LOCAL_SANDBOX_TEMPLATE ?? findDependencyRoot(installDir),
+        keepAfterKill: env.OSIRIS_LOCAL_SANDBOX_KEEP === '1',
+        // npm inside the sandbox may use the host's cache and registry settings (paths and URLs, never tokens)
+        ...(installDeps ? { inheritEnv: [...LOCAL_SANDBOX_ENV, ...NPM_SETTINGS] } : {}),
+      });
 }

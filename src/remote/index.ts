@@ -16,3 +16,5 @@ export type {
   UploadFile,
   UploadHostFile,
 } from './transport.js';
+export { createSandboxPool, createSingleUseSandboxes } from './sandbox-pool.js';
+export type { ReleaseResult, SandboxLease, SandboxSource } from './sandbox-pool.js';

@@ -20,6 +20,7 @@ import {
   sumUploadBytes,
 } from './remote-plan.js';
 import type { Sandbox } from './transport.js';
+import { createSingleUseSandboxes } from './sandbox-pool.js';
 import type { WorkerChannel } from './worker-channel.js';
 import { createWorkerChannel } from './worker-channel.js';
 import type { RemoteAdapterOptions, RemoteRun } from './remote-run.js';
@@ -40,6 +41,7 @@ export function createRemoteAdapter(options: RemoteAdapterOptions): ExecutionAda
         options,
         transport: options.transport.name,
         outputFiles: new Set(),
+        sandboxes: options.sandboxes ?? createSingleUseSandboxes(options.transport),
         onAbort: () => r.channel?.abort(toOsirisError(run.signal.reason)),
       };
       current = r;
@@ -98,20 +100,37 @@ async function prepareRemoteRun(r: RemoteRun): Promise<void> {
   advance(r, 'steps');
 }
 
-/** Create the sandbox and keep it alive while the run is; an abort fails this at once (collect waits). */
+/** Get a sandbox (new or lent by a pool) and keep it alive while the run is; an abort fails this at once (collect waits). */
 async function createSandbox(r: RemoteRun, t0: number): Promise<{ sandbox: Sandbox; createMs: number }> {
   const { run, options, transport } = r;
-  const pending = options.transport.create({
-    ...options.sandbox,
-    metadata: { osiris_session: run.sessionId, osiris_pipeline: run.manifest.pipeline.id },
-  });
+  const pending = r.sandboxes.acquire(
+    {
+      ...options.sandbox,
+      metadata: { osiris_session: run.sessionId, osiris_pipeline: run.manifest.pipeline.id },
+    },
+    { fresh: options.freshSandbox === true },
+  );
   r.creating = pending;
-  const sandbox = await untilAborted(pending, run.signal);
+  const lease = await untilAborted(pending, run.signal);
+  const { sandbox } = lease;
+  r.lease = lease;
   r.sandbox = sandbox;
   r.creating = undefined;
   const createMs = Math.round(performance.now() - t0);
-  run.log.info(`remote: ${transport} sandbox ${sandbox.id} created in ${createMs} ms`);
-  run.sink.event('remote.sandbox_created', { transport, sandbox_id: sandbox.id, create_ms: createMs });
+  if (lease.reused) {
+    run.log.info(
+      `remote: ${transport} sandbox ${sandbox.id} reused (wiped) after ${lease.servedBefore} run(s)`,
+    );
+    run.sink.event('remote.sandbox_reused', {
+      transport,
+      sandbox_id: sandbox.id,
+      runs_served: lease.servedBefore,
+      acquire_ms: createMs,
+    });
+  } else {
+    run.log.info(`remote: ${transport} sandbox ${sandbox.id} created in ${createMs} ms`);
+    run.sink.event('remote.sandbox_created', { transport, sandbox_id: sandbox.id, create_ms: createMs });
+  }
   const lifetime = options.sandbox.timeoutMs;
   r.keepAlive = setInterval(
     () => void r.sandbox?.keepAlive(lifetime).catch(() => undefined),

@@ -2,6 +2,7 @@
 import type { DriverTable, PreparedRun } from '../core/index.js';
 import { downloadArtifacts, recoverArtifacts } from './collect-artifacts.js';
 import { ARCHIVE_PATH } from './remote-plan.js';
+import type { SandboxLease, SandboxSource } from './sandbox-pool.js';
 import type { Sandbox, SandboxProcess, Transport } from './transport.js';
 import type { WorkerChannel } from './worker-channel.js';
 
@@ -20,6 +21,10 @@ export interface RemoteAdapterOptions {
   lossMs?: number;
   /** Bound of the artifact recovery after a lost worker, a timeout or Ctrl-C (default 15 s). */
   recoverMs?: number;
+  /** Where sandboxes come from (default: a new one per run from `transport`, killed at its end). */
+  sandboxes?: SandboxSource;
+  /** Never reuse a pooled sandbox for this run (a retry after a lost worker). */
+  freshSandbox?: boolean;
 }
 
 /**
@@ -36,9 +41,14 @@ export interface RemoteRun {
   readonly run: PreparedRun;
   readonly options: RemoteAdapterOptions;
   readonly transport: string;
-  /** The provider's create while it is pending (an abort does not wait for it; collect does). */
-  creating?: Promise<Sandbox>;
+  /** Where the sandbox comes from and goes back to. */
+  readonly sandboxes: SandboxSource;
+  /** The acquire while it is pending (an abort does not wait for it; collect does). */
+  creating?: Promise<SandboxLease>;
+  lease?: SandboxLease;
   sandbox?: Sandbox;
+  /** Set once the worker cleaned up and its artifacts came back: the sandbox may serve another run. */
+  reusable?: boolean;
   keepAlive?: NodeJS.Timeout;
   channel?: WorkerChannel;
   proc?: SandboxProcess;
@@ -60,7 +70,8 @@ export async function collectRemoteRun(r: RemoteRun): Promise<void> {
   try {
     if (!r.sandbox && r.creating) {
       // aborted during create: wait for it, so the sandbox it makes is killed, not leaked
-      r.sandbox = await r.creating.catch(() => undefined);
+      r.lease = await r.creating.catch(() => undefined);
+      r.sandbox = r.lease?.sandbox;
       r.creating = undefined;
       if (r.sandbox)
         run.sink.event('remote.sandbox_created', { transport, sandbox_id: r.sandbox.id, after_abort: true });
@@ -95,6 +106,8 @@ async function cleanUpWorker(
     advance(r, 'collect'); // from here on the worker may end: stdin closes below
     await downloadArtifacts(sandbox, r.run, r.transport);
     await proc.closeStdin().catch(() => undefined);
+    // a clean end: the sandbox may serve another run once the worker is killed (collect's finally)
+    r.reusable = true;
   } catch (error) {
     // lost during cleanup: still bring back what can be, then report the loss
     if (channel.failure) await recover(r, sandbox);
@@ -106,15 +119,26 @@ function recover(r: RemoteRun, sandbox: Sandbox): Promise<void> {
   return recoverArtifacts(sandbox, r.run, r.transport, [...r.outputFiles], r.options.recoverMs ?? 15_000);
 }
 
+/** Give the sandbox back to its source: returned (wiped) for the next run of a pool, or killed. */
 async function killSandbox(r: RemoteRun): Promise<void> {
   clearInterval(r.keepAlive);
   const box = r.sandbox;
+  const lease = r.lease;
   r.sandbox = undefined;
-  if (!box) return;
+  r.lease = undefined;
+  if (!box || !lease) return;
   const { run, transport } = r;
-  await box
-    .kill()
-    .catch((error: unknown) => run.log.warn(`killing sandbox ${box.id} failed: ${String(error)}`));
-  run.sink.event('remote.sandbox_killed', { transport, sandbox_id: box.id });
-  run.log.info(`remote: sandbox ${box.id} killed`);
+  const released = await r.sandboxes
+    .release(lease, r.reusable === true && !run.signal.aborted)
+    .catch((error: unknown) => {
+      run.log.warn(`killing sandbox ${box.id} failed: ${String(error)}`);
+      return { outcome: 'killed' as const, wipeMs: undefined };
+    });
+  if (released.outcome === 'returned') {
+    run.sink.event('remote.sandbox_returned', { transport, sandbox_id: box.id, wipe_ms: released.wipeMs });
+    run.log.info(`remote: sandbox ${box.id} wiped and returned to the pool`);
+  } else {
+    run.sink.event('remote.sandbox_killed', { transport, sandbox_id: box.id });
+    run.log.info(`remote: sandbox ${box.id} killed`);
+  }
 }

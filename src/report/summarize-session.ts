@@ -181,10 +181,13 @@ function sumMetric(snapshot: SessionSnapshot, name: string): number | undefined 
 function describeRemote(snapshot: SessionSnapshot, steps: ReportStep[], transport: string): RemoteOverhead {
   const at = (name: string): number | undefined =>
     parseTime(snapshot.events.find((e) => e.event === name)?.ts);
-  const createdIndex = snapshot.events.findIndex((e) => e.event === 'remote.sandbox_created');
+  // a pooled run gets its sandbox by reuse instead of a create: the same phase
+  const isAcquired = (e: { event?: unknown }): boolean =>
+    e.event === 'remote.sandbox_created' || e.event === 'remote.sandbox_reused';
+  const createdIndex = snapshot.events.findIndex(isAcquired);
   const before = createdIndex > 0 ? snapshot.events[createdIndex - 1] : snapshot.events[0];
   const prepareStart = parseTime(before?.ts);
-  const created = at('remote.sandbox_created');
+  const created = parseTime(snapshot.events[createdIndex]?.ts);
   const uploaded = at('remote.upload_complete');
   const started = at('remote.worker_started');
   const starts = steps.map((s) => s.startMs).filter((n): n is number => n !== undefined);

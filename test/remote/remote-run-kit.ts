@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listSecretForms } from '../../src/core/mask.js';
 import { startFakeE2b } from '../support/fake-e2b/index.js';
-import type { FakeE2b } from '../support/fake-e2b/index.js';
+import type { FakeE2b, FakeLimits } from '../support/fake-e2b/index.js';
 import { OSIRIS_BIN, REPO_ROOT, createProject, readLines } from '../support/run-osiris.js';
 import type { CliResult } from '../support/run-osiris.js';
 
@@ -40,13 +40,16 @@ export interface RemoteEnv {
 }
 
 /** Start the fake E2B and a private temp dir. */
-export async function startRemoteEnv(options: { keepFilesAfterKill?: boolean } = {}): Promise<RemoteEnv> {
+export async function startRemoteEnv(
+  options: { keepFilesAfterKill?: boolean; limits?: FakeLimits } = {},
+): Promise<RemoteEnv> {
   const tmp = mkdtempSync(join(tmpdir(), 'osiris-remote-e2e-'));
   const bareTemplate = join(tmp, 'bare-template');
   mkdirSync(bareTemplate);
   const fake = await startFakeE2b({
     templates: { osiris: REPO_ROOT, bare: bareTemplate },
     keepFilesAfterKill: options.keepFilesAfterKill ?? false,
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const projects: string[] = [];
   return {

@@ -60,11 +60,12 @@ export interface E2bTransportOptions {
 }
 
 /**
- * Spaces calls `1 / perSecond` s apart (the first at once): the creates of a batch of pipelines that
- * share this transport stay within the provider's create rate instead of collecting 429s.
+ * Spaces calls `1 / perSecond` s apart (the first at once), plus 5 % so that network jitter cannot land
+ * two of them inside the provider's window: the creates of a batch of pipelines that share this transport
+ * stay within the provider's create rate instead of collecting 429s.
  */
 function createRateGate(perSecond: number): () => Promise<void> {
-  const gapMs = 1000 / Math.max(perSecond, 0.001);
+  const gapMs = (1000 / Math.max(perSecond, 0.001)) * 1.05;
   let nextSlot = 0;
   return async () => {
     const now = Date.now();
@@ -101,12 +102,12 @@ export function createE2bTransport(options: E2bTransportOptions = {}): Transport
   return {
     name: 'e2b',
     async create(request: SandboxRequest): Promise<Sandbox> {
-      await waitForCreateSlot();
       const sbx = await createSdkSandbox(
         connection,
         request,
         options.createRetry ?? DEFAULT_CREATE_RETRY,
         fail,
+        waitForCreateSlot,
       );
       const sandbox = wrapSandbox(sbx, workDir, fail);
       try {
@@ -126,12 +127,15 @@ async function createSdkSandbox(
   request: SandboxRequest,
   policy: RetryPolicy,
   fail: Fail,
+  /** Every attempt, retries too, waits for its slot of the create rate. */
+  waitForSlot: () => Promise<void>,
 ): Promise<E2bSandbox> {
   let attempts = 0;
   try {
     return await runWithRetry(
-      (attempt) => {
+      async (attempt) => {
         attempts = attempt;
+        await waitForSlot();
         return E2bSandbox.create({
           ...connection,
           ...(request.template !== undefined && { template: request.template }),

@@ -82,6 +82,10 @@ async function createSandbox(state: FakeState, req: IncomingMessage, res: Server
       headers,
     );
   }
+  const limited = checkCreateLimits(state);
+  if (limited) return sendJson(res, 429, { code: 429, message: limited });
+  if (state.limits.createDelayMs)
+    await new Promise((resolve) => setTimeout(resolve, state.limits.createDelayMs));
   const body = JSON.parse(text || '{}') as Record<string, unknown>;
   if (typeof body.templateID !== 'string') {
     return sendJson(res, 400, { code: 400, message: 'templateID is required' });
@@ -108,6 +112,7 @@ async function createSandbox(state: FakeState, req: IncomingMessage, res: Server
   };
   state.sandboxes.set(id, sandbox);
   state.stats.created += 1;
+  state.stats.peakAlive = Math.max(state.stats.peakAlive, state.stats.alive());
   state.stats.lastCreateBody = body;
   armLifetime(state, sandbox, typeof body.timeout === 'number' ? body.timeout : DEFAULT_TIMEOUT_S);
   sendJson(res, 201, {
@@ -118,6 +123,24 @@ async function createSandbox(state: FakeState, req: IncomingMessage, res: Server
     envdAccessToken: sandbox.accessToken,
     domain: null,
   });
+}
+
+/** The account's limits, as E2B enforces them with a 429: sandboxes alive at once, creates per second. */
+function checkCreateLimits(state: FakeState): string | undefined {
+  const { maxAlive, createsPerSecond } = state.limits;
+  if (maxAlive !== undefined && state.stats.alive() >= maxAlive) {
+    state.stats.refusedOverCap += 1;
+    return `fake: limit of ${maxAlive} concurrent sandboxes reached`;
+  }
+  // a rolling window: at most `createsPerSecond` accepted creates in any 1 s
+  const now = Date.now();
+  state.recentCreates = state.recentCreates.filter((t) => now - t < 1000);
+  if (createsPerSecond !== undefined && state.recentCreates.length >= createsPerSecond) {
+    state.stats.refusedOverRate += 1;
+    return `fake: more than ${createsPerSecond} sandbox creates per second`;
+  }
+  state.recentCreates.push(now);
+  return undefined;
 }
 
 // A sandbox dies at its timeout like a real one, so keep-alive renewal is observable.

@@ -73,6 +73,12 @@ export interface FakeE2bStats {
   lastCreateBody: Record<string, unknown> | undefined;
   /** Create attempts, including refused ones. */
   createAttempts: number;
+  /** Most sandboxes alive at one time. */
+  peakAlive: number;
+  /** Creates refused because `maxAlive` sandboxes were alive. */
+  refusedOverCap: number;
+  /** Creates refused because they came faster than `createsPerSecond`. */
+  refusedOverRate: number;
   /** POST /sandboxes/{id}/timeout calls. */
   timeoutCalls: { sandboxId: string; timeout: number }[];
   /** What envd received. */
@@ -107,6 +113,20 @@ export interface FakeState {
   keepFilesAfterKill: boolean;
   /** templateID → host directory whose node_modules is linked into the sandbox home. */
   templates: Record<string, string>;
+  /** The account's limits (429 beyond them). */
+  limits: FakeLimits;
+  /** Times of the accepted creates of the last second (for the rate limit). */
+  recentCreates: number[];
+}
+
+/** Account limits the fake enforces like E2B does (a 429 on create). */
+export interface FakeLimits {
+  /** Sandboxes alive at once. */
+  maxAlive?: number;
+  /** Sandbox creates per second. */
+  createsPerSecond?: number;
+  /** Time a create takes before it answers (a real one takes ~0.3-1 s); default 0. */
+  createDelayMs?: number;
 }
 
 /** Fresh state for one fake. */
@@ -114,6 +134,7 @@ export function createFakeState(
   apiKey: string,
   keepFilesAfterKill: boolean,
   templates: Record<string, string> = {},
+  limits: FakeLimits = {},
 ): FakeState {
   const sandboxes = new Map<string, FakeSandbox>();
   return {
@@ -121,12 +142,17 @@ export function createFakeState(
     sandboxes,
     keepFilesAfterKill,
     templates,
+    limits,
+    recentCreates: [],
     stats: {
       created: 0,
       killed: 0,
       alive: () => [...sandboxes.values()].filter((s) => s.alive).length,
       lastCreateBody: undefined,
       createAttempts: 0,
+      peakAlive: 0,
+      refusedOverCap: 0,
+      refusedOverRate: 0,
       timeoutCalls: [],
       envdRequests: { paths: [], starts: [], uploads: [], stdin: [] },
     },

@@ -12,10 +12,10 @@ import { loadEnvdServices } from './descriptors.js';
 import { createFilesHttpHandler } from './envd-files-http.js';
 import { createFilesystemService } from './envd-filesystem.js';
 import { createProcessService } from './envd-process.js';
-import type { FakeE2bStats, FakeState } from './fake-state.js';
+import type { FakeE2bStats, FakeLimits, FakeState } from './fake-state.js';
 import { createFakeState, createFaultState, destroySandbox } from './fake-state.js';
 
-export type { FakeE2bStats, ReceivedStart } from './fake-state.js';
+export type { FakeE2bStats, FakeLimits, ReceivedStart } from './fake-state.js';
 export { SANDBOX_HOME } from './fake-state.js';
 
 /** Options of the fake. */
@@ -26,6 +26,8 @@ export interface FakeE2bOptions {
   keepFilesAfterKill?: boolean;
   /** Templates: templateID → host dir whose node_modules appears in the sandbox home (dependencies baked in). */
   templates?: Record<string, string>;
+  /** Account limits enforced with a 429 on create, as E2B does (default: none). */
+  limits?: FakeLimits;
 }
 
 /** Fault injection switches; each applies to later requests. */
@@ -58,6 +60,8 @@ export interface FakeE2b {
   faults: FakeE2bFaults;
   /** Host directory standing for the sandbox's `/` (undefined for an unknown id). */
   rootOf(sandboxId: string): string | undefined;
+  /** Kill one sandbox now, as if the provider lost it. */
+  kill(sandboxId: string): Promise<void>;
   /** Kill every sandbox, stop both servers, remove every sandbox directory. */
   close(): Promise<void>;
 }
@@ -65,7 +69,12 @@ export interface FakeE2b {
 /** Start a fake control plane and a fake envd on 127.0.0.1 with free ports. */
 export async function startFakeE2b(options: FakeE2bOptions = {}): Promise<FakeE2b> {
   const apiKey = options.apiKey ?? 'e2b_fake_0123456789abcdef';
-  const state = createFakeState(apiKey, options.keepFilesAfterKill ?? false, options.templates);
+  const state = createFakeState(
+    apiKey,
+    options.keepFilesAfterKill ?? false,
+    options.templates,
+    options.limits,
+  );
   const control = createServer(createControlPlaneHandler(state));
   const envd = createServer(createEnvdHandler(state));
   const [controlPort, envdPort] = await Promise.all([listen(control), listen(envd)]);
@@ -76,6 +85,10 @@ export async function startFakeE2b(options: FakeE2bOptions = {}): Promise<FakeE2
     stats: state.stats,
     faults: createFaultsApi(state),
     rootOf: (id) => state.sandboxes.get(id)?.root,
+    async kill(id) {
+      const sandbox = state.sandboxes.get(id);
+      if (sandbox) await destroySandbox(state, sandbox);
+    },
     async close() {
       state.keepFilesAfterKill = false;
       for (const sandbox of state.sandboxes.values()) await destroySandbox(state, sandbox);
