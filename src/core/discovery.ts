@@ -33,8 +33,11 @@ export interface DiscoveredTable {
   primary_key: string[];
   /** Estimated rows from the catalog (never counted); null when the catalog has none. */
   row_estimate: number | null;
-  /** Where the estimate comes from: `catalog` statistics, or the `planner`'s guess for a never-analyzed table. */
-  row_estimate_source: 'catalog' | 'planner' | null;
+  /**
+   * Where the estimate comes from: the `catalog` (InnoDB's TABLE_ROWS, PostgreSQL's reltuples), the
+   * `statistics` system's live rows (a PostgreSQL table never analyzed), or the `planner` (a view).
+   */
+  row_estimate_source: 'catalog' | 'statistics' | 'planner' | null;
   /** Up to `sample` rows as text (NULL as null); secret-looking columns masked. */
   sample: (string | null)[][];
   /** Why this table could not be fully read (a time-out, no privilege); the rest is still reported. */

@@ -10,7 +10,7 @@ import type { DiscoveredTable } from '../../src/core/discovery.js';
 import { listSecretForms } from '../../src/core/index.js';
 import { readDbServers } from '../support/read-db-servers.js';
 import { createProject, runOsiris } from '../support/run-osiris.js';
-import { runMysqlCli, runPsql } from './db-test-kit.js';
+import { createPostgresLogin, runMysqlCli, runPsql } from './db-test-kit.js';
 
 const CONNECTIONS = `connections:
   mysql:
@@ -276,7 +276,7 @@ describe('discover: the movies data, exact', () => {
     expect(directors?.sample.map((r) => r[0])).toEqual(['1', '2', '3']);
   });
 
-  it('PostgreSQL: every table of schema movies exact; estimates from reltuples or the planner', async () => {
+  it('PostgreSQL: every table of schema movies exact; estimates from reltuples or the statistics system', async () => {
     const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
     const result = await discoverConnection({
       connection: '@postgres.warehouse',
@@ -289,8 +289,9 @@ describe('discover: the movies data, exact', () => {
     expect(result.tables.map(shape)).toEqual(POSTGRES_MOVIES);
     for (const t of result.tables) {
       expect(t.error).toBeUndefined();
-      expect(t.row_estimate).toBeGreaterThanOrEqual(0);
-      expect(['catalog', 'planner']).toContain(t.row_estimate_source);
+      // reltuples once (auto)analyzed, else the statistics system's live rows: exact for these small tables
+      expect(t.row_estimate).toBe(MOVIES_ROWS[t.name]);
+      expect(['catalog', 'statistics']).toContain(t.row_estimate_source);
       expect(t.sample).toEqual([]);
     }
     // after ANALYZE the catalog's reltuples is the estimate, and for these small tables it is exact
@@ -319,7 +320,12 @@ describe('discover: the movies data, exact', () => {
     expect(names).toEqual(
       expect.arrayContaining(['movies.movies', 'discover_t.accounts', 'discover_t.slow_view']),
     );
-    expect(result.tables.find((t) => t.name === 'slow_view')?.kind).toBe('view');
+    // a view has no statistics: the planner's estimate (EXPLAIN, nothing runs)
+    expect(result.tables.find((t) => t.name === 'slow_view')).toMatchObject({
+      kind: 'view',
+      row_estimate_source: 'planner',
+      row_estimate: 1,
+    });
   });
 
   it('Supabase is PostgreSQL: schema public by default, --schema and --tables as for postgres', async () => {
@@ -495,5 +501,56 @@ describe('discover: bad input', () => {
     });
     expect(unknownSchema.code).toBe(2);
     expect(unknownSchema.stderr).toContain("--schema: no database 'nope_db' on @mysql.nodb");
+  });
+});
+
+describe('discover: canary passwords with odd characters', () => {
+  const CANARY = `Dq#Canary?7&=/+ü"'\\x`;
+  const WRONG = 'Wrong-Disc0ver+/=#&"x';
+  const connections = `connections:
+  postgres:
+    fields: { host: 127.0.0.1, port: "\${PG_PORT}", user: discover_canary, password: "\${CANARY_PW}", database: etl }
+    dsn: { dsn: "postgresql://discover_canary:\${CANARY_PW_ENC}@127.0.0.1:\${PG_PORT}/etl" }
+    wrong: { host: 127.0.0.1, port: "\${PG_PORT}", user: discover_canary, password: "\${WRONG_PW}", database: etl }
+`;
+
+  it('fields and a URL-encoded DSN connect, a wrong password fails masked; no form of either anywhere', async () => {
+    await createPostgresLogin(postgres, 'discover_canary', CANARY);
+    const quoted = `'${`note ${CANARY} end`.replaceAll("'", "''")}'`;
+    await runPsql(
+      postgres,
+      `DROP TABLE IF EXISTS discover_t.canary_notes; CREATE TABLE discover_t.canary_notes (id INT PRIMARY KEY, note TEXT);
+       INSERT INTO discover_t.canary_notes VALUES (1, ${quoted});
+       GRANT USAGE ON SCHEMA discover_t TO discover_canary; GRANT SELECT ON discover_t.canary_notes TO discover_canary`,
+    );
+    const project = createProject({ 'osiris_connections.yaml': connections });
+    const canaryEnv = {
+      PG_PORT: String(postgres.port),
+      CANARY_PW: CANARY,
+      CANARY_PW_ENC: encodeURIComponent(CANARY),
+      WRONG_PW: WRONG,
+    };
+    const texts: string[] = [];
+    const discover = async (alias: string, extra: string[] = []) => {
+      const args = ['discover', `@postgres.${alias}`, '--schema', 'discover_t', '--tables', 'canary_notes'];
+      const out = await runOsiris([...args, ...extra], { cwd: project, env: canaryEnv });
+      texts.push(out.stdout, out.stderr);
+      return out;
+    };
+    for (const alias of ['fields', 'dsn']) {
+      const out = await discover(alias, ['--json']);
+      expect(out.code).toBe(0);
+      expect(JSON.parse(out.stdout).tables[0].sample).toEqual([['1', 'note ***MASKED*** end']]);
+      expect((await discover(alias)).code).toBe(0);
+    }
+    const wrong = await discover('wrong', ['--json']);
+    expect(wrong.code).toBe(1);
+    expect(JSON.parse(wrong.stdout).error).toMatchObject({ code: 'connection_error' });
+    expect(JSON.parse(wrong.stdout).error.message).toMatch(/password authentication failed/);
+    texts.push(readCache(project));
+    expect(readdirSync(join(project, '.osiris', 'discovery'))).toHaveLength(2);
+    const forms = [CANARY, WRONG].flatMap(listSecretForms).map((f) => f.toLowerCase());
+    const leaks = texts.flatMap((t) => forms.filter((f) => t.toLowerCase().includes(f)));
+    expect(leaks).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // `osiris discover` for PostgreSQL and Supabase: the catalog from pg_class / pg_attribute / pg_index,
 // the data-plane types from the extractor's own mapping of a `LIMIT 0` result, row estimates from
-// pg_class.reltuples (the planner's guess for a table never analyzed), each table under statement_timeout.
+// pg_class.reltuples (the statistics system's live rows for a table never analyzed, the planner's guess
+// for a view), each table under statement_timeout.
 import type {
   CatalogTable,
   DiscoveredSchema,
@@ -28,6 +29,8 @@ interface PostgresCatalogTable extends CatalogTable {
   oid: string;
   /** reltuples: -1 when never vacuumed or analyzed (PostgreSQL 14+), 0 before that too. */
   reltuples: number;
+  /** The statistics system's live-row count (pg_stat_user_tables.n_live_tup); null for a view. */
+  liveTuples: number | null;
 }
 
 /** The schemas to list: the one asked for, else Supabase's `public` (its own schemas are many), else all. */
@@ -52,8 +55,9 @@ async function readCatalogTables(
   schemas: string[],
 ): Promise<PostgresCatalogTable[]> {
   const { rows } = await session.query(
-    `SELECT n.nspname, c.relname, c.relkind, c.oid, c.reltuples::float8
+    `SELECT n.nspname, c.relname, c.relkind, c.oid, c.reltuples::float8, s.n_live_tup
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
      WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
      ORDER BY n.nspname, c.relname`,
     [schemas],
@@ -64,6 +68,7 @@ async function readCatalogTables(
     kind: r[2] === 'v' || r[2] === 'm' ? 'view' : 'table',
     oid: String(r[3]),
     reltuples: r[2] === 'v' ? -1 : Number(r[4]),
+    liveTuples: r[5] === null || r[5] === undefined ? null : Number(r[5]),
   }));
 }
 
@@ -98,6 +103,18 @@ async function readCatalogColumns(session: PostgresSession, oids: string[]) {
   return { byTable, primaryKeys };
 }
 
+/**
+ * The catalog's reltuples once the table was vacuumed or analyzed; before that the statistics system's
+ * live-row count (kept up by every insert and delete); for a view neither: the planner decides later.
+ */
+function chooseEstimate(
+  t: PostgresCatalogTable,
+): Pick<DiscoveredTable, 'row_estimate' | 'row_estimate_source'> {
+  if (t.reltuples >= 0) return { row_estimate: Math.round(t.reltuples), row_estimate_source: 'catalog' };
+  if (t.liveTuples !== null) return { row_estimate: t.liveTuples, row_estimate_source: 'statistics' };
+  return { row_estimate: null, row_estimate_source: null };
+}
+
 /** The planner's row estimate (EXPLAIN plans without running anything). */
 async function estimateRows(session: PostgresSession, from: string): Promise<number | null> {
   const { rows } = await session.query(`EXPLAIN (FORMAT JSON) SELECT * FROM ${from}`);
@@ -120,7 +137,7 @@ async function readTable(
     nullable: c.nullable,
   }));
   const from = `${postgresDialect.quoteIdentifier(table.schema)}.${postgresDialect.quoteIdentifier(table.name)}`;
-  if (table.reltuples < 0) {
+  if (into.row_estimate_source === null) {
     into.row_estimate = await estimateRows(session, from);
     into.row_estimate_source = into.row_estimate === null ? null : 'planner';
   }
@@ -160,12 +177,10 @@ async function discoverPostgres(
     await session.query(`SET statement_timeout = ${Math.max(1, Math.round(request.tableTimeoutMs))}`);
     const out: DiscoveredTable[] = [];
     for (const t of tables) {
-      const estimate = t.reltuples >= 0 ? Math.round(t.reltuples) : null;
       const base = {
         columns: [],
         primary_key: catalog.primaryKeys.get(t.oid) ?? [],
-        row_estimate: estimate,
-        row_estimate_source: estimate === null ? null : ('catalog' as const),
+        ...chooseEstimate(t),
         sample: [],
       };
       const source = catalog.byTable.get(t.oid) ?? [];
