@@ -33,7 +33,11 @@ function isInside(path: string): boolean {
   return clean !== '..' && !clean.startsWith(`..${sep}`);
 }
 
-/** base_dir of the connection against the project directory; connection_error unless it is a directory. */
+/**
+ * base_dir of the connection against the project directory; connection_error unless it is a directory.
+ * The message names base_dir as written, not the absolute path: a sandbox's differs from the host's,
+ * and the local and remote sessions of one run must compare equal.
+ */
 async function resolveBaseDir(
   ctx: StepContext,
   connection: ResolvedConnection,
@@ -49,7 +53,7 @@ async function resolveBaseDir(
     const what = kind ? 'is not a directory' : 'does not exist';
     throw new OsirisError(
       'connection_error',
-      `connection ${ref}: base_dir '${baseDir}' ${what} (${absolute}; a relative base_dir resolves against the project directory)`,
+      `connection ${ref}: base_dir '${baseDir}' ${what}${isAbsolute(baseDir) ? '' : ' (relative to the project directory)'}`,
       { where },
     );
   }
