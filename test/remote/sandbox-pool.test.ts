@@ -212,6 +212,26 @@ describe('a pool under faults (fake E2B)', () => {
     }
   }, 180_000);
 
+  it('--retry-lost on a single pipeline: its lost session, then a new one that succeeds', async () => {
+    const project = createSleeperProject({ 'lost.yaml': renderSleeper('lost', 3) });
+    const cli = spawnOsiris(['run', 'lost.yaml', '--json', '--retry-lost', ...targetArgs('e2b')], {
+      cwd: project,
+      env: { ...targetEnv('e2b', env), PG_PW: postgres.password },
+      timeoutMs: 120_000,
+    });
+    await env.fake.kill(await waitForSleeperSandbox(project));
+    const result = await cli.done;
+    expect(result.code, result.stderr).toBe(0);
+    const status = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(status).toMatchObject({ ok: true, pipeline_id: 'lost' });
+    const lost = JSON.parse(
+      readFileSync(join(project, status.lost_session_dir as string, 'status.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(lost).toMatchObject({ ok: false, error: { code: 'worker_lost' } });
+    expect(status.session_dir).not.toBe(status.lost_session_dir);
+    expect(env.fake.stats.alive()).toBe(0);
+  }, 120_000);
+
   it('retries 429s on create and still creates no more sandboxes than --parallel', async () => {
     const project = createBatchProject();
     const attempts = env.fake.stats.createAttempts;
