@@ -56,6 +56,22 @@ export interface DiscoveredCsv {
   columns: DiscoveredColumn[];
   /** Up to `sample` rows as text (NULL as null); secret-looking columns masked. */
   sample: (string | null)[][];
+  /** A likely other delimiter when the file reads as one column whose header holds it. */
+  hint?: string;
+}
+
+/** Delimiters a one-column read often hides (the extractor never guesses: a run reads one column too). */
+const OTHER_DELIMITERS = [';', '\t', '|'];
+
+function suggestDelimiter(
+  columns: readonly { name: string }[],
+  dialect: CsvDialectConfig,
+): string | undefined {
+  const only = columns.length === 1 && dialect.header ? columns[0]?.name : undefined;
+  const found = OTHER_DELIMITERS.find((d) => d !== dialect.delimiter && only?.includes(d));
+  if (found === undefined) return undefined;
+  const shown = found === '\t' ? "$'\\t'" : `'${found}'`;
+  return `the file reads as one column whose name holds ${JSON.stringify(found)}: if that is the delimiter, give --delimiter ${shown} (config.delimiter)`;
 }
 
 /** The extractor's dialect: its spec's defaults under the keys given. */
@@ -124,7 +140,15 @@ export async function discoverCsv(options: DiscoverCsvOptions): Promise<Discover
     const table = await plane.describe(STEP_ID);
     const columns = table.columns.map((c) => ({ name: c.name, type: c.type }));
     const rows = maskSampleRows(columns, await readSample(plane, sample), (text) => text);
-    return { file, dialect, rows: result.rowsRead ?? table.rows, columns, sample: rows };
+    const hint = suggestDelimiter(columns, dialect);
+    return {
+      file,
+      dialect,
+      rows: result.rowsRead ?? table.rows,
+      columns,
+      sample: rows,
+      ...(hint ? { hint } : {}),
+    };
   } finally {
     await plane.close();
     await rm(workDir, { recursive: true, force: true });

@@ -11,7 +11,8 @@ import { OsirisError, discoverConnection, discoverCsv } from '../index.js';
 import type { ActionWrapper, CliIo } from './cli-io.js';
 import { printJson, resolveFlagPath } from './cli-io.js';
 
-interface DiscoverOptions {
+/** The options of `osiris discover` as commander gives them (strings; the MCP tool fills them the same way). */
+export interface DiscoverOptions {
   tables?: string;
   schema?: string;
   sample: string;
@@ -53,12 +54,18 @@ function refuseFlags(opts: DiscoverOptions, names: readonly (keyof DiscoverOptio
   }
 }
 
-async function runDiscover(
+/** What `discover --json` prints (and the MCP tool returns), by kind of target. */
+export type DiscoverReport =
+  | { kind: 'connection'; json: { ok: boolean } & DiscoveredConnection }
+  | { kind: 'csv'; json: { ok: boolean } & DiscoveredCsv };
+
+/** Discover a connection (`@family.alias`) or a CSV file; bad flags are usage errors. */
+export async function discoverTarget(
   io: CliIo,
   drivers: DriverTable,
   target: string,
   opts: DiscoverOptions,
-): Promise<number> {
+): Promise<DiscoverReport> {
   const sample = readCount(opts.sample, '--sample');
   if (target.startsWith('@')) {
     refuseFlags(opts, CSV_ONLY, 'a CSV file');
@@ -77,9 +84,7 @@ async function runDiscover(
       refresh: Boolean(opts.refresh),
     });
     const ok = result.tables.every((t) => t.error === undefined);
-    if (opts.json) printJson(io, { ok, ...result });
-    else io.stdout.write(renderConnection(result));
-    return ok ? 0 : 1;
+    return { kind: 'connection', json: { ok, ...result } };
   }
   refuseFlags(opts, DATABASE_ONLY, 'a database connection (@family.alias)');
   const dialect = {
@@ -91,9 +96,19 @@ async function runDiscover(
     ...(opts.nullString === undefined ? {} : { null_string: opts.nullString }),
   };
   const result = await discoverCsv({ file: target, cwd: io.cwd, dialect, sample, drivers });
-  if (opts.json) printJson(io, { ok: true, ...result });
-  else io.stdout.write(renderCsv(result));
-  return 0;
+  return { kind: 'csv', json: { ok: true, ...result } };
+}
+
+async function runDiscover(
+  io: CliIo,
+  drivers: DriverTable,
+  target: string,
+  opts: DiscoverOptions,
+): Promise<number> {
+  const report = await discoverTarget(io, drivers, target, opts);
+  if (opts.json) printJson(io, report.json);
+  else io.stdout.write(report.kind === 'connection' ? renderConnection(report.json) : renderCsv(report.json));
+  return report.json.ok ? 0 : 1;
 }
 
 /** Rows of cells as aligned columns (cells cut at 40 characters, one line each). */
@@ -150,7 +165,8 @@ function renderConnection(r: DiscoveredConnection): string {
 function renderCsv(r: DiscoveredCsv): string {
   const d = r.dialect;
   const dialect = `delimiter ${JSON.stringify(d.delimiter)}  quote ${JSON.stringify(d.quote)}  escape ${JSON.stringify(d.escape)}  header ${d.header}  encoding ${d.encoding}  null_string ${JSON.stringify(d.null_string)}`;
-  return `${r.file}  ${r.rows} rows\n  ${dialect}\n${renderColumns(r.columns, false)}${renderSample(r.columns, r.sample)}`;
+  const hint = r.hint ? `  hint: ${r.hint}\n` : '';
+  return `${r.file}  ${r.rows} rows\n  ${dialect}\n${hint}${renderColumns(r.columns, false)}${renderSample(r.columns, r.sample)}`;
 }
 
 /** `discover`. */

@@ -119,6 +119,19 @@ describe('discover FILE.csv: as the extractor reads it', () => {
     ]);
   });
 
+  it('a file read as one column whose header holds ; says so, and reads as the extractor would', async () => {
+    const path = writeCsv('semicolons.csv', 'id;name\n1;Ana\n');
+    const result = await discoverCsv({ file: path, cwd: dir });
+    expect(result.columns).toEqual((await runExtractor(path)).columns);
+    expect(result.columns).toEqual([{ name: 'id;name', type: 'VARCHAR' }]);
+    expect(result.hint).toBe(
+      `the file reads as one column whose name holds ";": if that is the delimiter, give --delimiter ';' (config.delimiter)`,
+    );
+    const fixed = await discoverCsv({ file: path, cwd: dir, dialect: { delimiter: ';' } });
+    expect(fixed.hint).toBeUndefined();
+    expect(fixed.columns.map((c) => c.name)).toEqual(['id', 'name']);
+  });
+
   it('the library answers the same, and --sample 0 reads no rows', async () => {
     writeCsv('lib.csv', `${GOOD}\n`);
     const result = await discoverCsv({ file: 'lib.csv', cwd: dir, sample: 0 });
