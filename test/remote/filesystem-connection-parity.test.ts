@@ -34,7 +34,7 @@ const PIPELINE = [
   '    config:',
   '      connection: "@filesystem.exports"',
   '      path: customers.csv',
-  '      parse_dates: ["created_at"]',
+  '      parse_dates: ["created_at", "signup_day"]',
   '  - id: extract-orders',
   '    component: filesystem.csv_extractor',
   '    mode: read',
@@ -48,6 +48,7 @@ const PIPELINE = [
   '    config:',
   '      query: |',
   '        SELECT c.id, c.name, typeof(c.created_at) AS created_type, c.created_at,',
+  '               typeof(c.signup_day) AS signup_type, c.signup_day,',
   "               date_trunc('month', c.created_at) AS month, sum(o.amount) AS total",
   '        FROM df_extract_customers c JOIN df_extract_orders o ON o.customer_id = c.id',
   '        GROUP BY ALL ORDER BY c.id',
@@ -70,11 +71,14 @@ const PIPELINE = [
 
 const FILES = {
   'osiris_connections.yaml': CONNECTIONS,
-  'data/exports/customers.csv': 'id,name,created_at\n1,Ann,2024-01-15 10:30:00\n2,Bob,2024-02-01\n',
+  // signup_day holds dates only: detected as DATE, converted in the data plane (locally and in the sandbox)
+  'data/exports/customers.csv':
+    'id,name,created_at,signup_day\n1,Ann,2024-01-15 10:30:00,2024-01-10\n2,Bob,2024-02-01,2024-01-31\n',
   'data/exports/orders.csv': 'order_id,customer_id,amount\n10,1,9.50\n11,1,0.50\n12,2,20.00\n',
   'pipelines/exports.yaml': PIPELINE,
   // the same shape with a bad date and with an alias the connections file lacks
-  'data/exports/bad.csv': 'id,name,created_at\n1,Ann,2024-01-15\n2,Bob,yesterday\n',
+  'data/exports/bad.csv':
+    'id,name,created_at,signup_day\n1,Ann,2024-01-15,2024-01-01\n2,Bob,yesterday,2024-01-02\n',
   'pipelines/bad-date.yaml': PIPELINE.replace('path: customers.csv', 'path: bad.csv'),
   'pipelines/unknown-alias.yaml': PIPELINE.replace(
     '"@filesystem.exports"\n      path: orders.csv',
@@ -87,9 +91,9 @@ const FILES = {
 };
 
 const EXPECTED_SUMMARY =
-  'id,name,created_type,created_at,month,total\n' +
-  '1,Ann,TIMESTAMP,2024-01-15 10:30:00,2024-01-01 00:00:00,10.00\n' +
-  '2,Bob,TIMESTAMP,2024-02-01 00:00:00,2024-02-01 00:00:00,20.00\n';
+  'id,name,created_type,created_at,signup_type,signup_day,month,total\n' +
+  '1,Ann,TIMESTAMP,2024-01-15 10:30:00,TIMESTAMP,2024-01-10 00:00:00,2024-01-01 00:00:00,10.00\n' +
+  '2,Bob,TIMESTAMP,2024-02-01 00:00:00,TIMESTAMP,2024-01-31 00:00:00,2024-02-01 00:00:00,20.00\n';
 
 interface TargetRun {
   code: number | null;
