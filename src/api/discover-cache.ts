@@ -16,17 +16,25 @@ const CACHE_VERSION = 1;
 
 /** What identifies a connection's server and login, without its secrets. */
 export interface ConnectionIdentity {
+  /** Connection family. */
   family: string;
+  /** Alias within the family. */
   alias: string;
+  /** Host (a Supabase connection's project `url` when it has no host). */
   host: string | null;
+  /** Port as written. */
   port: string | null;
+  /** Database. */
   database: string | null;
+  /** Login user. */
   user: string | null;
 }
 
 /** A cached answer and when it was read from the server. */
 export interface CachedAnswer {
+  /** When the server was read (ISO 8601). */
   discovered_at: string;
+  /** What it answered (samples already masked). */
   result: DiscoveredSchema;
 }
 

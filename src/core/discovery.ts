@@ -81,8 +81,11 @@ export type DiscoveryTable = ReadonlyMap<string, SchemaDiscoverer>;
 
 /** A table the catalog lists, before its columns are read. */
 export interface CatalogTable {
+  /** Schema (PostgreSQL) or database (MySQL). */
   schema: string;
+  /** Table name. */
   name: string;
+  /** `table` or `view`. */
   kind: 'table' | 'view';
 }
 
