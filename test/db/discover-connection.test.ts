@@ -204,6 +204,44 @@ describe('discover: samples, cache, time limits (CLI)', () => {
   }
 });
 
+describe('discover: the project directory', () => {
+  it('-C names the project: its connections, .env and cache, from any current directory', async () => {
+    const project = createProject({ 'osiris_connections.yaml': CONNECTIONS });
+    const elsewhere = createProject({}, false);
+    const args = [
+      '-C',
+      project,
+      'discover',
+      '@mysql.movies',
+      '--tables',
+      'directors',
+      '--sample',
+      '0',
+      '--json',
+    ];
+    const out = await runOsiris(args, { cwd: elsewhere, env });
+    expect(out.code).toBe(0);
+    const result = JSON.parse(out.stdout);
+    expect(result.cache_file.startsWith(join(project, '.osiris', 'discovery'))).toBe(true);
+    expect(result.tables.map((t: DiscoveredTable) => t.name)).toEqual(['directors']);
+    expect(existsSync(join(elsewhere, '.osiris'))).toBe(false);
+    // the library with the same project answers from the same cache
+    const again = await discoverConnection({
+      connection: '@mysql.movies',
+      cwd: elsewhere,
+      projectDir: project,
+      env,
+      tables: ['directors'],
+      sample: 0,
+    });
+    expect(again).toMatchObject({
+      cached: true,
+      discovered_at: result.discovered_at,
+      cache_file: result.cache_file,
+    });
+  });
+});
+
 /** Every cache file's text. */
 function readCache(project: string): string {
   const dir = join(project, '.osiris', 'discovery');
