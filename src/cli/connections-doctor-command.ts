@@ -3,7 +3,8 @@ import { OsirisError, createMasker, describeError, parseConnectionRef, probeConn
 import type { CliIo } from './cli-io.js';
 import { loadIoConnections, printJson } from './cli-io.js';
 
-interface DoctorEntry {
+/** One connection's probe result. */
+export interface DoctorEntry {
   connection: string;
   ok: boolean;
   latency_ms?: number;
@@ -12,12 +13,18 @@ interface DoctorEntry {
   skipped?: string;
 }
 
-/** `connections doctor [@family.alias]`: connect, run a trivial query, report latency or a masked error. */
-export async function runConnectionsDoctor(
+/** What `connections doctor --json` prints (and the MCP tool returns); `lookedFor` is for the text output. */
+export interface DoctorReport {
+  json: { ok: boolean; file: string | null; connections: DoctorEntry[] };
+  lookedFor: string[];
+}
+
+/** Probe each connection (or the one named): latency or a masked error per connection. */
+export async function runDoctorProbes(
   io: CliIo,
   ref: string | undefined,
-  opts: { connections?: string; json?: boolean; timeout: string },
-): Promise<number> {
+  opts: { connections?: string; timeout: string },
+): Promise<DoctorReport> {
   const registry = loadIoConnections(io, opts.connections);
   const wanted = ref === undefined ? undefined : parseConnectionRef(ref);
   if (ref !== undefined && !wanted)
@@ -66,9 +73,20 @@ export async function runConnectionsDoctor(
       });
   }
   const ok = entries.every((e) => e.ok);
-  if (opts.json) printJson(io, { ok, file: registry.file ?? null, connections: entries });
+  return { json: { ok, file: registry.file ?? null, connections: entries }, lookedFor: registry.lookedFor };
+}
+
+/** `connections doctor [@family.alias]`: connect, run a trivial query, report latency or a masked error. */
+export async function runConnectionsDoctor(
+  io: CliIo,
+  ref: string | undefined,
+  opts: { connections?: string; json?: boolean; timeout: string },
+): Promise<number> {
+  const { json, lookedFor } = await runDoctorProbes(io, ref, opts);
+  const { ok, connections: entries } = json;
+  if (opts.json) printJson(io, json);
   else if (entries.length === 0)
-    io.stdout.write(`no connections (${registry.file ?? `looked for ${registry.lookedFor.join(', ')}`})\n`);
+    io.stdout.write(`no connections (${json.file ?? `looked for ${lookedFor.join(', ')}`})\n`);
   else {
     for (const e of entries) {
       const detail =

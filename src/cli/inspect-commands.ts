@@ -1,10 +1,38 @@
 import type { Command } from 'commander';
-import type { DriverTable } from '../index.js';
+import type { ComponentSpec, DriverTable, ListedConnection } from '../index.js';
 import { OsirisError } from '../index.js';
 import type { ActionWrapper, CliIo } from './cli-io.js';
 import { loadIoConnections, printJson } from './cli-io.js';
 import { renderComponentPage } from './render-component-page.js';
 import { runConnectionsDoctor } from './connections-doctor-command.js';
+
+/** `connections list --json` (and the MCP tool): every connection of the project, secrets masked. */
+export function listConnectionsReport(
+  io: CliIo,
+  file: string | undefined,
+): { file: string | null; connections: ListedConnection[] } {
+  const registry = loadIoConnections(io, file);
+  return { file: registry.file ?? null, connections: registry.list() };
+}
+
+/** `components list --json` (and the MCP tool): name, modes and title of each component, by name. */
+export function listComponentsReport(drivers: DriverTable): {
+  components: Array<Pick<ComponentSpec, 'name' | 'modes' | 'title'>>;
+} {
+  const specs = [...drivers.values()].map((m) => m.spec).sort((a, b) => a.name.localeCompare(b.name));
+  return { components: specs.map((s) => ({ name: s.name, modes: s.modes, title: s.title })) };
+}
+
+/** `components show NAME --json` (and the MCP tool): the spec itself; an unknown name is a usage error. */
+export function findComponentSpec(drivers: DriverTable, name: string): ComponentSpec {
+  const spec = drivers.get(name)?.spec;
+  if (!spec)
+    throw new OsirisError(
+      'usage',
+      `unknown component '${name}' (known: ${[...drivers.keys()].sort().join(', ')})`,
+    );
+  return spec;
+}
 
 /** `connections list|doctor` and `components list|show`. */
 export function registerInspectCommands(
@@ -24,11 +52,11 @@ export function registerInspectCommands(
     .option('--json', 'print one JSON object')
     .action(
       act((opts: { connections?: string; json?: boolean }) => {
-        const registry = loadIoConnections(io, opts.connections);
-        const list = registry.list();
-        if (opts.json) printJson(io, { file: registry.file ?? null, connections: list });
+        const listed = listConnectionsReport(io, opts.connections);
+        const list = listed.connections;
+        if (opts.json) printJson(io, listed);
         else if (list.length === 0)
-          io.stdout.write(`no connections (${registry.file ?? 'no connections file found'})\n`);
+          io.stdout.write(`no connections (${listed.file ?? 'no connections file found'})\n`);
         else
           for (const c of list)
             io.stdout.write(
@@ -71,9 +99,8 @@ function registerComponentsCommands(
     .option('--json', 'print one JSON object')
     .action(
       act((opts: { json?: boolean }) => {
-        const specs = [...drivers.values()].map((m) => m.spec).sort((a, b) => a.name.localeCompare(b.name));
-        if (opts.json)
-          printJson(io, { components: specs.map((s) => ({ name: s.name, modes: s.modes, title: s.title })) });
+        const { components: specs } = listComponentsReport(drivers);
+        if (opts.json) printJson(io, { components: specs });
         else
           for (const s of specs)
             io.stdout.write(`${s.name.padEnd(28)} ${s.modes.join(',').padEnd(16)} ${s.title}\n`);
@@ -87,12 +114,7 @@ function registerComponentsCommands(
     .option('--json', 'print one JSON object')
     .action(
       act((name: string, opts: { json?: boolean }) => {
-        const spec = drivers.get(name)?.spec;
-        if (!spec)
-          throw new OsirisError(
-            'usage',
-            `unknown component '${name}' (known: ${[...drivers.keys()].sort().join(', ')})`,
-          );
+        const spec = findComponentSpec(drivers, name);
         if (opts.json) printJson(io, spec);
         else io.stdout.write(renderComponentPage(spec));
         return 0;

@@ -28,21 +28,29 @@ function describeStatus(session: SessionSummary): string {
   return session.status.ok ? 'success' : 'failed';
 }
 
+/** What `logs list --json` prints (and the MCP tool returns): the sessions, newest first. */
+export function listSessionsReport(
+  io: CliIo,
+  opts: LogsOptions,
+): { sessions: Array<Record<string, unknown>> } {
+  return {
+    sessions: listSessions(resolveLogsDir(io, opts)).map((s) => ({
+      ...s.status,
+      session_id: s.id,
+      dir: s.dir,
+      status: describeStatus(s),
+      ...(s.problem ? { problem: s.problem } : {}),
+    })),
+  };
+}
+
 /** `logs list`. */
 export function runLogsList(io: CliIo, opts: LogsOptions): number {
-  const sessions = listSessions(resolveLogsDir(io, opts));
   if (opts.json) {
-    printJson(io, {
-      sessions: sessions.map((s) => ({
-        ...s.status,
-        session_id: s.id,
-        dir: s.dir,
-        status: describeStatus(s),
-        ...(s.problem ? { problem: s.problem } : {}),
-      })),
-    });
+    printJson(io, listSessionsReport(io, opts));
     return 0;
   }
+  const sessions = listSessions(resolveLogsDir(io, opts));
   if (sessions.length === 0) {
     io.stdout.write(`no sessions in ${resolveLogsDir(io, opts)}\n`);
     return 0;
@@ -112,18 +120,40 @@ export function summarizeSteps(dir: string): Array<{
   return [...steps.values()];
 }
 
-/** `logs show SESSION` and `logs last`. */
-export function runLogsShow(io: CliIo, opts: LogsOptions, ref: string | undefined): number {
+/** The session REF names (`run_<id>`, its number, a path), else the newest readable one. */
+function findSessionOrNewest(io: CliIo, opts: LogsOptions, ref: string | undefined): SessionSummary {
   const logsDir = resolveLogsDir(io, opts);
   let session: SessionSummary | undefined;
   if (ref) session = findSession(logsDir, ref);
   else session = listSessions(logsDir).find((s) => s.state !== 'corrupt');
   if (!session) throw new OsirisError('usage', `no sessions in ${logsDir}`);
+  return session;
+}
+
+/** What `logs show|last --json` prints (and the MCP tool returns): status.json and the steps. */
+export function showSessionReport(
+  io: CliIo,
+  opts: LogsOptions,
+  ref: string | undefined,
+): {
+  session_id: string;
+  dir: string;
+  status: SessionSummary['status'] | null;
+  steps: ReturnType<typeof summarizeSteps>;
+} {
+  const session = findSessionOrNewest(io, opts, ref);
   const steps = summarizeSteps(session.dir);
+  return { session_id: session.id, dir: session.dir, status: session.status ?? null, steps };
+}
+
+/** `logs show SESSION` and `logs last`. */
+export function runLogsShow(io: CliIo, opts: LogsOptions, ref: string | undefined): number {
   if (opts.json) {
-    printJson(io, { session_id: session.id, dir: session.dir, status: session.status ?? null, steps });
+    printJson(io, showSessionReport(io, opts, ref));
     return 0;
   }
+  const session = findSessionOrNewest(io, opts, ref);
+  const steps = summarizeSteps(session.dir);
   const st = session.status;
   io.stdout.write(`session   ${session.id}  (${relative(io.cwd, session.dir) || session.dir})\n`);
   io.stdout.write(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { DriverTable } from '../index.js';
+import type { CompiledPipeline, Diagnostic, DriverTable } from '../index.js';
 import {
   OSIRIS_VERSION,
   OsirisError,
@@ -42,16 +42,13 @@ export function registerPipelineCommands(
     .action(
       act((file: string, opts: { param: string[]; json?: boolean }) => {
         const text = readOmlFile(io, file);
-        const diagnostics = validateOml({
+        const report = validateOmlReport(drivers, io.env, {
           text,
           file,
-          catalog: createCatalog(drivers),
-          cliParams: parseKeyValues(opts.param, '--param'),
-          env: io.env,
-          profile: 'default',
-          compilerVersion: OSIRIS_VERSION,
+          params: parseKeyValues(opts.param, '--param'),
         });
-        if (opts.json) printJson(io, { ok: diagnostics.length === 0, file, diagnostics });
+        const { diagnostics } = report;
+        if (opts.json) printJson(io, report);
         else if (diagnostics.length === 0) io.stdout.write(`${file}: valid\n`);
         else for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
         return diagnostics.length === 0 ? 0 : 2;
@@ -79,34 +76,70 @@ function registerCompileCommand(program: Command, io: CliIo, drivers: DriverTabl
     .option('--json', 'print one JSON object')
     .action(
       act((file: string, opts: { param: string[]; profile: string; out?: string; json?: boolean }) => {
-        const compiled = compilePipeline({
-          file,
+        const report = compileReport(io, drivers, file, {
           params: parseKeyValues(opts.param, '--param'),
           profile: opts.profile,
           ...(opts.out === undefined ? {} : { outDir: resolve(io.cwd, opts.out) }),
-          cwd: io.cwd,
-          ...(io.projectDir === undefined ? {} : { projectDir: io.projectDir }),
-          env: io.env,
-          drivers,
         });
-        const manifestPath = relative(io.cwd, resolve(compiled.buildDir, 'manifest.yaml'));
-        const { pipeline } = compiled.manifest;
-        if (opts.json) {
-          printJson(io, {
-            ok: true,
-            pipeline_id: pipeline.id,
-            manifest_path: manifestPath,
-            steps: compiled.manifest.steps.length,
-            fingerprints: pipeline.fingerprints,
-          });
-        } else {
+        if (opts.json) printJson(io, report);
+        else
           io.stdout.write(
-            `compiled ${pipeline.id}: ${compiled.manifest.steps.length} steps -> ${manifestPath}\n  manifest_fp ${pipeline.fingerprints.manifest_fp}\n`,
+            `compiled ${report.pipeline_id}: ${report.steps} steps -> ${report.manifest_path}\n  manifest_fp ${report.fingerprints.manifest_fp}\n`,
           );
-        }
         return 0;
       }),
     );
+}
+
+/** What `validate --json` prints (and the MCP tool returns): every compile finding, positioned. */
+export function validateOmlReport(
+  drivers: DriverTable,
+  env: Record<string, string | undefined>,
+  input: { text: string | Uint8Array; file: string; params: Record<string, string> },
+): { ok: boolean; file: string; diagnostics: Diagnostic[] } {
+  const diagnostics = validateOml({
+    text: input.text,
+    file: input.file,
+    catalog: createCatalog(drivers),
+    cliParams: input.params,
+    env,
+    profile: 'default',
+    compilerVersion: OSIRIS_VERSION,
+  });
+  return { ok: diagnostics.length === 0, file: input.file, diagnostics };
+}
+
+/** What `compile --json` prints (and the MCP tool returns); `manifest_path` is relative to the current directory. */
+export function compileReport(
+  io: CliIo,
+  drivers: DriverTable,
+  file: string,
+  opts: { params: Record<string, string>; profile: string; outDir?: string },
+): {
+  ok: true;
+  pipeline_id: string;
+  manifest_path: string;
+  steps: number;
+  fingerprints: CompiledPipeline['manifest']['pipeline']['fingerprints'];
+} {
+  const compiled = compilePipeline({
+    file,
+    params: opts.params,
+    profile: opts.profile,
+    ...(opts.outDir === undefined ? {} : { outDir: opts.outDir }),
+    cwd: io.cwd,
+    ...(io.projectDir === undefined ? {} : { projectDir: io.projectDir }),
+    env: io.env,
+    drivers,
+  });
+  const { pipeline } = compiled.manifest;
+  return {
+    ok: true,
+    pipeline_id: pipeline.id,
+    manifest_path: relative(io.cwd, resolve(compiled.buildDir, 'manifest.yaml')),
+    steps: compiled.manifest.steps.length,
+    fingerprints: pipeline.fingerprints,
+  };
 }
 
 // Bytes, not text: the compiler refuses a non-UTF-8 file naming its encoding and the first bad byte.

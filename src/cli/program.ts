@@ -6,6 +6,7 @@ import { reportError } from './cli-io.js';
 import { registerDiscoverCommand } from './discover-command.js';
 import { registerInspectCommands } from './inspect-commands.js';
 import { registerLogsCommands } from './register-logs-commands.js';
+import { registerMcpCommand } from './mcp-command.js';
 import { registerPipelineCommands } from './pipeline-commands.js';
 import { registerRunCommand } from './run-command.js';
 import { registerStateCommands } from './state-command.js';
@@ -55,6 +56,7 @@ export function createProgram(
   registerLogsCommands(program, io, act);
   registerInspectCommands(program, io, drivers, act);
   registerDiscoverCommand(program, io, drivers, act);
+  registerMcpCommand(program, io, drivers, signal, act);
   return { program, result };
 }
 
