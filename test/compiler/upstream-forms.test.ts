@@ -253,4 +253,32 @@ describe('upstream filesystem connections and parse_dates', () => {
     );
     expect(compile(text, { catalog }).cfgs.get('extract-customers')?.config).not.toHaveProperty('connection');
   });
+
+  it('a file writer that takes a filesystem connection is still no database writer for chunk_rows', () => {
+    const text = oml(
+      'oml_version: "0.1.0"',
+      'name: chunks-to-file',
+      'steps:',
+      '  - id: extract',
+      '    component: mysql.extractor',
+      '    mode: read',
+      '    config:',
+      '      connection: "@mysql.src"',
+      '      table: orders',
+      '      chunk_rows: 1000',
+      '      incremental: { cursor: updated_at, primary_key: id }',
+      '  - id: save',
+      '    component: filesystem.csv_writer',
+      '    mode: write',
+      '    needs: [extract]',
+      '    config:',
+      '      connection: "@filesystem.exports"',
+      '      path: orders.csv',
+    );
+    expect(refuse(text, 'compile_error', { catalog })).toEqual([
+      expect.stringMatching(
+        /^pipelines\/x\.yaml:10:7: .*chunk_rows is read by 'save', which is not a database writer; each chunk must commit in a database transaction$/,
+      ),
+    ]);
+  });
 });
