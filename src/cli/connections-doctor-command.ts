@@ -1,7 +1,7 @@
 import type { ResolvedConnection } from '../index.js';
 import { OsirisError, createMasker, describeError, parseConnectionRef, probeConnection } from '../index.js';
 import type { CliIo } from './cli-io.js';
-import { loadIoConnections, printJson } from './cli-io.js';
+import { loadIoConnections, printJson, resolveIoProject } from './cli-io.js';
 
 /** One connection's probe result. */
 export interface DoctorEntry {
@@ -56,7 +56,7 @@ export async function runDoctorProbes(
       entries.push({ connection: r.name, ok: false, error: { code: d.code, message: mask(d.message) } });
       continue;
     }
-    const probe = await probeConnection(r.connection, timeoutMs);
+    const probe = await probeConnection(r.connection, timeoutMs, resolveIoProject(io).root);
     if (!probe)
       entries.push({ connection: r.name, ok: true, skipped: 'no server to contact for this family' });
     else

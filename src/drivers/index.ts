@@ -8,6 +8,7 @@ import { mysqlDialect } from './mysql/mysql-dialect.js';
 import { mysqlExtractorModule } from './mysql/mysql-extractor.js';
 import { mysqlWriterModule } from './mysql/mysql-writer.js';
 import { parquetWriterModule } from './parquet/filesystem-parquet-writer.js';
+import { probeFilesystemConnection } from './sql/filesystem-connection.js';
 import { postgresDialect } from './postgres/postgres-dialect.js';
 import { postgresExtractorModule } from './postgres/postgres-extractor.js';
 import { postgresWriterModule } from './postgres/postgres-writer.js';
@@ -49,13 +50,17 @@ export const TLS_FIELDS: Readonly<Record<string, TlsFields>> = Object.fromEntrie
 export const PROBED_FAMILIES: readonly string[] = [...DIALECT_BY_FAMILY.keys()];
 
 /**
- * Connect to a database connection, run `SELECT 1` and measure (for `osiris connections doctor`).
- * Never throws; the error is masked. Undefined for a family without a database (filesystem).
+ * Connect to a database connection, run `SELECT 1` and measure (for `osiris connections doctor`); a
+ * filesystem connection's base_dir must be a directory (relative to `projectDir`). Never throws; the
+ * error is masked. Undefined when there is nothing to check.
  */
 export async function probeConnection(
   connection: ResolvedConnection,
   connectTimeoutMs = 10_000,
+  projectDir?: string,
 ): Promise<ProbeResult | undefined> {
+  if (connection.family === 'filesystem')
+    return projectDir === undefined ? undefined : probeFilesystemConnection(connection, projectDir);
   const dialect = DIALECT_BY_FAMILY.get(connection.family);
   return dialect === undefined ? undefined : probeSqlConnection(connection, dialect, connectTimeoutMs);
 }

@@ -128,7 +128,7 @@ const COMPILE_CASES: Case[] = [
     name: 'unknown config key',
     oml: HEAD + step('a', 'filesystem.csv_extractor', 'read', '{ path: data/a.csv, delimter: ";" }'),
     code: 2,
-    stderr: `error [compile_error]: p.yaml:7:33: steps[0] (id: a).config.delimter: unknown config key 'delimter' (expected one of: columns, delimiter, encoding, escape, header, null_string, path, quote); did you mean 'delimiter'?`,
+    stderr: `error [compile_error]: p.yaml:7:33: steps[0] (id: a).config.delimter: unknown config key 'delimter' (expected one of: columns, connection, delimiter, encoding, escape, header, null_string, parse_dates, path, quote); did you mean 'delimiter'?`,
   },
   {
     name: 'missing config key',

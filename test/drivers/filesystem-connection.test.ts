@@ -8,7 +8,7 @@ import type { ResolvedConnection } from '../../src/core/index.js';
 import { OsirisError, selectStepConnection } from '../../src/core/index.js';
 import { csvExtractorModule } from '../../src/drivers/csv/filesystem-csv-extractor.js';
 import { csvWriterModule } from '../../src/drivers/csv/filesystem-csv-writer.js';
-import { probeFilesystemConnection } from '../../src/drivers/csv/filesystem-connection.js';
+import { probeFilesystemConnection } from '../../src/drivers/sql/filesystem-connection.js';
 import { parquetWriterModule } from '../../src/drivers/parquet/filesystem-parquet-writer.js';
 import { createDriverHarness } from './contract/step-context.js';
 import type { DriverHarness } from './contract/step-context.js';

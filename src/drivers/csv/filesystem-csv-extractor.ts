@@ -11,7 +11,7 @@ import {
   explainParseDatesError,
   loadDetectedWithParseDates,
 } from './csv-parse-dates.js';
-import { FILESYSTEM_CONNECTION_PROPERTY, resolveStepFile } from './filesystem-connection.js';
+import { FILESYSTEM_CONNECTION_PROPERTY, resolveStepFile } from '../sql/filesystem-connection.js';
 
 /** Encodings the extractor reads (UTF-16 byte order comes from the BOM, else little-endian). */
 export const CSV_READ_ENCODINGS = ['utf-8', 'utf-16', 'latin-1'] as const;

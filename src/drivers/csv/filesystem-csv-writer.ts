@@ -10,7 +10,7 @@ import { CSV_QUOTING, createCsvRowRenderer, isNumericType } from '../sql/csv-row
 import type { CsvQuoting } from '../sql/csv-row-renderer.js';
 import { DUCKDB_DEPENDENCY } from '../sql/duckdb-dependency.js';
 import { OUTPUT_PATH_PROPERTY, readSingleInput, writeOutputFile } from '../sql/write-output-file.js';
-import { FILESYSTEM_CONNECTION_PROPERTY, resolveStepFile } from './filesystem-connection.js';
+import { FILESYSTEM_CONNECTION_PROPERTY, resolveStepFile } from '../sql/filesystem-connection.js';
 
 /** Encodings the writer produces; utf-16le starts with a BOM (FF FE) so spreadsheet tools detect it. */
 export const CSV_WRITE_ENCODINGS = ['utf-8', 'utf-16le', 'latin1'] as const;

@@ -3,7 +3,7 @@ import { PARQUET_COMPRESSION } from '../../core/data-plane.js';
 import type { ParquetCompression } from '../../core/data-plane.js';
 import type { Driver, DriverModule, DriverRequest, DriverResult } from '../../core/driver.js';
 import { DUCKDB_DEPENDENCY } from '../sql/duckdb-dependency.js';
-import { FILESYSTEM_CONNECTION_PROPERTY, resolveStepFile } from '../csv/filesystem-connection.js';
+import { FILESYSTEM_CONNECTION_PROPERTY, resolveStepFile } from '../sql/filesystem-connection.js';
 import { OUTPUT_PATH_PROPERTY, readSingleInput, writeOutputFile } from '../sql/write-output-file.js';
 
 export const parquetWriterSpec: ComponentSpec = {

@@ -38,6 +38,7 @@ import type {
 import { resolveInside } from './resolve-inside.js';
 import { iterateStream, sizeOf, toBlob, toReadableStream } from './e2b-streams.js';
 import { createStdinQueue } from './stdin-queue.js';
+import { createRateGate } from './create-rate-gate.js';
 
 /** Options of the E2B transport; unset ones fall back to the SDK's E2B_* environment variables. */
 export interface E2bTransportOptions {
@@ -57,22 +58,6 @@ export interface E2bTransportOptions {
   createRetry?: RetryPolicy;
   /** Sandbox creates per second this transport starts at most (E2B Hobby allows 1, Pro 5; default 1). */
   createsPerSecond?: number;
-}
-
-/**
- * Spaces calls `1 / perSecond` s apart (the first at once), plus 5 % so that network jitter cannot land
- * two of them inside the provider's window: the creates of a batch of pipelines that share this transport
- * stay within the provider's create rate instead of collecting 429s.
- */
-function createRateGate(perSecond: number): () => Promise<void> {
-  const gapMs = (1000 / Math.max(perSecond, 0.001)) * 1.05;
-  let nextSlot = 0;
-  return async () => {
-    const now = Date.now();
-    const slot = Math.max(now, nextSlot);
-    nextSlot = slot + gapMs;
-    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
-  };
 }
 
 /** 3 attempts, 1 s then 2 s (with jitter): a 5xx of the control plane is usually gone by then. */

@@ -6,7 +6,7 @@ import { isAbsolute, normalize, resolve, sep } from 'node:path';
 import type { ResolvedConnection } from '../../core/connection.js';
 import type { StepContext } from '../../core/driver.js';
 import { OsirisError } from '../../core/errors.js';
-import type { ProbeResult } from '../sql/probe-connection.js';
+import type { ProbeResult } from './probe-connection.js';
 
 /** The `connection` config key of the file components (its JSON Schema). */
 export const FILESYSTEM_CONNECTION_PROPERTY = {
