@@ -76,6 +76,7 @@ interface ToolResult {
 let project: string;
 let client: Client;
 const transcript: string[] = [];
+const protocolErrors: Error[] = [];
 const env: Record<string, string> = {};
 
 /** Call a tool; the whole result goes into the transcript the canary scan reads. */
@@ -122,15 +123,18 @@ beforeAll(async () => {
     MYSQL_PORT: String(mariadb.port),
   });
   client = new Client({ name: 'osiris-test-agent', version: '1.0.0' });
-  await client.connect(
-    new StdioClientTransport({
-      command: process.execPath,
-      args: [OSIRIS_BIN, 'mcp'],
-      cwd: project,
-      env,
-      stderr: 'pipe',
-    }),
-  );
+  // a stray write on the server's stdout (anything not JSON-RPC) surfaces here
+  client.onerror = (error) => protocolErrors.push(error);
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [OSIRIS_BIN, 'mcp'],
+    cwd: project,
+    env,
+    stderr: 'pipe',
+  });
+  // the server's stderr is scanned for secrets too
+  transport.stderr?.on('data', (d: Buffer) => transcript.push(d.toString()));
+  await client.connect(transport);
 });
 
 afterAll(async () => {
@@ -239,6 +243,32 @@ describe('osiris mcp over stdio', () => {
     expect(await runCliJson(['logs', 'list'])).toEqual(listed.json);
   });
 
+  it('returns a failed run as a result (masked error), and bounds a run by timeout_seconds', async () => {
+    const down = PIPELINE('read').replace('@mysql.movies', '@mysql.down').replace('MCP movies', 'MCP down');
+    await call('osiris_oml_save', { path: 'pipelines/down.yaml', text: down });
+    const failed = await call('osiris_run', { path: 'pipelines/down.yaml' });
+    expect(failed.isError).toBeUndefined();
+    expect(failed.json).toMatchObject({
+      ok: false,
+      failed_step: 'extract-movies',
+      error: { code: 'connection_error' },
+    });
+    expect(failed.text).toMatch(/^✗ mcp-down: failed at step extract-movies \[connection_error\]/);
+
+    const slow = PIPELINE('read').replace(
+      'SELECT id, title FROM movies ORDER BY id',
+      'SELECT SLEEP(20) AS s',
+    );
+    await call('osiris_oml_save', {
+      path: 'pipelines/slow.yaml',
+      text: slow.replace('MCP movies', 'MCP slow'),
+    });
+    const started = Date.now();
+    const timedOut = await call('osiris_run', { path: 'pipelines/slow.yaml', timeout_seconds: 1 });
+    expect(timedOut.json).toMatchObject({ ok: false, error: { code: 'timeout' } });
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('answers the inspection tools as the CLI --json commands do', async () => {
     expect(await runCliJson(['connections', 'list'])).toEqual((await call('osiris_connections_list')).json);
     expect(await runCliJson(['components', 'list'])).toEqual((await call('osiris_components_list')).json);
@@ -326,12 +356,18 @@ describe('osiris mcp over stdio', () => {
     expect(inside.json.file).toMatch(/[\\/]data[\\/]people\.csv$/);
   });
 
+  it('writes nothing but the protocol on stdout', () => {
+    expect(protocolErrors).toEqual([]);
+  });
+
   it('never shows a connection password in any tool result', () => {
     const all = transcript.join('\n');
     // not vacuous: the transcript holds the masked connection listing and the doctor's failure
     expect(all).toContain('***MASKED***');
     expect(all.length).toBeGreaterThan(10_000);
-    for (const form of SECRET_FORMS) expect(all).not.toContain(form);
+    // any case, as test/remote/secret-canaries.test.ts scans
+    const lower = all.toLowerCase();
+    for (const form of SECRET_FORMS) expect(lower).not.toContain(form.toLowerCase());
   });
 
   it('keeps the MCP SDK out of every other command: only the mcp action imports it', () => {
