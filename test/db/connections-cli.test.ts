@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listSecretForms } from '../../src/core/index.js';
 import { readDbServers } from '../support/read-db-servers.js';
+import { createServerEnv } from './db-test-kit.js';
 import { createProject, runOsiris } from '../support/run-osiris.js';
 
 const CONNECTIONS = `connections:
@@ -33,16 +34,7 @@ const CONNECTIONS = `connections:
 
 describe('connections list / doctor (real servers)', () => {
   const { mariadb, postgres } = readDbServers();
-  const env = {
-    MYSQL_HOST: mariadb.host,
-    MYSQL_PORT: String(mariadb.port),
-    MYSQL_USER: mariadb.user,
-    MYSQL_PASSWORD: mariadb.password,
-    PG_HOST: postgres.host,
-    PG_PORT: String(postgres.port),
-    PG_USER: postgres.user,
-    PG_PASSWORD: postgres.password,
-  };
+  const env = createServerEnv(mariadb, postgres);
   const secrets = [mariadb.password, postgres.password, 'not-the-password-Zx9'];
   const expectNoSecret = (text: string) => {
     for (const form of secrets.flatMap(listSecretForms)) expect(text).not.toContain(form);

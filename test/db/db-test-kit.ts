@@ -157,3 +157,20 @@ export async function createPostgresLogin(server: DbServer, role: string, passwo
     `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE "${role}" LOGIN; END IF; END $$; ALTER ROLE "${role}" PASSWORD ${literal}`,
   );
 }
+
+/**
+ * The variables a test's osiris_connections.yaml refers to for the suite's two servers: MYSQL_HOST,
+ * MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD and PG_HOST, PG_PORT, PG_USER, PG_PASSWORD.
+ */
+export function createServerEnv(mariadb: DbServer, postgres: DbServer): Record<string, string> {
+  return {
+    MYSQL_HOST: mariadb.host,
+    MYSQL_PORT: String(mariadb.port),
+    MYSQL_USER: mariadb.user,
+    MYSQL_PASSWORD: mariadb.password,
+    PG_HOST: postgres.host,
+    PG_PORT: String(postgres.port),
+    PG_USER: postgres.user,
+    PG_PASSWORD: postgres.password,
+  };
+}

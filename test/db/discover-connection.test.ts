@@ -9,7 +9,7 @@ import type { DiscoveredTable } from '../../src/core/discovery.js';
 import { listSecretForms } from '../../src/core/index.js';
 import { readDbServers } from '../support/read-db-servers.js';
 import { createProject, runOsiris } from '../support/run-osiris.js';
-import { createPostgresLogin, runMysqlCli, runPsql } from './db-test-kit.js';
+import { createPostgresLogin, runMysqlCli, runPsql, createServerEnv } from './db-test-kit.js';
 
 const CONNECTIONS = `connections:
   mysql:
@@ -53,16 +53,7 @@ const CONNECTIONS = `connections:
 `;
 
 const { mariadb, postgres } = readDbServers();
-const env = {
-  MYSQL_HOST: mariadb.host,
-  MYSQL_PORT: String(mariadb.port),
-  MYSQL_USER: mariadb.user,
-  MYSQL_PASSWORD: mariadb.password,
-  PG_HOST: postgres.host,
-  PG_PORT: String(postgres.port),
-  PG_USER: postgres.user,
-  PG_PASSWORD: postgres.password,
-};
+const env = createServerEnv(mariadb, postgres);
 const SECRET_FORMS = [mariadb.password, postgres.password].flatMap(listSecretForms);
 const expectNoSecret = (text: string): void => {
   for (const form of SECRET_FORMS) expect(text).not.toContain(form);

@@ -6,7 +6,7 @@ import { discoverConnection } from '../../src/api/discover-connection.js';
 import type { DiscoveredTable } from '../../src/core/discovery.js';
 import { readDbServers } from '../support/read-db-servers.js';
 import { createProject } from '../support/run-osiris.js';
-import { runPsql } from './db-test-kit.js';
+import { runPsql, createServerEnv } from './db-test-kit.js';
 
 const CONNECTIONS = `connections:
   mysql:
@@ -33,16 +33,7 @@ const CONNECTIONS = `connections:
 `;
 
 const { mariadb, postgres } = readDbServers();
-const env = {
-  MYSQL_HOST: mariadb.host,
-  MYSQL_PORT: String(mariadb.port),
-  MYSQL_USER: mariadb.user,
-  MYSQL_PASSWORD: mariadb.password,
-  PG_HOST: postgres.host,
-  PG_PORT: String(postgres.port),
-  PG_USER: postgres.user,
-  PG_PASSWORD: postgres.password,
-};
+const env = createServerEnv(mariadb, postgres);
 
 /** `name|source type|data-plane type|null or not null` → a discovered column. */
 const col = (spec: string) => {
