@@ -3,7 +3,7 @@
 // `osiris run --json` prints, through the CLI's own run settings and runPipeline (never a spawned CLI).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import type { DriverTable } from '../index.js';
+import type { Diagnostic, DriverTable } from '../index.js';
 import { CompileError, OML_VERSION, OsirisError, STEP_MODES, formatDiagnostic } from '../index.js';
 import { parseKeyValues } from './cli-io.js';
 import { confinePath, confineRelative } from './mcp-confine.js';
@@ -96,10 +96,7 @@ function readOmlArgument(
   }
 }
 
-function summarizeFindings(
-  file: string,
-  diagnostics: readonly Parameters<typeof formatDiagnostic>[0][],
-): string {
+function summarizeFindings(file: string, diagnostics: readonly Diagnostic[]): string {
   if (diagnostics.length === 0) return `${file}: valid`;
   return `${file}: ${diagnostics.length} finding(s)\n${diagnostics.map(formatDiagnostic).join('\n')}`;
 }
