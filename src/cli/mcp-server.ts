@@ -99,6 +99,16 @@ async function callTool(
   }
 }
 
+/** The client's cancellation as the abort a run expects (reason: an `interrupted` OsirisError, like Ctrl-C). */
+function toInterruption(cancel: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const abort = (): void =>
+    controller.abort(new OsirisError('interrupted', 'the MCP client cancelled the call'));
+  if (cancel.aborted) abort();
+  else cancel.addEventListener('abort', abort, { once: true });
+  return controller.signal;
+}
+
 function registerHandlers(server: Server, io: CliIo, drivers: DriverTable, stop: AbortSignal): void {
   const tools = [...INSPECT_TOOLS, ...PIPELINE_TOOLS];
   const check = createArgumentChecker(tools);
@@ -110,7 +120,7 @@ function registerHandlers(server: Server, io: CliIo, drivers: DriverTable, stop:
       root: io.cwd,
       io,
       drivers,
-      signal: AbortSignal.any([stop, extra.signal]),
+      signal: AbortSignal.any([stop, toInterruption(extra.signal)]),
     }),
   );
   server.setRequestHandler(ListResourcesRequestSchema, () => ({

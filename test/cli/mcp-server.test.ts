@@ -269,6 +269,28 @@ describe('osiris mcp over stdio', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  it('interrupts a run whose call the client cancels; the session says so', async () => {
+    const cancel = new AbortController();
+    const pending = client.callTool(
+      { name: 'osiris_run', arguments: { path: 'pipelines/slow.yaml' } },
+      undefined,
+      {
+        signal: cancel.signal,
+      },
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    cancel.abort();
+    await expect(pending).rejects.toThrow();
+    let status: Record<string, unknown> | null = null;
+    for (let i = 0; i < 60 && status === null; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const newest = await call('osiris_logs_show');
+      const s = newest.json.status as Record<string, unknown> | null;
+      if (s?.pipeline_id === 'mcp-slow' && s.ok === false && s.error !== undefined) status = s;
+    }
+    expect(status).toMatchObject({ ok: false, error: { code: 'interrupted' } });
+  });
+
   it('answers the inspection tools as the CLI --json commands do', async () => {
     expect(await runCliJson(['connections', 'list'])).toEqual((await call('osiris_connections_list')).json);
     expect(await runCliJson(['components', 'list'])).toEqual((await call('osiris_components_list')).json);
