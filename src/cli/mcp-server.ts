@@ -26,8 +26,8 @@ import { loadIoConnections, resolveIoProject } from './cli-io.js';
 import { listTransportSecrets } from './execution-target.js';
 import { listResources, readResource } from './mcp-resources.js';
 import type { McpTool, ToolContext } from './mcp-tool-kit.js';
-import { createArgumentChecker } from './mcp-tool-kit.js';
-import { INSPECT_TOOLS, refuseUnknownTool } from './mcp-tools-inspect.js';
+import { createArgumentChecker, refuseUnknownTool } from './mcp-tool-kit.js';
+import { INSPECT_TOOLS } from './mcp-tools-inspect.js';
 import { PIPELINE_TOOLS } from './mcp-tools-pipeline.js';
 
 const INSTRUCTIONS = `Osiris compiles and runs data pipelines written in OML (YAML). Work inside this project only.

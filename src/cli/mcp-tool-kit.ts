@@ -85,3 +85,8 @@ export function toParamFlags(params: unknown): string[] {
 export function toFlagText(value: unknown, fallback: string): string {
   return value === undefined ? fallback : String(value);
 }
+
+/** An unknown tool name is a usage error naming the known ones (a typo must not go unexplained). */
+export function refuseUnknownTool(name: string, known: readonly McpTool[]): never {
+  throw new OsirisError('usage', `unknown tool '${name}' (known: ${known.map((t) => t.name).join(', ')})`);
+}

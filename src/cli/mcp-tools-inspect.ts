@@ -1,7 +1,6 @@
 // MCP tools that look without changing anything: connections, discovery, components, sessions. Each
 // returns what the matching `osiris … --json` command prints, built by the same function.
 import { join } from 'node:path';
-import { OsirisError } from '../index.js';
 import { runDoctorProbes } from './connections-doctor-command.js';
 import type { DiscoverOptions } from './discover-command.js';
 import { discoverTarget } from './discover-command.js';
@@ -175,8 +174,3 @@ export const INSPECT_TOOLS: readonly McpTool[] = [
   logsList,
   logsShow,
 ];
-
-/** A tool answering for an unknown name would hide a typo: name the known ones. */
-export function refuseUnknownTool(name: string, known: readonly McpTool[]): never {
-  throw new OsirisError('usage', `unknown tool '${name}' (known: ${known.map((t) => t.name).join(', ')})`);
-}
