@@ -1,12 +1,10 @@
 // `osiris_run`: a pipeline run through the CLI's own run settings (readRunSettings: the same option
 // checks, adapter choice and sandbox setup as `osiris run`) and runPipeline; never a spawned CLI.
-import { relative } from 'node:path';
-import type { RunResult } from '../index.js';
 import { confineRelative } from './mcp-confine.js';
 import type { McpTool, ToolContext } from './mcp-tool-kit.js';
 import { PARAMS_SCHEMA, defineInput, toFlagText, toParamFlags } from './mcp-tool-kit.js';
 import type { RunOptions } from './run-command.js';
-import { loadPlan, readRunSettings, runRetryingLost } from './run-command.js';
+import { loadPlan, readRunSettings, renderRunJson, runRetryingLost } from './run-command.js';
 
 /** An agent waits on the call: a run is bounded by default, shorter than the CLI's 600 s. */
 const DEFAULT_RUN_TIMEOUT_SECONDS = 300;
@@ -35,13 +33,7 @@ async function runOnce(file: string, opts: RunOptions, ctx: ToolContext): Promis
   try {
     const plan = loadPlan(file, opts, io, drivers);
     const { result, lost } = await runRetryingLost({ ...settings, plan }, sandboxes, opts);
-    const pathOf = (r: RunResult): string => relative(io.cwd, r.sessionDir) || r.sessionDir;
-    // the object `osiris run --json` prints: status.json, session_dir (and lost_session_dir)
-    return {
-      ...result.status,
-      session_dir: pathOf(result),
-      ...(lost ? { lost_session_dir: pathOf(lost) } : {}),
-    };
+    return renderRunJson(io, result, lost);
   } finally {
     await sandboxes?.close();
   }

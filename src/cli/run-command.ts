@@ -196,18 +196,30 @@ export async function runRunCommand(
       },
     };
     const { result, lost } = await runRetryingLost(options, sandboxes, opts);
-    const pathOf = (r: RunResult): string => relative(io.cwd, r.sessionDir) || r.sessionDir;
     const { status } = result;
-    const lostDir = lost ? { lost_session_dir: pathOf(lost) } : {};
-    if (json) printJson(io, { ...status, session_dir: pathOf(result), ...lostDir });
+    if (json) printJson(io, renderRunJson(io, result, lost));
     else {
-      if (lost) io.stderr.write(`↻ sandbox lost (session ${pathOf(lost)}), ran again\n`);
-      printRunSummary(io, status, pathOf(result));
+      if (lost) io.stderr.write(`↻ sandbox lost (session ${showSessionDir(io, lost)}), ran again\n`);
+      printRunSummary(io, status, showSessionDir(io, result));
     }
     return status.exit_code;
   } catch (error) {
     return reportError(io, error, json);
   }
+}
+
+/** A session directory as the run commands show it: relative to the current directory. */
+function showSessionDir(io: CliIo, r: RunResult): string {
+  return relative(io.cwd, r.sessionDir) || r.sessionDir;
+}
+
+/** The object `osiris run --json` prints: status.json, session_dir, and lost_session_dir after a retry. */
+export function renderRunJson(io: CliIo, result: RunResult, lost?: RunResult): Record<string, unknown> {
+  return {
+    ...result.status,
+    session_dir: showSessionDir(io, result),
+    ...(lost ? { lost_session_dir: showSessionDir(io, lost) } : {}),
+  };
 }
 
 /** The two lines a finished run prints: ✓ on stdout, ✗ (with the error) on stderr. */

@@ -23,6 +23,7 @@ const COMMANDS = [
   ['connections', 'doctor'],
   ['components', 'list'],
   ['components', 'show'],
+  ['discover'],
   ['mcp'],
 ];
 
