@@ -28,7 +28,8 @@ async function runShell(sandbox: Sandbox, script: string, env: Record<string, st
     onStdout: (t) => (stdout += t),
     onStderr: () => undefined,
   });
-  await proc.closeStdin();
+  // a short command may be gone before its stdin closes (envd: process not found)
+  await proc.closeStdin().catch(() => undefined);
   return { code: await proc.exited, stdout };
 }
 
