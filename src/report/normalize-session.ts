@@ -86,19 +86,25 @@ function collectSandboxIds(events: readonly EventRecord[]): string[] {
   return [...ids].sort((a, b) => b.length - a.length);
 }
 
-/** Build the text normalizer of one session: its dir, its id, its sandbox ids, then any absolute path. */
+/**
+ * Build the text normalizer of one session: its dir, then any other absolute path, then its sandbox ids
+ * and its id. Paths go before ids: a file in a sandbox is a path whatever the sandbox's id (a local
+ * sandbox's id is its directory; a provider's may be part of a directory name), so it becomes `<path>`
+ * like the same file's path in a local run.
+ */
 function createTextNormalizer(snapshot: SessionSnapshot): (text: string) => string {
-  const literal: Array<[RegExp, string]> = [];
+  const ids: Array<[RegExp, string]> = [];
   const dir = snapshot.dir.replace(/[\\/]+$/, '');
-  if (dir.length > 1) literal.push([new RegExp(escapeRegExp(dir), 'g'), SESSION_DIR_PLACEHOLDER]);
+  const dirPattern = dir.length > 1 ? new RegExp(escapeRegExp(dir), 'g') : undefined;
   for (const id of collectSandboxIds(snapshot.events))
-    literal.push([new RegExp(escapeRegExp(id), 'g'), SANDBOX_PLACEHOLDER]);
+    ids.push([new RegExp(escapeRegExp(id), 'g'), SANDBOX_PLACEHOLDER]);
   if (snapshot.id.length >= 4)
-    literal.push([new RegExp(`\\b${escapeRegExp(snapshot.id)}\\b`, 'g'), SESSION_ID_PLACEHOLDER]);
+    ids.push([new RegExp(`\\b${escapeRegExp(snapshot.id)}\\b`, 'g'), SESSION_ID_PLACEHOLDER]);
   return (text) => {
-    let out = text;
-    for (const [pattern, placeholder] of literal) out = out.replace(pattern, placeholder);
-    return out.replace(ABSOLUTE_PATH, PATH_PLACEHOLDER);
+    let out = dirPattern ? text.replace(dirPattern, SESSION_DIR_PLACEHOLDER) : text;
+    out = out.replace(ABSOLUTE_PATH, PATH_PLACEHOLDER);
+    for (const [pattern, placeholder] of ids) out = out.replace(pattern, placeholder);
+    return out;
   };
 }
 

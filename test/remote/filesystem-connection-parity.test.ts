@@ -168,9 +168,9 @@ describe('bad inputs fail the same step the same way on every target', () => {
       code: 'io_error',
       message:
         /data\/exports\/bad\.csv:3: column "created_at": could not convert string "yesterday" to 'TIMESTAMP' \(config\.parse_dates reads it as TIMESTAMP\)$/,
-      // the message holds the file's absolute path, which differs between host and sandbox and which
-      // session normalization does not map alike (as for any CSV error with file:line): not compared
-      compare: false,
+      // the message holds the file's absolute path, which differs between host and sandbox: compared
+      // as `<path>`, like any absolute path (a local sandbox's own directory included)
+      compare: true,
     },
     {
       file: 'pipelines/unknown-alias.yaml',

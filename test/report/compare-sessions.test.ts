@@ -88,6 +88,30 @@ describe('compareSessions (docs/report.md)', () => {
     expect(compareSessions(a, b).equal).toBe(false);
   });
 
+  it('a path inside a local sandbox (whose id is its directory) is a path like any other', () => {
+    const a = local();
+    const b = local();
+    const failAt = (s: SessionSnapshot, path: string) =>
+      s.events.push({
+        ts: '',
+        session: s.id,
+        event: 'step_failed',
+        step_id: 'x',
+        error: `${path}:3: column "d": could not convert "soon"`,
+        error_type: 'E',
+        error_code: 'config_error',
+        duration_ms: 1,
+      });
+    failAt(a, '/home/ana/project/data/bad.csv');
+    const sandbox = '/tmp/osiris-sandbox-Ab12Cd';
+    b.events.push({ ts: '', session: b.id, event: 'remote.sandbox_created', sandbox_id: sandbox });
+    failAt(b, `${sandbox}/project/data/bad.csv`);
+    expect(compareSessions(a, b).equal).toBe(true);
+    expect(normalizeSession(b).events.at(-1)?.fields.error).toBe(
+      '<path> column "d": could not convert "soon"',
+    );
+  });
+
   it('ignores remote-only events and metrics, every remote.* record and sandbox ids', () => {
     const remote = buildSnapshot({
       id: 'run_3000',
