@@ -225,7 +225,10 @@ async function resolveInputs(x: StepExecution): Promise<void> {
   for (const [name, fromStep] of Object.entries(x.inputs)) {
     try {
       await x.dataPlane.describe(fromStep);
-    } catch {
+    } catch (thrown) {
+      // a streamed input whose extractor failed: its own failure, not a missing table
+      if (thrown instanceof OsirisError && thrown.message.startsWith(`input step '${fromStep}' failed`))
+        throw thrown;
       const error = `step '${fromStep}' left no output table (is it a writer?)`;
       x.host.sink.event('input_resolution_failed', { step_id: x.step.id, input: name, error });
       throw new OsirisError('input_error', `input '${name}': ${error}`, { where: `step ${x.step.id}` });

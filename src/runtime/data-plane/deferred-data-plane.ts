@@ -7,18 +7,35 @@
 import { mkdir } from 'node:fs/promises';
 import type { ReadTextOptions } from '../../core/data-plane.js';
 import type { KeptCanonicalFile } from './canonical-file-registry.js';
-import { createCanonicalFileRegistry, writeCanonicalFile } from './canonical-file-registry.js';
+import {
+  createCanonicalFileRegistry,
+  writeCanonicalFile,
+  writeLiveCanonicalFile,
+} from './canonical-file-registry.js';
 import type { DuckDbDataPlane, DuckDbDataPlaneOptions } from './duckdb-data-plane.js';
 import { exportCsvStream } from './export-csv-stream.js';
 
 /** Opens the DuckDB data plane (loading its module when it is first needed). */
 export type DuckDbOpener = (options: DuckDbDataPlaneOptions) => Promise<DuckDbDataPlane>;
 
+/** The run's data plane: the DuckDB plane's operations, and outputs announced as coming (streamed hand-overs). */
+export interface RunDataPlane extends DuckDbDataPlane {
+  /**
+   * A step's output is coming: until its producer wrote a live canonical file (or settled), `describe`
+   * and `exportCsvStream` of it wait; every other read waits until it settled.
+   */
+  expectOutput(stepId: string): void;
+  /** The producer of a coming output finished; `error` when it failed (its readers throw it). */
+  settleOutput(stepId: string, error?: unknown): void;
+  /** Stop the producer of a coming output (its consumer failed): its writing fails with `reason`. */
+  stopOutput(stepId: string, reason: Error): void;
+}
+
 /** A DuckDbDataPlane that calls `open` on the first operation that needs DuckDB (the work dir exists at once). */
 export async function createDeferredDataPlane(
   options: DuckDbDataPlaneOptions,
   open: DuckDbOpener,
-): Promise<DuckDbDataPlane> {
+): Promise<RunDataPlane> {
   await mkdir(options.workDir, { recursive: true });
   const kept = options.canonicalFiles ?? createCanonicalFileRegistry();
   let opening: Promise<DuckDbDataPlane> | undefined;
@@ -33,13 +50,30 @@ export async function createDeferredDataPlane(
     return opening;
   };
   /** A kept output while DuckDB is closed: what the registry alone can answer. */
-  const waiting = (stepId: string): KeptCanonicalFile | undefined => (opening ? undefined : kept.get(stepId));
+  const waiting = (stepId: string): KeptCanonicalFile | undefined => {
+    const file = kept.get(stepId);
+    return opening && !file?.live ? undefined : file;
+  };
+  /** Every input of a query settled (a coming output is complete). */
+  const settleAll = async (inputs: Record<string, string>): Promise<void> => {
+    for (const from of Object.values(inputs)) await kept.whenSettled(from);
+  };
 
-  const plane: DuckDbDataPlane = {
-    createFromQuery: async (stepId, sql, inputs) => (await engine()).createFromQuery(stepId, sql, inputs),
+  const plane: RunDataPlane = {
+    async createFromQuery(stepId, sql, inputs) {
+      await settleAll(inputs);
+      return (await engine()).createFromQuery(stepId, sql, inputs);
+    },
     createFromCsv: async (stepId, csv) => (await engine()).createFromCsv(stepId, csv),
     createFromRows: async (stepId, columns, rows) => (await engine()).createFromRows(stepId, columns, rows),
     async createFromCsvStream(stepId, columns, produce, canonical) {
+      if (canonical && kept.isComing(stepId)) {
+        const args = [options.workDir, stepId, columns, produce, canonical] as const;
+        const { file, rowsProduced } = await writeLiveCanonicalFile(kept, ...args);
+        // DuckDB opened meanwhile: queries read the file through a view, as every kept file's
+        if (opening) await (await engine()).adoptKeptFile(stepId);
+        return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
+      }
       if (opening || !canonical)
         return (await engine()).createFromCsvStream(stepId, columns, produce, canonical);
       const { file, rowsProduced } = await writeCanonicalFile(
@@ -53,25 +87,37 @@ export async function createDeferredDataPlane(
       return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
     },
     async describe(stepId) {
+      await kept.whenReady(stepId);
       const file = waiting(stepId);
+      if (file?.live && !file.live.done)
+        return { name: stepId, columns: file.columns, rows: file.rows, streaming: true };
       if (file) return { name: stepId, columns: file.columns, rows: file.rows };
       return (await engine()).describe(stepId);
     },
     async *readText(stepId: string, read?: ReadTextOptions) {
+      await kept.whenSettled(stepId);
       yield* (await engine()).readText(stepId, read);
     },
     async canExport(stepId, format) {
+      await kept.whenReady(stepId);
       return waiting(stepId) !== undefined || (await engine()).canExport(stepId, format);
     },
     async export(stepId, target) {
+      await kept.whenSettled(stepId);
       if (!opening) {
         const shortcut = kept.exportKept(stepId, target);
         if (shortcut) return shortcut;
       }
       return (await engine()).export(stepId, target);
     },
-    exportCsvStream: (stepId) =>
-      exportCsvStream(options.workDir, stepId, kept, (target) => plane.export(stepId, target)),
+    async *exportCsvStream(stepId) {
+      await kept.whenReady(stepId);
+      yield* exportCsvStream(options.workDir, stepId, kept, (target) => plane.export(stepId, target));
+    },
+    expectOutput: (stepId) => kept.expect(stepId),
+    settleOutput: (stepId, error) => kept.settle(stepId, error),
+    stopOutput: (stepId, reason) => kept.stopLive(stepId, reason),
+    adoptKeptFile: async (stepId) => (await engine()).adoptKeptFile(stepId),
     interrupt() {
       interrupted = true;
       opened?.interrupt();
