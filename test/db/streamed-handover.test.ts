@@ -85,16 +85,19 @@ afterAll(async () => {
 });
 
 describe('MariaDB → PostgreSQL, streamed', () => {
-  it.each(['append', 'replace', 'upsert'])('%s: the target equals the source; load starts before extract completes', async (mode) => {
-    const table = `items_${mode}`;
-    const { project, cli, events } = await runPipeline(
-      renderPipeline(fromMariadb('table: items'), toPostgres(table, mode)),
-    );
-    expect(cli.code, project + cli.stdout + cli.stderr).toBe(0);
-    expect(indexOf(events, 'step_start', 'load')).toBeGreaterThan(-1);
-    expect(indexOf(events, 'step_start', 'load')).toBeLessThan(indexOf(events, 'step_complete', 'extract'));
-    expect(await pgDigest(table)).toBe(await myDigest(`${MYDB}.items`));
-  });
+  it.each(['append', 'replace', 'upsert'])(
+    '%s: the target equals the source; load starts before extract completes',
+    async (mode) => {
+      const table = `items_${mode}`;
+      const { project, cli, events } = await runPipeline(
+        renderPipeline(fromMariadb('table: items'), toPostgres(table, mode)),
+      );
+      expect(cli.code, project + cli.stdout + cli.stderr).toBe(0);
+      expect(indexOf(events, 'step_start', 'load')).toBeGreaterThan(-1);
+      expect(indexOf(events, 'step_start', 'load')).toBeLessThan(indexOf(events, 'step_complete', 'extract'));
+      expect(await pgDigest(table)).toBe(await myDigest(`${MYDB}.items`));
+    },
+  );
 
   it('an extraction that fails midway commits nothing: replace keeps the old table, append adds no row', async () => {
     // the subquery returns two rows only at id 150000: MariaDB fails after streaming the rows before it
@@ -102,7 +105,9 @@ describe('MariaDB → PostgreSQL, streamed', () => {
     for (const mode of ['replace', 'append']) {
       const table = `items_${mode}`;
       const before = await pgDigest(table);
-      const { cli, events } = await runPipeline(renderPipeline(fromMariadb(failing), toPostgres(table, mode)));
+      const { cli, events } = await runPipeline(
+        renderPipeline(fromMariadb(failing), toPostgres(table, mode)),
+      );
       expect(cli.code).toBe(1);
       const failed = events.filter((e) => e['event'] === 'step_failed').map((e) => e['step_id']);
       expect(failed.sort()).toEqual(['extract', 'load']);
@@ -147,6 +152,45 @@ describe('MariaDB → PostgreSQL, streamed', () => {
     expect(compared.equal, compared.output).toBe(true);
     const started = indexOf(sandbox.events, 'step_start', 'load');
     expect(started).toBeLessThan(indexOf(sandbox.events, 'step_complete', 'extract'));
+  });
+});
+
+/** Whether the writer reported rows written (`write.progress`) before its extractor completed. */
+function sawRowsWhileExtracting(events: readonly Record<string, unknown>[]): boolean {
+  const extracted = indexOf(events, 'step_complete', 'extract');
+  return events.some(
+    (e, i) =>
+      i < extracted &&
+      e['event'] === 'write.progress' &&
+      e['step_id'] === 'load' &&
+      Number(e['rows_written']) > 0,
+  );
+}
+
+describe('rows reach the writer while the extractor still reads (a source slowed by pauses)', () => {
+  it('MariaDB → PostgreSQL', async () => {
+    const slow = `query: "SELECT id, name, amount FROM items WHERE SLEEP(IF(id % 20000 = 0, 0.3, 0)) = 0"`;
+    const { project, cli, events } = await runPipeline(
+      renderPipeline(fromMariadb(slow), toPostgres('items_slow', 'replace')),
+    );
+    expect(cli.code, project + cli.stdout + cli.stderr).toBe(0);
+    expect(sawRowsWhileExtracting(events)).toBe(true);
+    expect(await pgDigest('items_slow')).toBe(await myDigest(`${MYDB}.items`));
+  });
+
+  it('PostgreSQL → MariaDB (LOAD DATA reads the rows as they come)', async () => {
+    await runPsql(
+      postgres,
+      `DROP TABLE IF EXISTS stream_dst.slow_src; CREATE TABLE stream_dst.slow_src AS
+       SELECT g AS id, 'item "' || g || '", ok' AS name, (g / 100.0)::numeric(12,2) AS amount FROM generate_series(1, ${ROWS}) g`,
+    );
+    const query = `SELECT id, name, amount FROM stream_dst.slow_src WHERE CASE WHEN id % 20000 = 0 THEN pg_sleep(0.3) IS NOT NULL ELSE true END ORDER BY id`;
+    const extract = `component: postgres.extractor\n    config:\n      connection: '@postgres.src'\n      query: "${query}"`;
+    const load = `component: mysql.writer\n    config:\n      connection: '@mysql.dst'\n      table: slow_back\n      write_mode: replace\n      primary_key: [id]\n      create_if_missing: true`;
+    const { project, cli, events } = await runPipeline(renderPipeline(extract, load));
+    expect(cli.code, project + cli.stdout + cli.stderr).toBe(0);
+    expect(sawRowsWhileExtracting(events)).toBe(true);
+    expect(await myDigest(`${MYDB}.slow_back`)).toBe(await pgDigest('slow_src'));
   });
 });
 

@@ -14,6 +14,7 @@ import {
 } from './canonical-file-registry.js';
 import type { DuckDbDataPlane, DuckDbDataPlaneOptions } from './duckdb-data-plane.js';
 import { exportCsvStream } from './export-csv-stream.js';
+import { parseCanonicalRows } from './parse-canonical-rows.js';
 
 /** Opens the DuckDB data plane (loading its module when it is first needed). */
 export type DuckDbOpener = (options: DuckDbDataPlaneOptions) => Promise<DuckDbDataPlane>;
@@ -95,6 +96,13 @@ export async function createDeferredDataPlane(
       return (await engine()).describe(stepId);
     },
     async *readText(stepId: string, read?: ReadTextOptions) {
+      await kept.whenReady(stepId);
+      const tail = kept.get(stepId)?.live?.done === false ? kept.streamKept(stepId) : undefined;
+      if (tail && read?.offset === undefined && read?.columns === undefined) {
+        // a streamed hand-over: its rows as they are written (the text is canonical already)
+        yield* parseCanonicalRows(tail, read?.chunkRows ?? 2048, stepId);
+        return;
+      }
       await kept.whenSettled(stepId);
       yield* (await engine()).readText(stepId, read);
     },
