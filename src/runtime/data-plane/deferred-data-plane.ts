@@ -5,8 +5,14 @@
  * loads DuckDB's native library and creates no database (~0.15 s of every such run).
  */
 import { mkdir } from 'node:fs/promises';
-import type { ReadTextOptions } from '../../core/data-plane.js';
-import type { KeptCanonicalFile } from './canonical-file-registry.js';
+import type {
+  CanonicalCsvStream,
+  ColumnInfo,
+  CsvProducer,
+  ReadTextOptions,
+  StreamedTable,
+} from '../../core/data-plane.js';
+import type { CanonicalFileRegistry, KeptCanonicalFile } from './canonical-file-registry.js';
 import {
   createCanonicalFileRegistry,
   writeCanonicalFile,
@@ -18,6 +24,63 @@ import { parseCanonicalRows } from './parse-canonical-rows.js';
 
 /** Opens the DuckDB data plane (loading its module when it is first needed). */
 export type DuckDbOpener = (options: DuckDbDataPlaneOptions) => Promise<DuckDbDataPlane>;
+
+/** What the deferred plane's helpers see of it. */
+interface DeferredState {
+  kept: CanonicalFileRegistry;
+  workDir: string;
+  /** Whether DuckDB is open (or opening). */
+  opening: () => boolean;
+  engine: () => Promise<DuckDbDataPlane>;
+}
+
+/**
+ * A producer's CSV: a coming output into a live kept file (readers tail it), a canonical one into a
+ * kept file while DuckDB is closed, anything else into DuckDB.
+ */
+async function handOver(
+  d: DeferredState,
+  stepId: string,
+  columns: ColumnInfo[],
+  produce: CsvProducer,
+  canonical: CanonicalCsvStream | undefined,
+): Promise<StreamedTable> {
+  if (canonical && d.kept.isComing(stepId)) {
+    const { file, rowsProduced } = await writeLiveCanonicalFile(
+      d.kept,
+      d.workDir,
+      stepId,
+      columns,
+      produce,
+      canonical,
+    );
+    // DuckDB opened meanwhile: queries read the file through a view, as every kept file's
+    if (d.opening()) await (await d.engine()).adoptKeptFile(stepId);
+    return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
+  }
+  if (d.opening() || !canonical)
+    return (await d.engine()).createFromCsvStream(stepId, columns, produce, canonical);
+  const { file, rowsProduced } = await writeCanonicalFile(d.workDir, stepId, columns, produce, canonical);
+  d.kept.keep(stepId, file);
+  return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
+}
+
+/** Text rows: a streamed hand-over's as they are written (the text is canonical already), else DuckDB's once complete. */
+async function* readTextOf(
+  kept: CanonicalFileRegistry,
+  engine: () => Promise<DuckDbDataPlane>,
+  stepId: string,
+  read: ReadTextOptions | undefined,
+): AsyncGenerator<(string | null)[][]> {
+  await kept.whenReady(stepId);
+  const tail = kept.get(stepId)?.live?.done === false ? kept.streamKept(stepId) : undefined;
+  if (tail && read?.offset === undefined && read?.columns === undefined) {
+    yield* parseCanonicalRows(tail, read?.chunkRows ?? 2048, stepId);
+    return;
+  }
+  await kept.whenSettled(stepId);
+  yield* (await engine()).readText(stepId, read);
+}
 
 /** The run's data plane: the DuckDB plane's operations, and outputs announced as coming (streamed hand-overs). */
 export interface RunDataPlane extends DuckDbDataPlane {
@@ -55,38 +118,23 @@ export async function createDeferredDataPlane(
     const file = kept.get(stepId);
     return opening && !file?.live ? undefined : file;
   };
-  /** Every input of a query settled (a coming output is complete). */
-  const settleAll = async (inputs: Record<string, string>): Promise<void> => {
-    for (const from of Object.values(inputs)) await kept.whenSettled(from);
-  };
 
   const plane: RunDataPlane = {
     async createFromQuery(stepId, sql, inputs) {
-      await settleAll(inputs);
+      // a query reads its inputs whole: a coming one must be complete
+      for (const from of Object.values(inputs)) await kept.whenSettled(from);
       return (await engine()).createFromQuery(stepId, sql, inputs);
     },
     createFromCsv: async (stepId, csv) => (await engine()).createFromCsv(stepId, csv),
     createFromRows: async (stepId, columns, rows) => (await engine()).createFromRows(stepId, columns, rows),
-    async createFromCsvStream(stepId, columns, produce, canonical) {
-      if (canonical && kept.isComing(stepId)) {
-        const args = [options.workDir, stepId, columns, produce, canonical] as const;
-        const { file, rowsProduced } = await writeLiveCanonicalFile(kept, ...args);
-        // DuckDB opened meanwhile: queries read the file through a view, as every kept file's
-        if (opening) await (await engine()).adoptKeptFile(stepId);
-        return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
-      }
-      if (opening || !canonical)
-        return (await engine()).createFromCsvStream(stepId, columns, produce, canonical);
-      const { file, rowsProduced } = await writeCanonicalFile(
-        options.workDir,
+    createFromCsvStream: (stepId, columns, produce, canonical) =>
+      handOver(
+        { kept, workDir: options.workDir, opening: () => opening !== undefined, engine },
         stepId,
         columns,
         produce,
         canonical,
-      );
-      kept.keep(stepId, file);
-      return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
-    },
+      ),
     async describe(stepId) {
       await kept.whenReady(stepId);
       const file = waiting(stepId);
@@ -95,17 +143,7 @@ export async function createDeferredDataPlane(
       if (file) return { name: stepId, columns: file.columns, rows: file.rows };
       return (await engine()).describe(stepId);
     },
-    async *readText(stepId: string, read?: ReadTextOptions) {
-      await kept.whenReady(stepId);
-      const tail = kept.get(stepId)?.live?.done === false ? kept.streamKept(stepId) : undefined;
-      if (tail && read?.offset === undefined && read?.columns === undefined) {
-        // a streamed hand-over: its rows as they are written (the text is canonical already)
-        yield* parseCanonicalRows(tail, read?.chunkRows ?? 2048, stepId);
-        return;
-      }
-      await kept.whenSettled(stepId);
-      yield* (await engine()).readText(stepId, read);
-    },
+    readText: (stepId, read) => readTextOf(kept, engine, stepId, read),
     async canExport(stepId, format) {
       await kept.whenReady(stepId);
       return waiting(stepId) !== undefined || (await engine()).canExport(stepId, format);
