@@ -114,6 +114,26 @@ describe('streamed hand-over in the data plane', () => {
     await plane.close();
   });
 
+  it('a reader that stops early (an attempt to be retried) leaves the producer running; a new read gets every row', async () => {
+    const plane = await setUp();
+    plane.expectOutput('x');
+    const producer = createManualProducer();
+    const producing = plane.createFromCsvStream('x', COLUMNS, producer.produce, { header: 'id,name\n' });
+    await producer.ready;
+    producer.write('1,a\n');
+    for await (const chunk of plane.exportCsvStream('x')) {
+      expect(chunk.toString()).toBe('1,a\n');
+      break;
+    }
+    producer.write('2,b\n');
+    producer.finish(2);
+    await producing;
+    const again: Buffer[] = [];
+    for await (const chunk of plane.exportCsvStream('x')) again.push(chunk);
+    expect(Buffer.concat(again).toString()).toBe('1,a\n2,b\n');
+    await plane.close();
+  });
+
   it('a failure before any byte (connection refused) settles the readers waiting for the output', async () => {
     const plane = await setUp();
     plane.expectOutput('x');

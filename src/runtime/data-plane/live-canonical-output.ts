@@ -89,7 +89,7 @@ export function createLiveSink(path: string, live: LiveOutput): Writable {
 
 /**
  * The rows of a live file (from `start`, past its header) as they are written: one chunk in memory at
- * a time. Throws the producer's failure; a reader that stops early stops the producer.
+ * a time. Throws the producer's failure.
  */
 export async function* tailLiveFile(
   path: string,
@@ -99,7 +99,6 @@ export async function* tailLiveFile(
 ): AsyncGenerator<Buffer> {
   const handle = await open(path, 'r');
   let position = start;
-  let completed = false;
   try {
     for (;;) {
       if (live.error !== undefined) throw describeInputFailure(stepId, live.error);
@@ -114,12 +113,10 @@ export async function* tailLiveFile(
       if (live.done) break;
       await live.changed();
     }
-    completed = true;
   } finally {
+    // a reader that stops early leaves the producer running: a writer's attempt that is retried reads
+    // again from the first row; a writer that fails for good stops the producer (runtime/step-runner.ts)
     await handle.close();
-    if (!completed && !live.done && live.error === undefined) {
-      live.stop(new OsirisError('input_error', `the step reading the rows of '${stepId}' stopped reading`));
-    }
   }
 }
 
