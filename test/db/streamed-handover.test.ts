@@ -2,12 +2,13 @@
 // are extracted (issue #12 §2): targets equal their sources, the writer starts before the extractor
 // completes, a failure on either side fails both and commits nothing, and local and `--sandbox local`
 // sessions compare equal.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbServer } from '../support/db-servers.js';
 import { readDbServers } from '../support/read-db-servers.js';
 import { runLogsCompare } from '../remote/remote-run-kit.js';
-import { runMysqlCli, runPsql } from './db-test-kit.js';
+import { runMysqlCli, runPsql, waitFor } from './db-test-kit.js';
 import { createIncrementalProject, readNewestEvents, runInProject } from './incremental-kit.js';
 
 const MYDB = 'stream_src';
@@ -132,6 +133,31 @@ describe('MariaDB → PostgreSQL, streamed', () => {
     expect(String(extractFailure?.['error'])).toContain("step 'load'");
     expect((await runPsql(postgres, 'SELECT count(*) FROM stream_dst.checked')).trim()).toBe('0');
   }, 170_000);
+
+  it('a writer attempt that fails transiently (its COPY connection killed) is retried from the first row', async () => {
+    await runPsql(postgres, 'DROP TABLE IF EXISTS stream_dst.items_retry');
+    const slow = `query: "SELECT id, name, amount FROM items WHERE SLEEP(IF(id % 20000 = 0, 0.3, 0)) = 0"`;
+    const project = createIncrementalProject(mariadb, postgres, MYDB, {
+      'p.yaml': renderPipeline(fromMariadb(slow), toPostgres('items_retry', 'replace')),
+    });
+    const running = runInProject(project, mariadb, postgres, ['run', 'p.yaml', '--json']);
+    const copying = `SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY "osiris_stage_items_retry_%' AND state = 'active' LIMIT 1`;
+    const pid = await waitFor(
+      async () => (await runPsql(postgres, copying)).trim() || undefined,
+      20_000,
+      'the COPY',
+    );
+    await runPsql(postgres, `SELECT pg_terminate_backend(${pid})`);
+    const cli = await running;
+    expect(cli.code, cli.stdout + cli.stderr).toBe(0);
+    const events = readNewestEvents(project);
+    expect(events.filter((e) => e['event'] === 'step_failed')).toEqual([]);
+    expect(indexOf(events, 'step_start', 'load')).toBeLessThan(indexOf(events, 'step_complete', 'extract'));
+    const session = (JSON.parse(cli.stdout) as { session_id: string }).session_id;
+    const log = readFileSync(join(project, 'logs', session, 'osiris.log'), 'utf8');
+    expect(log).toContain('retrying the whole load');
+    expect(await pgDigest('items_retry')).toBe(await myDigest(`${MYDB}.items`));
+  });
 
   it('local and --sandbox local sessions compare equal', async () => {
     const oml = renderPipeline(fromMariadb('table: items'), toPostgres('items_compare', 'replace'));
