@@ -61,6 +61,8 @@ export interface StepExecution {
   incremental?: IncrementalStart;
   /** Writers: the boundaries to store with the rows (and the pipeline id they are keyed by). */
   pendingStates?: { pipelineId: string; states: PendingState[] };
+  /** Set on both steps of a streamed hand-over (the writer reads while the extractor writes). */
+  handover?: 'streamed';
 }
 
 /** Execute one step: step events, cleaned config, driver call, metrics. Never throws for step failures. */
@@ -69,7 +71,8 @@ export async function executeStep(x: StepExecution): Promise<StepOutcome> {
   const { sink, log } = x.host;
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
-  sink.event('step_start', { step_id: step.id, driver: step.driver });
+  const handover = x.handover ? { handover: x.handover } : {};
+  sink.event('step_start', { step_id: step.id, driver: step.driver, ...handover });
   log.info(`step ${step.id}: started (${step.driver})`);
   try {
     const outcome = await runStepBody(x);

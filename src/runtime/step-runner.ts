@@ -92,6 +92,7 @@ export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = load
         config,
         inputs,
         signal: streaming.signalOf(step.id, signal),
+        ...(streaming.isPaired(step.id) ? { handover: 'streamed' as const } : {}),
         ...(spec ? { incremental: start ?? incremental?.startOf(step.id) ?? { after: [] } } : {}),
         ...(step.mode === 'write' && supportsState ? { pendingStates: incremental?.pendingFor(step) } : {}),
       });
@@ -126,6 +127,7 @@ function createStreamTracker() {
       plane = dataPlane;
       for (const [producer, consumer] of streams) producerOf.set(consumer, producer);
     },
+    isPaired: (stepId: string): boolean => pairs.has(stepId) || producerOf.has(stepId),
     signalOf(stepId: string, signal: AbortSignal): AbortSignal {
       if (!pairs.has(stepId)) return signal;
       const stopper = new AbortController();

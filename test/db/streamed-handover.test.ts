@@ -95,6 +95,11 @@ describe('MariaDB → PostgreSQL, streamed', () => {
       );
       expect(cli.code, project + cli.stdout + cli.stderr).toBe(0);
       expect(indexOf(events, 'step_start', 'load')).toBeGreaterThan(-1);
+      const starts = events.filter((e) => e['event'] === 'step_start');
+      expect(starts.map((e) => [e['step_id'], e['handover']])).toEqual([
+        ['extract', 'streamed'],
+        ['load', 'streamed'],
+      ]);
       expect(indexOf(events, 'step_start', 'load')).toBeLessThan(indexOf(events, 'step_complete', 'extract'));
       expect(await pgDigest(table)).toBe(await myDigest(`${MYDB}.items`));
     },
