@@ -38,6 +38,8 @@ export interface PreparedRun {
   threads: number;
   /** Where each incremental extractor starts, by step id (read from the state before prepare). */
   starts?: ReadonlyMap<string, IncrementalStart>;
+  /** Extractor → the writer that reads its rows while it extracts them (a streamed hand-over). */
+  streams?: ReadonlyMap<string, string>;
 }
 
 /** A step's cfg as the runtime uses it: the driver's config, and the compiler's meta keys it held. */

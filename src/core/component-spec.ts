@@ -33,6 +33,13 @@ export interface ComponentSpec {
   runtimeDependencies: RuntimeDependency[];
   /** An example step config. */
   example: Record<string, unknown>;
+  /**
+   * Extractors: `streams` when the rows are handed over as a canonical CSV file written while they are
+   * read, so a writer that consumes it directly may read them as they come (docs/data-plane.md).
+   */
+  handover?: { streams: boolean };
+  /** Writers: reads its single input through `exportCsvStream`/`describe` as it comes (a streamed hand-over). */
+  consumesStream?: boolean;
 }
 
 /** The component catalog the compiler receives as a parameter. */

@@ -14,8 +14,13 @@ export interface TableInfo {
   name: string;
   /** Columns in order. */
   columns: ColumnInfo[];
-  /** Exact row count. */
+  /** Exact row count (with `streaming`: 0, the count is known once the rows were read). */
   rows: number;
+  /**
+   * Set while the producer of this output still writes it (a streamed hand-over): `rows` is not yet
+   * known; the rows stream through `exportCsvStream`, and `describe` after the stream ended gives the count.
+   */
+  streaming?: true;
 }
 
 /** How to read a CSV file into the data plane. */

@@ -64,10 +64,11 @@ const COMMANDS: Record<Request['cmd'], { fields: Shape; optional: string[] }> = 
       threads: (v) => isWholeNumber(v) && v > 0,
       dependencies: isArrayOf(isDependency),
       starts: isRecordOf(isStart),
+      streams: isRecordOf(isNonEmptyString),
       secrets: isSecrets,
       session_id: isString,
     },
-    optional: ['starts', 'secrets', 'session_id'],
+    optional: ['starts', 'streams', 'secrets', 'session_id'],
   },
   exec_step: {
     fields: {

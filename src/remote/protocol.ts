@@ -40,6 +40,8 @@ export interface PrepareCommand {
   dependencies: RuntimeDependency[];
   /** Where each incremental extractor starts (read by the host from the state; not secret). */
   starts?: Record<string, IncrementalStart>;
+  /** Extractor → the writer that reads its rows while it extracts them (a streamed hand-over). */
+  streams?: Record<string, string>;
 }
 
 /** `exec_step`: cfg by path, inputs as InputRefs (file-only contract: names, never data or config). */

@@ -74,6 +74,7 @@ export function createCommands(run: PreparedRun, drivers: DriverTable, installDe
       threads: run.threads,
       dependencies: listManifestDependencies(run, drivers),
       ...(run.starts && run.starts.size > 0 ? { starts: Object.fromEntries(run.starts) } : {}),
+      ...(run.streams && run.streams.size > 0 ? { streams: Object.fromEntries(run.streams) } : {}),
     },
     ...run.manifest.steps.map((s) => createExecCommand(s, listStepInputs(s))),
     { cmd: 'cleanup', archive_path: ARCHIVE_PATH },

@@ -98,7 +98,9 @@ export function createWorkerSession(env: WorkerEnvironment): WorkerSession {
         threads: req.threads,
         confineTo: [realpathSync(env.root)],
       };
-      const drivers = await prepared.prepare(manifest, settings, new Map(Object.entries(req.starts ?? {})));
+      const starts = new Map(Object.entries(req.starts ?? {}));
+      const streams = new Map(Object.entries(req.streams ?? {}));
+      const drivers = await prepared.prepare(manifest, settings, starts, streams);
       mkdirSync(projectDir, { recursive: true });
       runner = prepared;
       return { drivers };

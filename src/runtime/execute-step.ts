@@ -61,6 +61,8 @@ export interface StepExecution {
   incremental?: IncrementalStart;
   /** Writers: the boundaries to store with the rows (and the pipeline id they are keyed by). */
   pendingStates?: { pipelineId: string; states: PendingState[] };
+  /** Set on both steps of a streamed hand-over (the writer reads while the extractor writes). */
+  handover?: 'streamed';
 }
 
 /** Execute one step: step events, cleaned config, driver call, metrics. Never throws for step failures. */
@@ -69,7 +71,8 @@ export async function executeStep(x: StepExecution): Promise<StepOutcome> {
   const { sink, log } = x.host;
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
-  sink.event('step_start', { step_id: step.id, driver: step.driver });
+  const handover = x.handover ? { handover: x.handover } : {};
+  sink.event('step_start', { step_id: step.id, driver: step.driver, ...handover });
   log.info(`step ${step.id}: started (${step.driver})`);
   try {
     const outcome = await runStepBody(x);
@@ -225,7 +228,10 @@ async function resolveInputs(x: StepExecution): Promise<void> {
   for (const [name, fromStep] of Object.entries(x.inputs)) {
     try {
       await x.dataPlane.describe(fromStep);
-    } catch {
+    } catch (thrown) {
+      // a streamed input whose extractor failed: its own failure, not a missing table
+      if (thrown instanceof OsirisError && thrown.message.startsWith(`input step '${fromStep}' failed`))
+        throw thrown;
       const error = `step '${fromStep}' left no output table (is it a writer?)`;
       x.host.sink.event('input_resolution_failed', { step_id: x.step.id, input: name, error });
       throw new OsirisError('input_error', `input '${name}': ${error}`, { where: `step ${x.step.id}` });

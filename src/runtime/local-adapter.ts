@@ -35,6 +35,7 @@ export function createLocalAdapter(drivers: DriverTable): ExecutionAdapter {
         run.manifest,
         { memoryLimit: run.memoryLimit, threads: run.threads },
         run.starts,
+        run.streams,
       );
       // a long DuckDB statement would otherwise run to its end after Ctrl-C or the run timeout
       run.signal.addEventListener('abort', () => prepared.interrupt(), { once: true });

@@ -10,7 +10,7 @@ import { EXIT_CODES, createFingerprint, describeError } from '../core/index.js';
 import type { SessionWriter } from '../session/index.js';
 import type { StateAccess } from './run-state.js';
 import { commitFileStates, loadRunStarts } from './run-state.js';
-import { readPendingState, runStepSequence } from './run-step-sequence.js';
+import { listStreamPairs, readPendingState, runStepSequence } from './run-step-sequence.js';
 
 export interface RunManifestInput {
   /** Prepared run (its sink and log are the writer's). */
@@ -65,6 +65,7 @@ export async function runManifest(input: RunManifestInput): Promise<SessionStatu
     },
     fullRefresh: input.fullRefresh === true,
     concurrency: input.concurrency ?? 1,
+    drivers: input.drivers,
   });
 
   run.sink.event('cleanup_start', {});
@@ -132,7 +133,7 @@ function materializePlan(run: PreparedRun, writer: SessionWriter): void {
 async function runSteps(
   run: PreparedRun,
   adapter: ExecutionAdapter,
-  state: { access: StateAccess; fullRefresh: boolean; concurrency: number },
+  state: { access: StateAccess; fullRefresh: boolean; concurrency: number; drivers: DriverTable },
 ): Promise<StepsTally> {
   const tally: StepsTally = {
     completed: 0,
@@ -150,10 +151,12 @@ async function runSteps(
   let collected = false;
   try {
     const starts = await loadRunStarts(state.access, run.sink, state.fullRefresh);
-    await adapter.prepare({ ...run, starts });
+    const streams = listStreamPairs(run, state.drivers, state.concurrency);
+    await adapter.prepare({ ...run, starts, ...(streams.size > 0 ? { streams } : {}) });
     const tExec = performance.now();
     tally.notStarted = await runStepSequence(run, adapter, tally, {
       concurrency: state.concurrency,
+      streams,
       onOutcome: (step, outcome) => {
         if (outcome.ok) succeeded.add(step.id);
         const pending = readPendingState(run, step, outcome);

@@ -1,4 +1,5 @@
 import type {
+  DriverTable,
   ExecutionAdapter,
   IncrementalStart,
   ManifestStep,
@@ -47,8 +48,40 @@ function listChunkedPairs(run: PreparedRun): Map<string, ChunkedPair> {
 }
 
 /**
+ * Extractor → the writer that reads its rows while it extracts them (a streamed hand-over), by extractor
+ * id: the writer needs exactly that extractor, is its only consumer, both components declare it in their
+ * spec (`handover.streams`, `consumesStream`), the extractor is not incremental (its writer needs its
+ * final boundary), and two steps may run at once.
+ */
+export function listStreamPairs(
+  run: PreparedRun,
+  drivers: DriverTable,
+  concurrency: number,
+): Map<string, string> {
+  const pairs = new Map<string, string>();
+  if (concurrency < 2) return pairs;
+  const consumers = new Map<string, number>();
+  for (const step of run.manifest.steps)
+    for (const need of new Set(step.needs)) consumers.set(need, (consumers.get(need) ?? 0) + 1);
+  const byId = new Map(run.manifest.steps.map((s) => [s.id, s]));
+  for (const writer of run.manifest.steps) {
+    const [only, ...more] = writer.needs;
+    const extractor = only === undefined ? undefined : byId.get(only);
+    if (writer.mode !== 'write' || !extractor || more.length > 0 || extractor.mode !== 'read') continue;
+    if (consumers.get(extractor.id) !== 1) continue;
+    if (drivers.get(writer.driver)?.spec.consumesStream !== true) continue;
+    if (drivers.get(extractor.driver)?.spec.handover?.streams !== true) continue;
+    const config = run.stepConfigs.get(extractor.id)?.config ?? {};
+    if (readIncrementalSpec(config) || config.chunk_rows !== undefined) continue;
+    pairs.set(extractor.id, writer.id);
+  }
+  return pairs;
+}
+
+/**
  * The steps, each as soon as every step it needs succeeded, at most `concurrency` at a time (1: in
  * manifest order). The first failure stops the scheduling of new steps; steps already running finish.
+ * A streamed writer starts together with its extractor (`streams`).
  * A chunked pair repeats: while the extractor's last execution filled a whole chunk, it runs again
  * after that chunk's boundary and the writer commits the next chunk with it, so a run killed in the
  * middle resumes after the last committed chunk. `onOutcome` sees every execution (boundaries for the
@@ -58,9 +91,21 @@ export async function runStepSequence(
   run: PreparedRun,
   adapter: ExecutionAdapter,
   tally: SequenceTally,
-  options: { concurrency: number; onOutcome: (step: ManifestStep, outcome: StepOutcome) => void },
+  options: {
+    concurrency: number;
+    onOutcome: (step: ManifestStep, outcome: StepOutcome) => void;
+    /** Extractor → its streamed writer (listStreamPairs): the writer starts with its extractor. */
+    streams?: ReadonlyMap<string, string>;
+  },
 ): Promise<string[]> {
   const runUnit = createUnitRunner(run, adapter, tally, options.onOutcome);
+  const streamedFrom = new Map([...(options.streams ?? [])].map(([e, w]) => [w, e]));
+  // a streamed writer may start as soon as its extractor started (the data plane makes it wait for rows)
+  const mayStart = (step: ManifestStep): boolean => {
+    const producer = streamedFrom.get(step.id);
+    if (producer !== undefined && started.has(producer)) return true;
+    return step.needs.every((n) => succeeded.has(n));
+  };
   const limit = Math.max(1, Math.floor(options.concurrency));
   const succeeded = new Set<string>();
   const started = new Set<string>();
@@ -70,7 +115,7 @@ export async function runStepSequence(
   for (;;) {
     for (const step of run.manifest.steps) {
       if (stopped || running.size >= limit) break;
-      if (started.has(step.id) || !step.needs.every((n) => succeeded.has(n))) continue;
+      if (started.has(step.id) || !mayStart(step)) continue;
       started.add(step.id);
       const unit = runUnit(step).then(
         (ok) => {

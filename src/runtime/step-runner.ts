@@ -8,7 +8,7 @@ import type {
 } from '../core/index.js';
 import { OsirisError, createPendingState, mapStepAncestors, readIncrementalSpec } from '../core/index.js';
 import { createDeferredDataPlane } from './data-plane/index.js';
-import type { DuckDbDataPlane, DuckDbDataPlaneOptions } from './data-plane/index.js';
+import type { DuckDbDataPlane, DuckDbDataPlaneOptions, RunDataPlane } from './data-plane/index.js';
 import type { StepHost } from './execute-step.js';
 import { executeStep } from './execute-step.js';
 import { registerDrivers } from './register-drivers.js';
@@ -36,12 +36,14 @@ export interface DataPlaneSettings {
 export interface StepRunner {
   /**
    * Check and announce the drivers, open the data plane; returns the drivers the manifest uses. `starts`:
-   * where each incremental extractor starts (from the host's state read).
+   * where each incremental extractor starts (from the host's state read). `streams`: extractor → the
+   * writer that reads its rows while it extracts them (runtime/run-step-sequence.ts, listStreamPairs).
    */
   prepare(
     manifest: Manifest,
     settings: DataPlaneSettings,
     starts?: ReadonlyMap<string, IncrementalStart>,
+    streams?: ReadonlyMap<string, string>,
   ): Promise<string[]>;
   /** Execute one step (an incremental extractor from `start` when given); step failures resolve with ok=false. */
   run(
@@ -61,10 +63,11 @@ const loadDuckDbModule: DuckDbModuleLoader = () => import('./data-plane/duckdb-d
 
 /** A step runner on `host`; DuckDB's module loads through `load` when a step first needs it. */
 export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = loadDuckDbModule): StepRunner {
-  let dataPlane: DuckDbDataPlane | undefined;
+  let dataPlane: RunDataPlane | undefined;
   let incremental: ReturnType<typeof createIncrementalTracker> | undefined;
+  const streaming = createStreamTracker();
   return {
-    async prepare(manifest, settings, starts) {
+    async prepare(manifest, settings, starts, streams) {
       incremental = createIncrementalTracker(manifest, starts ?? new Map());
       const used = registerDrivers(manifest, host.drivers, host.sink);
       // DuckDB's native addon loads when a step first needs it (never, for a run that only hands
@@ -72,6 +75,9 @@ export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = load
       dataPlane = await createDeferredDataPlane({ workDir: host.workDir, ...settings }, async (options) =>
         (await load()).createDuckDbDataPlane(options),
       );
+      // announced before any step starts: the writer may ask for the rows before its extractor runs
+      for (const producer of streams?.keys() ?? []) dataPlane.expectOutput(producer);
+      streaming.bind(streams ?? new Map(), dataPlane);
       return used;
     },
     async run(step, config, inputs, signal, start) {
@@ -85,11 +91,13 @@ export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = load
         step,
         config,
         inputs,
-        signal,
+        signal: streaming.signalOf(step.id, signal),
+        ...(streaming.isPaired(step.id) ? { handover: 'streamed' as const } : {}),
         ...(spec ? { incremental: start ?? incremental?.startOf(step.id) ?? { after: [] } } : {}),
         ...(step.mode === 'write' && supportsState ? { pendingStates: incremental?.pendingFor(step) } : {}),
       });
       if (spec && outcome.ok) incremental?.record(step.id, spec, outcome);
+      streaming.finished(step.id, outcome);
       return outcome;
     },
     interrupt() {
@@ -99,6 +107,47 @@ export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = load
       const plane = dataPlane;
       dataPlane = undefined;
       await plane?.close();
+    },
+  };
+}
+
+/**
+ * The streamed pairs of a run: an extractor runs under a signal of its own, aborted when its writer
+ * fails (so it stops at once and fails too, nothing half-written is kept); when it finishes, its coming
+ * output settles (a failure fails the writer reading it).
+ */
+function createStreamTracker() {
+  let pairs: ReadonlyMap<string, string> = new Map();
+  let plane: RunDataPlane | undefined;
+  const producerOf = new Map<string, string>();
+  const stoppers = new Map<string, AbortController>();
+  return {
+    bind(streams: ReadonlyMap<string, string>, dataPlane: RunDataPlane): void {
+      pairs = streams;
+      plane = dataPlane;
+      for (const [producer, consumer] of streams) producerOf.set(consumer, producer);
+    },
+    isPaired: (stepId: string): boolean => pairs.has(stepId) || producerOf.has(stepId),
+    signalOf(stepId: string, signal: AbortSignal): AbortSignal {
+      if (!pairs.has(stepId)) return signal;
+      const stopper = new AbortController();
+      stoppers.set(stepId, stopper);
+      return AbortSignal.any([signal, stopper.signal]);
+    },
+    finished(stepId: string, outcome: StepOutcome): void {
+      if (pairs.has(stepId)) {
+        stoppers.delete(stepId);
+        plane?.settleOutput(stepId, outcome.ok ? undefined : new Error(outcome.error?.message ?? 'failed'));
+      }
+      const producer = producerOf.get(stepId);
+      if (producer === undefined || outcome.ok) return;
+      const error = outcome.error;
+      const reason = new OsirisError(
+        (error?.code ?? 'internal') as OsirisError['code'],
+        `stopped: step '${stepId}', which was writing its rows as they came, failed: ${error?.message ?? 'failed'}`,
+      );
+      plane?.stopOutput(producer, reason);
+      stoppers.get(producer)?.abort(reason);
     },
   };
 }

@@ -188,6 +188,7 @@ const SPEC: ComponentSpec = {
   }),
   secrets: [],
   connectionFamilies: ['mysql'],
+  handover: { streams: true },
   pathKeys: [],
   runtimeDependencies: MYSQL_RUNTIME_DEPENDENCIES,
   example: { connection: '@mysql.movies', table: 'movies', columns: ['id', 'title', 'budget_usd'] },

@@ -197,6 +197,7 @@ const SPEC: ComponentSpec = {
   configSchema: createWriterSchema('mysql'),
   secrets: [],
   connectionFamilies: ['mysql'],
+  consumesStream: true,
   pathKeys: [],
   runtimeDependencies: MYSQL_RUNTIME_DEPENDENCIES,
   example: {

@@ -83,6 +83,7 @@ function createSpec(family: PostgresFlavour): ComponentSpec {
     configSchema: createExtractorSchema(family),
     secrets: [],
     connectionFamilies: [family],
+    handover: { streams: true },
     pathKeys: [],
     runtimeDependencies: POSTGRES_RUNTIME_DEPENDENCIES,
     example: {

@@ -30,7 +30,8 @@ async function* renderCopyInput(
 ): AsyncGenerator<string | Buffer> {
   const progress = createProgressReporter(ctx, target);
   if (input.columns.length > 1) {
-    const counter = createCsvProgressCounter(input.rows);
+    // a streamed input's count is known only at its end
+    const counter = createCsvProgressCounter(input.streaming ? Number.POSITIVE_INFINITY : input.rows);
     for await (const chunk of ctx.dataPlane.exportCsvStream(inputStep)) {
       progress.report(counter.add(chunk));
       yield chunk;
@@ -116,10 +117,12 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
     const copyAll = async (into: string): Promise<number> => {
       const rows = renderCopyInput(ctx, input, a.inputStep, cfg.batchSize, target);
       const copied = await session.copyIn(`COPY ${into} (${columnList}) FROM STDIN (FORMAT csv)`, rows);
-      if (copied !== input.rows) {
+      // a streamed input (read while its extractor wrote it) has its count once the stream ended
+      const expected = input.streaming ? (await ctx.dataPlane.describe(a.inputStep)).rows : input.rows;
+      if (copied !== expected) {
         throw new OsirisError(
           'internal',
-          `COPY took ${copied} rows but the input has ${input.rows}; nothing was committed`,
+          `COPY took ${copied} rows but the input has ${expected}; nothing was committed`,
           { where },
         );
       }
@@ -167,6 +170,7 @@ function createSpec(family: PostgresFlavour): ComponentSpec {
     connectionFamilies: [family],
     pathKeys: [],
     runtimeDependencies: POSTGRES_RUNTIME_DEPENDENCIES,
+    consumesStream: true,
     example: {
       connection: `@${family}.main`,
       table: 'movies',

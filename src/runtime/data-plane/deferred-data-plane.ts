@@ -5,20 +5,101 @@
  * loads DuckDB's native library and creates no database (~0.15 s of every such run).
  */
 import { mkdir } from 'node:fs/promises';
-import type { ReadTextOptions } from '../../core/data-plane.js';
-import type { KeptCanonicalFile } from './canonical-file-registry.js';
-import { createCanonicalFileRegistry, writeCanonicalFile } from './canonical-file-registry.js';
+import type {
+  CanonicalCsvStream,
+  ColumnInfo,
+  CsvProducer,
+  ReadTextOptions,
+  StreamedTable,
+} from '../../core/data-plane.js';
+import type { CanonicalFileRegistry, KeptCanonicalFile } from './canonical-file-registry.js';
+import {
+  createCanonicalFileRegistry,
+  writeCanonicalFile,
+  writeLiveCanonicalFile,
+} from './canonical-file-registry.js';
 import type { DuckDbDataPlane, DuckDbDataPlaneOptions } from './duckdb-data-plane.js';
 import { exportCsvStream } from './export-csv-stream.js';
+import { parseCanonicalRows } from './parse-canonical-rows.js';
 
 /** Opens the DuckDB data plane (loading its module when it is first needed). */
 export type DuckDbOpener = (options: DuckDbDataPlaneOptions) => Promise<DuckDbDataPlane>;
+
+/** What the deferred plane's helpers see of it. */
+interface DeferredState {
+  kept: CanonicalFileRegistry;
+  workDir: string;
+  /** Whether DuckDB is open (or opening). */
+  opening: () => boolean;
+  engine: () => Promise<DuckDbDataPlane>;
+}
+
+/**
+ * A producer's CSV: a coming output into a live kept file (readers tail it), a canonical one into a
+ * kept file while DuckDB is closed, anything else into DuckDB.
+ */
+async function handOver(
+  d: DeferredState,
+  stepId: string,
+  columns: ColumnInfo[],
+  produce: CsvProducer,
+  canonical: CanonicalCsvStream | undefined,
+): Promise<StreamedTable> {
+  if (canonical && d.kept.isComing(stepId)) {
+    const { file, rowsProduced } = await writeLiveCanonicalFile(
+      d.kept,
+      d.workDir,
+      stepId,
+      columns,
+      produce,
+      canonical,
+    );
+    // DuckDB opened meanwhile: queries read the file through a view, as every kept file's
+    if (d.opening()) await (await d.engine()).adoptKeptFile(stepId);
+    return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
+  }
+  if (d.opening() || !canonical)
+    return (await d.engine()).createFromCsvStream(stepId, columns, produce, canonical);
+  const { file, rowsProduced } = await writeCanonicalFile(d.workDir, stepId, columns, produce, canonical);
+  d.kept.keep(stepId, file);
+  return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
+}
+
+/** Text rows: a streamed hand-over's as they are written (the text is canonical already), else DuckDB's once complete. */
+async function* readTextOf(
+  kept: CanonicalFileRegistry,
+  engine: () => Promise<DuckDbDataPlane>,
+  stepId: string,
+  read: ReadTextOptions | undefined,
+): AsyncGenerator<(string | null)[][]> {
+  await kept.whenReady(stepId);
+  const tail = kept.get(stepId)?.live?.done === false ? kept.streamKept(stepId) : undefined;
+  if (tail && read?.offset === undefined && read?.columns === undefined) {
+    yield* parseCanonicalRows(tail, read?.chunkRows ?? 2048, stepId);
+    return;
+  }
+  await kept.whenSettled(stepId);
+  yield* (await engine()).readText(stepId, read);
+}
+
+/** The run's data plane: the DuckDB plane's operations, and outputs announced as coming (streamed hand-overs). */
+export interface RunDataPlane extends DuckDbDataPlane {
+  /**
+   * A step's output is coming: until its producer wrote a live canonical file (or settled), `describe`
+   * and `exportCsvStream` of it wait; every other read waits until it settled.
+   */
+  expectOutput(stepId: string): void;
+  /** The producer of a coming output finished; `error` when it failed (its readers throw it). */
+  settleOutput(stepId: string, error?: unknown): void;
+  /** Stop the producer of a coming output (its consumer failed): its writing fails with `reason`. */
+  stopOutput(stepId: string, reason: Error): void;
+}
 
 /** A DuckDbDataPlane that calls `open` on the first operation that needs DuckDB (the work dir exists at once). */
 export async function createDeferredDataPlane(
   options: DuckDbDataPlaneOptions,
   open: DuckDbOpener,
-): Promise<DuckDbDataPlane> {
+): Promise<RunDataPlane> {
   await mkdir(options.workDir, { recursive: true });
   const kept = options.canonicalFiles ?? createCanonicalFileRegistry();
   let opening: Promise<DuckDbDataPlane> | undefined;
@@ -33,45 +114,56 @@ export async function createDeferredDataPlane(
     return opening;
   };
   /** A kept output while DuckDB is closed: what the registry alone can answer. */
-  const waiting = (stepId: string): KeptCanonicalFile | undefined => (opening ? undefined : kept.get(stepId));
+  const waiting = (stepId: string): KeptCanonicalFile | undefined => {
+    const file = kept.get(stepId);
+    return opening && !file?.live ? undefined : file;
+  };
 
-  const plane: DuckDbDataPlane = {
-    createFromQuery: async (stepId, sql, inputs) => (await engine()).createFromQuery(stepId, sql, inputs),
+  const plane: RunDataPlane = {
+    async createFromQuery(stepId, sql, inputs) {
+      // a query reads its inputs whole: a coming one must be complete
+      for (const from of Object.values(inputs)) await kept.whenSettled(from);
+      return (await engine()).createFromQuery(stepId, sql, inputs);
+    },
     createFromCsv: async (stepId, csv) => (await engine()).createFromCsv(stepId, csv),
     createFromRows: async (stepId, columns, rows) => (await engine()).createFromRows(stepId, columns, rows),
-    async createFromCsvStream(stepId, columns, produce, canonical) {
-      if (opening || !canonical)
-        return (await engine()).createFromCsvStream(stepId, columns, produce, canonical);
-      const { file, rowsProduced } = await writeCanonicalFile(
-        options.workDir,
+    createFromCsvStream: (stepId, columns, produce, canonical) =>
+      handOver(
+        { kept, workDir: options.workDir, opening: () => opening !== undefined, engine },
         stepId,
         columns,
         produce,
         canonical,
-      );
-      kept.keep(stepId, file);
-      return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
-    },
+      ),
     async describe(stepId) {
+      await kept.whenReady(stepId);
       const file = waiting(stepId);
+      if (file?.live && !file.live.done)
+        return { name: stepId, columns: file.columns, rows: file.rows, streaming: true };
       if (file) return { name: stepId, columns: file.columns, rows: file.rows };
       return (await engine()).describe(stepId);
     },
-    async *readText(stepId: string, read?: ReadTextOptions) {
-      yield* (await engine()).readText(stepId, read);
-    },
+    readText: (stepId, read) => readTextOf(kept, engine, stepId, read),
     async canExport(stepId, format) {
+      await kept.whenReady(stepId);
       return waiting(stepId) !== undefined || (await engine()).canExport(stepId, format);
     },
     async export(stepId, target) {
+      await kept.whenSettled(stepId);
       if (!opening) {
         const shortcut = kept.exportKept(stepId, target);
         if (shortcut) return shortcut;
       }
       return (await engine()).export(stepId, target);
     },
-    exportCsvStream: (stepId) =>
-      exportCsvStream(options.workDir, stepId, kept, (target) => plane.export(stepId, target)),
+    async *exportCsvStream(stepId) {
+      await kept.whenReady(stepId);
+      yield* exportCsvStream(options.workDir, stepId, kept, (target) => plane.export(stepId, target));
+    },
+    expectOutput: (stepId) => kept.expect(stepId),
+    settleOutput: (stepId, error) => kept.settle(stepId, error),
+    stopOutput: (stepId, reason) => kept.stopLive(stepId, reason),
+    adoptKeptFile: async (stepId) => (await engine()).adoptKeptFile(stepId),
     interrupt() {
       interrupted = true;
       opened?.interrupt();

@@ -53,6 +53,8 @@ export type DuckDbDataPlane = DataPlane & {
   interrupt(): void;
   /** Close the database and remove its files. */
   close(): Promise<void>;
+  /** Make a kept file written while this plane was open (a streamed hand-over) readable by queries. */
+  adoptKeptFile(stepId: string): Promise<void>;
 };
 
 const DB_FILE = 'data-plane.duckdb';
@@ -222,6 +224,11 @@ class DuckDbPlane implements DuckDbDataPlane {
     });
     this.kept.keep(stepId, file);
     return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
+  }
+
+  async adoptKeptFile(stepId: string): Promise<void> {
+    const file = this.kept.get(stepId);
+    if (file) await this.exclusive(() => createCanonicalCsvView(this.session, stepId, file));
   }
 
   /** Make each kept file readable by queries (once, as this plane opens). */
