@@ -136,7 +136,10 @@ describe('chunk_rows', () => {
       async () => {
         const logs = join(project, 'logs');
         if (!existsSync(logs) || readdirSync(logs).length === 0) return undefined;
-        const events = readFileSync(join(newestSession(project), 'events.jsonl'), 'utf8');
+        // the session directory exists a moment before its events.jsonl does
+        const file = join(newestSession(project), 'events.jsonl');
+        if (!existsSync(file)) return undefined;
+        const events = readFileSync(file, 'utf8');
         return (events.match(/"event":"state_committed"/g) ?? []).length >= 5 ? true : undefined;
       },
       120_000,
