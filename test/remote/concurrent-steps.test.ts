@@ -57,7 +57,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-// The two wall-time bounds get one retry: a loaded machine (other suites' servers and workers) can slow a run.
+// The wall-time bounds get one retry: a loaded machine (other suites' servers and workers) can slow a run.
 describe('--concurrency', () => {
   it('overlaps independent branches: ≤ 1.6 s with 4 at once, ≥ 4 s one at a time', { retry: 1 }, async () => {
     const together = await runBranches('local', 4);
@@ -87,7 +87,17 @@ describe('--concurrency', () => {
       for (const target of ['sandbox-local', 'e2b'] as const) {
         const remote = await runBranches(target, 4);
         expect(remote.result.code, `${target}: ${remote.result.stderr}`).toBe(0);
-        expect(remote.seconds, target).toBeLessThanOrEqual(1.6);
+        // the four 1 s sleeps overlapped in the worker: each started before the first one completed, and
+        // the steps took well under the 4 s of one at a time (each remote step adds its round trip, and a
+        // full suite running beside it slows the worker: 1.6 s is the in-process bound, above)
+        const events = readSessionLines(remote.session, 'events.jsonl');
+        const firstDone = events.findIndex((e) => e.event === 'step_complete');
+        const startedBefore = events.slice(0, firstDone).filter((e) => e.event === 'step_start');
+        expect(
+          startedBefore.map((e) => e.step_id),
+          target,
+        ).toEqual(BRANCHES.map((b) => `sleep-${b}`));
+        expect(remote.seconds, target).toBeLessThanOrEqual(2.5);
         const verdict = await runLogsCompare(local.session, remote.session);
         expect(verdict.equal, `${target}: ${verdict.output}`).toBe(true);
       }
