@@ -102,7 +102,7 @@ async function connectMysql(
     return new Promise<mysql.Connection>((resolve, reject) => {
       conn.connect((error) => (error ? reject(error) : resolve(conn)));
     }).catch((error: unknown) => {
-      conn.destroy();
+      destroyConnection(conn);
       throw error;
     });
   };
@@ -228,7 +228,7 @@ async function prepareSession(conn: mysql.Connection, run: Run): Promise<void> {
       "SET SESSION sql_mode = CONCAT_WS(',', REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', ''), 'STRICT_ALL_TABLES')",
     );
   } catch (error) {
-    conn.destroy();
+    destroyConnection(conn);
     throw error;
   }
 }
@@ -281,6 +281,15 @@ export async function openMysqlSession(
       new Promise<void>((resolve) => {
         conn.end(() => resolve());
       }),
-    destroy: () => conn.destroy(),
+    destroy: () => destroyConnection(conn),
   };
+}
+
+/**
+ * Drop the socket at once. mysql2's destroy() only half-closes it (`end()`): while the server still
+ * sends rows, the socket stays open and keeps the process alive until the query ends.
+ */
+function destroyConnection(conn: mysql.Connection): void {
+  conn.destroy();
+  (conn as unknown as { stream?: { destroy(): void } }).stream?.destroy();
 }

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type {
   ColumnInfo,
   CsvProducer,
@@ -90,16 +91,21 @@ export async function runExtraction(
         `${where}: attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`,
       ),
   });
-  const onAbort = (): void => plan.destroy();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const abort = watchAbort(ctx.signal, where, plan);
   const started = performance.now();
   try {
     checkColumnNames(plan.columns, where);
     const canonical = plan.canonical === true;
     // a canonical stream is watched for its first and last records: the boundary without a data-plane pass
     const tracker = incremental && canonical ? createCsvRecordTracker() : undefined;
-    const produce: CsvProducer = tracker ? (sink) => plan.produce(tapWritable(sink, tracker)) : plan.produce;
-    const { table, rowsProduced } = await handOverCsv(ctx, plan.columns, produce, canonical);
+    const produce: CsvProducer = (sink) => {
+      abort.sinks.push(sink);
+      return plan.produce(tracker ? tapWritable(sink, tracker) : sink);
+    };
+    const { table, rowsProduced } = await Promise.race([
+      handOverCsv(ctx, plan.columns, produce, canonical),
+      abort.interrupted,
+    ]);
     if (table.rows !== rowsProduced) {
       throw new OsirisError(
         'internal',
@@ -120,6 +126,31 @@ export async function runExtraction(
     if (ctx.signal.aborted) throw new OsirisError('interrupted', 'extraction interrupted', { where });
     throw error;
   } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
+    abort.dispose();
   }
+}
+
+/**
+ * Ctrl-C or the run's timeout during an extraction. Dropping the connection does not end a client's row
+ * stream (mysql2 and pg leave it pending), so `interrupted` rejects at once instead of waiting for the
+ * rows, and the sink of the hand-over is destroyed so the data plane reading it sees its end.
+ */
+function watchAbort(
+  signal: AbortSignal,
+  where: string,
+  plan: ExtractionPlan,
+): { interrupted: Promise<never>; sinks: Writable[]; dispose(): void } {
+  const sinks: Writable[] = [];
+  let reject: (error: Error) => void = () => undefined;
+  const interrupted = new Promise<never>((_, r) => (reject = r));
+  interrupted.catch(() => undefined); // rejected only while someone races it
+  const onAbort = (): void => {
+    const error = new OsirisError('interrupted', 'extraction interrupted', { where });
+    plan.destroy();
+    for (const sink of sinks) sink.destroy(error);
+    reject(error);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return { interrupted, sinks, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
