@@ -69,13 +69,11 @@ interface Pooled {
  */
 export function createSandboxPool(transport: Transport, size: number): SandboxSource {
   const idle: Pooled[] = [];
-  const served = new Map<Sandbox, number>();
   const waiters: (() => void)[] = [];
   let live = 0;
   let closed = false;
   const wake = (): void => waiters.splice(0).forEach((w) => w());
   const discard = async (sandbox: Sandbox): Promise<void> => {
-    served.delete(sandbox);
     live--;
     wake();
     await sandbox.kill().catch(() => undefined);
@@ -96,7 +94,6 @@ export function createSandboxPool(transport: Transport, size: number): SandboxSo
     live++;
     try {
       const sandbox = await transport.create(request);
-      served.set(sandbox, 0);
       return { sandbox, reused: false, servedBefore: 0 };
     } catch (error) {
       live--;
@@ -119,8 +116,7 @@ export function createSandboxPool(transport: Transport, size: number): SandboxSo
         else await new Promise<void>((resolve) => waiters.push(resolve));
       }
     },
-    async release({ sandbox }, reusable) {
-      const count = (served.get(sandbox) ?? 0) + 1;
+    async release({ sandbox, servedBefore }, reusable) {
       if (!reusable || closed) {
         await discard(sandbox);
         return { outcome: 'killed' };
@@ -130,8 +126,8 @@ export function createSandboxPool(transport: Transport, size: number): SandboxSo
         await discard(sandbox);
         return { outcome: 'killed' };
       }
-      served.set(sandbox, count);
-      idle.push({ sandbox, served: count });
+      // the lease says how many runs it served: this one more
+      idle.push({ sandbox, served: servedBefore + 1 });
       wake();
       return { outcome: 'returned', wipeMs: Math.round(performance.now() - t0) };
     },
