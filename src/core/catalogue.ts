@@ -94,6 +94,11 @@ export const EVENTS = defineEvents({
     required: ['step_id', 'rows_written'],
     doc: 'Rows written so far (at most once a second).',
   },
+  'write.load_path': {
+    scope: 'step',
+    required: ['step_id', 'target', 'path'],
+    doc: "How a database writer loads a CSV extractor's file: `pass_through` (its bytes as they are, the database parses them) or `typed` (parsed first; `reason` says why).",
+  },
   'write.complete': {
     scope: 'step',
     required: ['step_id', 'rows_written', 'target'],

@@ -40,6 +40,12 @@ export interface ComponentSpec {
   handover?: { streams: boolean };
   /** Writers: reads its single input through `exportCsvStream`/`describe` as it comes (a streamed hand-over). */
   consumesStream?: boolean;
+  /**
+   * Extractors: the output may stay the source CSV file, unparsed, when every consumer `loadsPassThrough`
+   * (the data plane then keeps it as a PassThroughCsv). Writers: loads such a file's bytes with the
+   * database's own loader when its dialect suits it, else parses it (docs/data-plane.md).
+   */
+  passThrough?: 'source' | 'loader';
 }
 
 /** The component catalog the compiler receives as a parameter. */

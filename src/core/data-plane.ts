@@ -41,7 +41,48 @@ export interface CsvReadOptions {
   columns?: ColumnInfo[];
   /** Text read as NULL when unquoted (quoted text is never NULL). */
   nullString: string;
+  /** The rows must become a typed table (never kept unparsed for a loader): values need DuckDB's parse. */
+  typedOnly?: boolean;
 }
+
+/**
+ * A CSV file kept unparsed as a step's output, for database loaders that read its dialect themselves
+ * (a pass-through hand-over): the extractor's scan checked every record's structure and counted them;
+ * the values are checked by the target database. A reader that needs the rows typed calls `loadTyped`.
+ */
+export interface PassThroughCsv {
+  /** The file as configured (messages). */
+  shownPath: string;
+  /** Field delimiter (one character). */
+  delimiter: string;
+  /** Quote character ('' when fields are never quoted). */
+  quote: string;
+  /** Escape character inside quotes ('' none; equal to `quote`: a doubled quote). */
+  escape: string;
+  /** Unquoted text read as NULL (quoted text never is). */
+  nullString: string;
+  /** File encoding. */
+  encoding: 'utf-8' | 'latin-1';
+  /** Line end of the records. */
+  lineEnd: 'lf' | 'crlf' | 'none';
+  /** Columns in file order: declared (config.columns) or detected from a sample. */
+  columns: ColumnInfo[];
+  /** Whether `columns` were declared (else a sample decided their types, which a typed load may refine). */
+  typesDeclared: boolean;
+  /** Data records, counted by the extractor's scan. */
+  rows: number;
+  /** Whether some field is a quoted empty string (`""`). */
+  quotedEmpty: boolean;
+  /** Whether the bytes `NULL` occur anywhere in the file. */
+  nullWord: boolean;
+  /** The records' bytes, from the first data record (header and byte-order mark skipped) to the end. */
+  read(): AsyncIterable<Buffer>;
+  /** `file:line` of a loader's error: the n-th line or record (1-based) after the header. */
+  locate(unit: 'line' | 'record', index: number): Promise<string>;
+}
+
+/** What became of an output allowed to pass through: kept unparsed, or parsed into a table and why. */
+export type PassThroughState = { kept: PassThroughCsv } | { parsedBecause: string };
 
 /**
  * Writes CSV rows into `sink` (RFC 4180, `,` and `"`, no header; NULL an empty unquoted field, the empty
@@ -117,4 +158,8 @@ export interface DataPlane {
   export(stepId: string, target: ExportTarget): Promise<number>;
   /** Export a step's table as canonical CSV bytes without a header, for database loaders. */
   exportCsvStream(stepId: string): AsyncIterable<Buffer>;
+  /** Whether a step's output passed through (kept unparsed) or was parsed and why; undefined: never allowed to. */
+  passThroughOf(stepId: string): Promise<PassThroughState | undefined>;
+  /** Parse a pass-through output into its typed table (as the typed path reads it); describe any other. */
+  loadTyped(stepId: string): Promise<TableInfo>;
 }

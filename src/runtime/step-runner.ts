@@ -11,6 +11,7 @@ import { createDeferredDataPlane } from './data-plane/index.js';
 import type { DuckDbDataPlane, DuckDbDataPlaneOptions, RunDataPlane } from './data-plane/index.js';
 import type { StepHost } from './execute-step.js';
 import { executeStep } from './execute-step.js';
+import { listPassThroughSources } from './list-pass-through-sources.js';
 import { registerDrivers } from './register-drivers.js';
 
 /** Loads the DuckDB data plane module (the worker passes one that reuses its prefetch). */
@@ -77,6 +78,7 @@ export function createStepRunner(host: StepHost, load: DuckDbModuleLoader = load
       );
       // announced before any step starts: the writer may ask for the rows before its extractor runs
       for (const producer of streams?.keys() ?? []) dataPlane.expectOutput(producer);
+      for (const source of listPassThroughSources(manifest, host.drivers)) dataPlane.allowPassThrough(source);
       streaming.bind(streams ?? new Map(), dataPlane);
       return used;
     },

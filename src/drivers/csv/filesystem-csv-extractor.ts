@@ -101,6 +101,7 @@ export const csvExtractorSpec: ComponentSpec = {
   connectionFamilies: ['filesystem'],
   pathKeys: ['path'],
   runtimeDependencies: [DUCKDB_DEPENDENCY],
+  passThrough: 'source',
   example: {
     path: 'data/movies.csv',
     columns: [
@@ -183,6 +184,8 @@ async function runCsvExtractor({ config, connection, ctx }: DriverRequest): Prom
       encoding: cfg.encoding,
       nullString: cfg.null_string,
       columns: cfg.columns,
+      // parse_dates converts values: a loader reading the bytes would not
+      ...((cfg.parse_dates ?? []).length > 0 ? { typedOnly: true } : {}),
     },
     cfg,
   );

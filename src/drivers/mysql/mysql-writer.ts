@@ -1,5 +1,9 @@
-import type { ComponentSpec, DriverModule, TableInfo } from '../../core/index.js';
+import type { ComponentSpec, DriverModule, PassThroughCsv, TableInfo } from '../../core/index.js';
+import type { LoadPath } from '../sql/choose-load-path.js';
+import { findUnreadableType } from '../sql/choose-load-path.js';
+import { createCsvProgressCounter } from '../sql/csv-progress-counter.js';
 import { createWriterSchema } from '../sql/database-config.js';
+import type { LoaderPosition } from '../sql/database-failure.js';
 import { DatabaseFailure } from '../sql/database-failure.js';
 import type { MysqlSession, MysqlStatus } from './mysql-client.js';
 import { LOCAL_INFILE_NAME, MYSQL_RUNTIME_DEPENDENCIES } from './mysql-client.js';
@@ -31,6 +35,14 @@ async function readTargetColumns(session: MysqlSession, ref: TableRef): Promise<
   return result.rows.length > 0 ? result.rows.map((r) => r[0] as string) : undefined;
 }
 
+/** The input row and column a LOAD DATA warning names (`… for column `db`.`t`.`c` at row 3`, `Row 3 …`). */
+function readWarningRecord(message: string): LoaderPosition | undefined {
+  const row = /\bat row (\d+)|^Row (\d+)/.exec(message);
+  if (!row) return undefined;
+  const column = /for column (?:`[^`]*`\.)*[`']?([^`'.]+)[`']? at row/.exec(message)?.[1];
+  return { unit: 'record', index: Number(row[1] ?? row[2]), ...(column === undefined ? {} : { column }) };
+}
+
 /** Refuse a load the server only partly took: LOAD DATA LOCAL turns bad rows into warnings (it cannot stop the upload). */
 async function checkStatus(
   session: MysqlSession,
@@ -49,6 +61,7 @@ async function checkStatus(
       'deterministic',
       undefined,
       a.where,
+      readWarningRecord(String(warnings.rows[0]?.[2] ?? '')),
     );
   }
   if (status.affectedRows !== sent) {
@@ -62,14 +75,62 @@ async function checkStatus(
   }
 }
 
+/** Why LOAD DATA cannot read a kept file as the typed path would (undefined: it can). */
+function refuseForLoadData(csv: PassThroughCsv, useLoadData: boolean): string | undefined {
+  if (!useLoadData) return 'the server does not allow LOAD DATA LOCAL (local_infile is off)';
+  if (csv.quote === '') return 'config.quote is empty (fields never quoted)';
+  if (csv.encoding !== 'utf-8') return "the file is latin-1, and MySQL's latin1 is Windows-1252";
+  if (csv.escape !== '' && csv.escape !== csv.quote)
+    return `config.escape (${JSON.stringify(csv.escape)}) would be read outside quotes too by LOAD DATA`;
+  if (csv.nullString === '') {
+    if (csv.quotedEmpty)
+      return 'the file has a quoted empty string (""), which LOAD DATA cannot tell from NULL';
+    if (csv.nullWord) return 'a field may be the bare word NULL, which LOAD DATA reads as NULL';
+  } else if (csv.nullString !== 'NULL')
+    return `config.null_string ${JSON.stringify(csv.nullString)}: LOAD DATA reads only "" or NULL as NULL`;
+  return findUnreadableType(csv, 'LOAD DATA');
+}
+
+/** LOAD DATA of a kept file's bytes as they are: its dialect, NULL as the empty field (NULLIF) or the word NULL. */
+async function loadPassThrough(
+  session: MysqlSession,
+  tableSql: string,
+  csv: PassThroughCsv,
+  a: WriteAttempt,
+): Promise<number> {
+  const names = csv.columns.map((c) => mysqlDialect.quoteIdentifier(c.name));
+  const into =
+    csv.nullString === ''
+      ? `(${names.map((_, i) => `@c${i}`).join(', ')}) SET ${names.map((n, i) => `${n} = NULLIF(@c${i}, '')`).join(', ')}`
+      : `(${names.join(', ')})`;
+  const sql =
+    `LOAD DATA LOCAL INFILE '${LOCAL_INFILE_NAME}' INTO TABLE ${tableSql} ` +
+    `CHARACTER SET ${csv.encoding === 'utf-8' ? 'utf8mb4' : 'latin1'} ` +
+    `FIELDS TERMINATED BY ${session.escape(csv.delimiter)} OPTIONALLY ENCLOSED BY ${session.escape(csv.quote)} ESCAPED BY '' ` +
+    `LINES TERMINATED BY ${csv.lineEnd === 'crlf' ? "'\\r\\n'" : "'\\n'"} ${into}`;
+  const progress = createProgressReporter(a.ctx, a.target);
+  const counter = createCsvProgressCounter(csv.rows);
+  async function* bytes(): AsyncGenerator<Buffer> {
+    for await (const chunk of csv.read()) {
+      progress.report(counter.add(chunk));
+      yield chunk;
+    }
+  }
+  const status = await session.loadLocal(sql, bytes());
+  await checkStatus(session, status, csv.rows, a);
+  return status.affectedRows;
+}
+
 /** Load every input row into `tableSql` (LOAD DATA LOCAL when the server allows it, else multi-row INSERTs); returns the rows the server took. */
 async function loadRows(
   session: MysqlSession,
   tableSql: string,
-  input: TableInfo,
+  path: LoadPath,
   a: WriteAttempt,
   useLoadData: boolean,
 ): Promise<number> {
+  if (path.csv) return loadPassThrough(session, tableSql, path.csv, a);
+  const { input } = path;
   const columnList = input.columns.map((c) => mysqlDialect.quoteIdentifier(c.name)).join(', ');
   const adapters = createCellAdapters(input.columns);
   const progress = createProgressReporter(a.ctx, a.target);
@@ -110,15 +171,22 @@ async function loadRows(
 }
 
 /** One attempt on a fresh connection; data reaches the target only in one final transaction. */
-async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
+async function loadOnce(a: WriteAttempt, described: TableInfo): Promise<number> {
   const { ctx, cfg, where, target } = a;
   const session = await mysqlDialect.open(a.endpoint, { connectTimeoutMs: cfg.connectTimeoutMs, where });
   const stopListening = a.destroyOnAbort(() => session.destroy());
   const table = quoteTableRef(mysqlDialect, cfg.target);
-  const columnList = input.columns.map((c) => mysqlDialect.quoteIdentifier(c.name)).join(', ');
+  const columnList = described.columns.map((c) => mysqlDialect.quoteIdentifier(c.name)).join(', ');
   let created = false;
   try {
-    if (a.checkTarget(input, await readTargetColumns(session, cfg.target))) {
+    const existing = await readTargetColumns(session, cfg.target);
+    const localInfile = (await session.query('SELECT @@local_infile')).rows[0]?.[0];
+    const useLoadData = localInfile === '1' || localInfile === 'ON';
+    const path = await a.chooseLoadPath(described, existing !== undefined, (csv) =>
+      refuseForLoadData(csv, useLoadData),
+    );
+    const { input } = path;
+    if (a.checkTarget(input, existing)) {
       const ddl = renderCreateTable(mysqlDialect, cfg.target, input.columns, cfg.primaryKey);
       ctx.emit('table.ddl_planned', { table: target, ddl });
       await session.query(ddl);
@@ -128,13 +196,11 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
     // DDL commits at once in MySQL: the state table is created before the transaction (an empty table
     // left by a failed load is harmless)
     if (a.state) await session.query(a.state.ddl);
-    const localInfile = (await session.query('SELECT @@local_infile')).rows[0]?.[0];
-    const useLoadData = localInfile === '1' || localInfile === 'ON';
 
     let written: number;
     if (cfg.mode === 'append') {
       await session.query('START TRANSACTION');
-      written = await loadRows(session, table, input, a, useLoadData);
+      written = await loadRows(session, table, path, a, useLoadData);
       if (a.state) await session.query(a.state.upsert);
       await a.commit(() => session.query('COMMIT'));
     } else {
@@ -144,7 +210,7 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
         table: createStagingName(cfg.target.table),
       });
       await session.query(`CREATE TEMPORARY TABLE ${stage} LIKE ${table}`);
-      written = await loadRows(session, stage, input, a, useLoadData);
+      written = await loadRows(session, stage, path, a, useLoadData);
       await session.query('START TRANSACTION');
       if (cfg.mode === 'replace') {
         await session.query(`DELETE FROM ${table}`);
@@ -198,6 +264,7 @@ const SPEC: ComponentSpec = {
   secrets: [],
   connectionFamilies: ['mysql'],
   consumesStream: true,
+  passThrough: 'loader',
   pathKeys: [],
   runtimeDependencies: MYSQL_RUNTIME_DEPENDENCIES,
   example: {

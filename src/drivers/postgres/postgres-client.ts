@@ -77,6 +77,8 @@ interface RawError {
   message?: unknown;
   detail?: unknown;
   hint?: unknown;
+  /** The error's context, e.g. `COPY t, line 3, column amount: "abc"`. */
+  where?: unknown;
 }
 
 /** transient: serialization failure, deadlock, too many connections, admin/crash shutdown, connection reset. */
@@ -127,8 +129,17 @@ export const wrapPostgresError: WrapClientError = (error, what, endpoint, where)
     classifyPostgresError(error),
     code || undefined,
     where,
+    readCopyRecord(e.where),
   );
 };
+
+/** The COPY input line (physical: COPY counts the line breaks inside quoted values) and column of an error's context. */
+function readCopyRecord(context: unknown): DatabaseFailure['record'] {
+  const match =
+    typeof context === 'string' ? /^COPY [^\n]*?, line (\d+)(?:, column ([^:]+))?/.exec(context) : null;
+  if (!match) return undefined;
+  return { unit: 'line', index: Number(match[1]), ...(match[2] === undefined ? {} : { column: match[2] }) };
+}
 
 function buildClientConfig(
   endpoint: DatabaseEndpoint,

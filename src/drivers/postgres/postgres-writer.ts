@@ -1,4 +1,11 @@
-import type { ComponentSpec, DriverModule, StepContext, TableInfo } from '../../core/index.js';
+import type {
+  ComponentSpec,
+  DriverModule,
+  PassThroughCsv,
+  StepContext,
+  TableInfo,
+} from '../../core/index.js';
+import { findUnreadableType } from '../sql/choose-load-path.js';
 import { OsirisError } from '../../core/index.js';
 import { createCsvProgressCounter } from '../sql/csv-progress-counter.js';
 import { createCsvRowRenderer } from '../sql/csv-row-renderer.js';
@@ -47,6 +54,45 @@ async function* renderCopyInput(
   }
 }
 
+/** COPY's options for a kept file's dialect (the header is skipped before the bytes are sent). */
+function renderCopyOptions(csv: PassThroughCsv): string {
+  const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+  return [
+    'FORMAT csv',
+    `DELIMITER ${literal(csv.delimiter)}`,
+    `QUOTE ${literal(csv.quote)}`,
+    `ESCAPE ${literal(csv.escape || csv.quote)}`,
+    `NULL ${literal(csv.nullString)}`,
+    `ENCODING ${csv.encoding === 'utf-8' ? "'UTF8'" : "'LATIN1'"}`,
+  ].join(', ');
+}
+
+/** Why COPY cannot read a kept file as the typed path would (undefined: it can). */
+function refuseForCopy(csv: PassThroughCsv): string | undefined {
+  if (csv.quote === '') return 'config.quote is empty (fields never quoted), which COPY cannot read';
+  if (
+    /[\r\n]/.test(csv.nullString) ||
+    csv.nullString.includes(csv.delimiter) ||
+    csv.nullString.includes(csv.quote)
+  )
+    return 'config.null_string holds the delimiter, the quote or a line end, which COPY does not allow';
+  return findUnreadableType(csv, 'COPY', /^(BOOLEAN|TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ)$/i);
+}
+
+/** A kept file's records as they are, with progress. */
+async function* streamPassThrough(
+  ctx: StepContext,
+  csv: PassThroughCsv,
+  target: string,
+): AsyncGenerator<Buffer> {
+  const progress = createProgressReporter(ctx, target);
+  const counter = createCsvProgressCounter(csv.rows);
+  for await (const chunk of csv.read()) {
+    progress.report(counter.add(chunk));
+    yield chunk;
+  }
+}
+
 /** Column names of the target in order, or undefined when it does not exist (search_path applies without a schema). */
 async function readTargetColumns(session: PostgresSession, cfg: WriterConfig): Promise<string[] | undefined> {
   const oid = (
@@ -85,18 +131,18 @@ async function commitStateRows(session: PostgresSession, a: WriteAttempt): Promi
 }
 
 /** One attempt: a single transaction (DDL included), so any failure leaves the target exactly as it was. */
-async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
+async function loadOnce(a: WriteAttempt, described: TableInfo): Promise<number> {
   const { ctx, cfg, where, target } = a;
   refuseTruncatedIdentifiers(
     cfg.target,
-    input.columns.map((c) => c.name),
+    described.columns.map((c) => c.name),
     where,
   );
   const session = await postgresDialect.open(a.endpoint, { connectTimeoutMs: cfg.connectTimeoutMs, where });
   const stopListening = a.destroyOnAbort(() => session.destroy());
   const q = (name: string): string => postgresDialect.quoteIdentifier(name);
   const table = quoteTableRef(postgresDialect, cfg.target);
-  const columnList = input.columns.map((c) => q(c.name)).join(', ');
+  const columnList = described.columns.map((c) => q(c.name)).join(', ');
   try {
     await session.query('BEGIN');
     let existing = await readTargetColumns(session, cfg);
@@ -104,6 +150,7 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
       await lockSchemaDdl(session, cfg.target.schema);
       existing = await readTargetColumns(session, cfg);
     }
+    const { csv, input } = await a.chooseLoadPath(described, existing !== undefined, refuseForCopy);
     if (a.checkTarget(input, existing)) {
       // The schema too, in the same transaction: a failed load leaves neither behind.
       const schema = cfg.target.schema ? `CREATE SCHEMA IF NOT EXISTS ${q(cfg.target.schema)};\n` : '';
@@ -115,14 +162,17 @@ async function loadOnce(a: WriteAttempt, input: TableInfo): Promise<number> {
 
     // COPY into `into`, refusing (before anything is committed) a count that differs from the input's.
     const copyAll = async (into: string): Promise<number> => {
-      const rows = renderCopyInput(ctx, input, a.inputStep, cfg.batchSize, target);
-      const copied = await session.copyIn(`COPY ${into} (${columnList}) FROM STDIN (FORMAT csv)`, rows);
+      const rows = csv
+        ? streamPassThrough(ctx, csv, target)
+        : renderCopyInput(ctx, input, a.inputStep, cfg.batchSize, target);
+      const options = csv ? renderCopyOptions(csv) : 'FORMAT csv';
+      const copied = await session.copyIn(`COPY ${into} (${columnList}) FROM STDIN (${options})`, rows);
       // a streamed input (read while its extractor wrote it) has its count once the stream ended
       const expected = input.streaming ? (await ctx.dataPlane.describe(a.inputStep)).rows : input.rows;
       if (copied !== expected) {
         throw new OsirisError(
-          'internal',
-          `COPY took ${copied} rows but the input has ${expected}; nothing was committed`,
+          csv ? 'io_error' : 'internal',
+          `COPY took ${copied} rows but the ${csv ? `file ${csv.shownPath} holds ${expected} records` : `input has ${expected}`}; nothing was committed`,
           { where },
         );
       }
@@ -171,6 +221,7 @@ function createSpec(family: PostgresFlavour): ComponentSpec {
     pathKeys: [],
     runtimeDependencies: POSTGRES_RUNTIME_DEPENDENCIES,
     consumesStream: true,
+    passThrough: 'loader',
     example: {
       connection: `@${family}.main`,
       table: 'movies',

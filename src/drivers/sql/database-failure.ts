@@ -6,12 +6,24 @@ import type { DatabaseEndpoint } from './database-endpoint.js';
 export const FAILURE_KINDS = ['transient', 'deterministic'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
+/**
+ * A place in a loader's input: a physical `line` (COPY counts the line breaks inside quoted values) or a
+ * `record` (LOAD DATA's row), 1-based, with the column when the server named it.
+ */
+export interface LoaderPosition {
+  unit: 'line' | 'record';
+  index: number;
+  column?: string;
+}
+
 /** A database error already masked and classified by a client file; the message never holds a secret. */
 export class DatabaseFailure extends OsirisError {
   /** transient: connection reset, deadlock, serialization failure, too many connections, admin shutdown. */
   readonly kind: FailureKind;
   /** Server error code (SQLSTATE for PostgreSQL, errno name for MySQL), when there was one. */
   readonly serverCode: string | undefined;
+  /** Where in a loader's input the server refused a value (1-based), and its column. */
+  readonly record: LoaderPosition | undefined;
 
   constructor(
     code: ErrorCode,
@@ -19,10 +31,12 @@ export class DatabaseFailure extends OsirisError {
     kind: FailureKind,
     serverCode: string | undefined,
     where?: string,
+    record?: LoaderPosition,
   ) {
     super(code, message, where === undefined ? {} : { where });
     this.kind = kind;
     this.serverCode = serverCode;
+    this.record = record;
   }
 }
 
@@ -55,7 +69,14 @@ export function addFailureContext(error: unknown, context: string): unknown {
   if (!(error instanceof DatabaseFailure)) return error;
   const prefix = error.where === undefined ? '' : `${error.where}: `;
   const bare = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-  return new DatabaseFailure(error.code, `${context}: ${bare}`, error.kind, error.serverCode, error.where);
+  return new DatabaseFailure(
+    error.code,
+    `${context}: ${bare}`,
+    error.kind,
+    error.serverCode,
+    error.where,
+    error.record,
+  );
 }
 
 /** What to check for a connection failure, keyed by what went wrong; undefined for other failures. */

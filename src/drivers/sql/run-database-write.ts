@@ -1,10 +1,19 @@
-import type { DriverRequest, DriverResult, StepContext, TableInfo } from '../../core/index.js';
+import type {
+  DriverRequest,
+  DriverResult,
+  PassThroughCsv,
+  PassThroughState,
+  StepContext,
+  TableInfo,
+} from '../../core/index.js';
 import { OsirisError, encodeBoundary, runWithRetry } from '../../core/index.js';
 import type { WriterConfig } from './database-config.js';
 import { readSingleInput, readWriterConfig } from './database-config.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
 import { readDatabaseEndpoint } from './database-endpoint.js';
 import { DatabaseFailure, addFailureContext, isTransientFailure } from './database-failure.js';
+import type { LoadPath, RefusePassThrough } from './choose-load-path.js';
+import { chooseLoadPath, placeRefusedRecord } from './choose-load-path.js';
 import type { SqlDialect } from './sql-dialect.js';
 import {
   locateStateTable,
@@ -43,11 +52,23 @@ export interface WriteAttempt {
   commit(commit: () => Promise<unknown>): Promise<void>;
   /** Destroy the session when the step is aborted; returns the function that stops listening. */
   destroyOnAbort(destroy: () => void): () => void;
+  /**
+   * What to load, once the target's existence is known: a CSV extractor's file unparsed when `refuse`
+   * has no reason against it (docs/data-plane.md, pass-through), else the typed input.
+   */
+  chooseLoadPath(input: TableInfo, tableExists: boolean, refuse: RefusePassThrough): Promise<LoadPath>;
 }
 
 /** The facts of an attempt, before its checks are bound. */
-type AttemptFacts = Omit<WriteAttempt, 'checkTarget' | 'commit' | 'destroyOnAbort' | 'reportState'> & {
+type AttemptFacts = Omit<
+  WriteAttempt,
+  'checkTarget' | 'commit' | 'destroyOnAbort' | 'reportState' | 'chooseLoadPath'
+> & {
   request: DriverRequest;
+  /** Whether the input was allowed to pass through, and what became of it. */
+  passThrough: PassThroughState | undefined;
+  /** The file the latest attempt loaded unparsed (a refused record is placed in it). */
+  loaded: { csv?: PassThroughCsv };
 };
 
 /** Record the target table check; a missing table without create_if_missing is a config error. */
@@ -143,6 +164,12 @@ function bindChecks(facts: AttemptFacts): WriteAttempt {
       }
     },
     destroyOnAbort: (destroy) => destroyOnAbort(facts.ctx, destroy),
+    async chooseLoadPath(input, tableExists, refuse) {
+      const { ctx, passThrough, inputStep, target } = facts;
+      const path = await chooseLoadPath(ctx, passThrough, inputStep, input, { target, tableExists, refuse });
+      facts.loaded.csv = path.csv;
+      return path;
+    },
   };
 }
 
@@ -164,6 +191,7 @@ export async function runDatabaseWrite(
   checkKeyColumns(cfg, input, where);
   const endpoint = readDatabaseEndpoint(request.connection, where);
   const target = cfg.target.schema ? `${cfg.target.schema}.${cfg.target.table}` : cfg.target.table;
+  const loaded: AttemptFacts['loaded'] = {};
   const attempt = bindChecks({
     ctx,
     cfg,
@@ -173,6 +201,8 @@ export async function runDatabaseWrite(
     inputStep,
     request,
     state: renderStateStatements(request, dialect, cfg),
+    passThrough: await ctx.dataPlane.passThroughOf(inputStep),
+    loaded,
   });
   const started = performance.now();
   const rowsWritten = await runWithRetry(() => load(attempt, input), {
@@ -183,9 +213,9 @@ export async function runDatabaseWrite(
       ctx.log.warn(
         `${where}: attempt ${n} failed (${(error as Error).message}); retrying the whole load in ${delay} ms`,
       ),
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     if (ctx.signal.aborted) throw new OsirisError('interrupted', `write to ${target} interrupted`, { where });
-    throw addFailureContext(error, `${cfg.mode} into ${target}`);
+    throw addFailureContext(await placeRefusedRecord(error, loaded.csv), `${cfg.mode} into ${target}`);
   });
   ctx.emit('write.complete', { rows_written: rowsWritten, target });
   const seconds = (performance.now() - started) / 1000;

@@ -20,6 +20,8 @@ import {
 } from './canonical-file-registry.js';
 import type { DuckDbDataPlane, DuckDbDataPlaneOptions } from './duckdb-data-plane.js';
 import { exportCsvStream } from './export-csv-stream.js';
+import { createPassThroughOutputs, describePassThrough } from './keep-pass-through-csv.js';
+import type { PassThroughOutputs } from './keep-pass-through-csv.js';
 import { parseCanonicalRows } from './parse-canonical-rows.js';
 
 /** Opens the DuckDB data plane (loading its module when it is first needed). */
@@ -93,7 +95,22 @@ export interface RunDataPlane extends DuckDbDataPlane {
   settleOutput(stepId: string, error?: unknown): void;
   /** Stop the producer of a coming output (its consumer failed): its writing fails with `reason`. */
   stopOutput(stepId: string, reason: Error): void;
+  /** A CSV extractor's output may stay its file, unparsed: every consumer loads it with its own loader. */
+  allowPassThrough(stepId: string): void;
 }
+
+/** A kept output while DuckDB is closed (or a live one): what the registry alone can answer. */
+function findWaiting(
+  kept: CanonicalFileRegistry,
+  stepId: string,
+  opening: boolean,
+): KeptCanonicalFile | undefined {
+  const file = kept.get(stepId);
+  return opening && !file?.live ? undefined : file;
+}
+
+/** The run's data plane before pass-through outputs are bound (bindPassThrough). */
+type PlainRunDataPlane = Omit<RunDataPlane, 'passThroughOf' | 'loadTyped' | 'allowPassThrough'>;
 
 /** A DuckDbDataPlane that calls `open` on the first operation that needs DuckDB (the work dir exists at once). */
 export async function createDeferredDataPlane(
@@ -105,6 +122,7 @@ export async function createDeferredDataPlane(
   let opening: Promise<DuckDbDataPlane> | undefined;
   let opened: DuckDbDataPlane | undefined;
   let interrupted = false;
+  const aborter = new AbortController();
   const engine = (): Promise<DuckDbDataPlane> => {
     opening ??= open({ ...options, canonicalFiles: kept }).then((plane) => {
       // an interrupt while DuckDB was opening must still stop the statement this open was for
@@ -113,13 +131,8 @@ export async function createDeferredDataPlane(
     });
     return opening;
   };
-  /** A kept output while DuckDB is closed: what the registry alone can answer. */
-  const waiting = (stepId: string): KeptCanonicalFile | undefined => {
-    const file = kept.get(stepId);
-    return opening && !file?.live ? undefined : file;
-  };
 
-  const plane: RunDataPlane = {
+  const plane: PlainRunDataPlane = {
     async createFromQuery(stepId, sql, inputs) {
       // a query reads its inputs whole: a coming one must be complete
       for (const from of Object.values(inputs)) await kept.whenSettled(from);
@@ -129,7 +142,7 @@ export async function createDeferredDataPlane(
     createFromRows: async (stepId, columns, rows) => (await engine()).createFromRows(stepId, columns, rows),
     createFromCsvStream: (stepId, columns, produce, canonical) =>
       handOver(
-        { kept, workDir: options.workDir, opening: () => opening !== undefined, engine },
+        { kept, workDir: options.workDir, opening: () => !!opening, engine },
         stepId,
         columns,
         produce,
@@ -137,7 +150,7 @@ export async function createDeferredDataPlane(
       ),
     async describe(stepId) {
       await kept.whenReady(stepId);
-      const file = waiting(stepId);
+      const file = findWaiting(kept, stepId, !!opening);
       if (file?.live && !file.live.done)
         return { name: stepId, columns: file.columns, rows: file.rows, streaming: true };
       if (file) return { name: stepId, columns: file.columns, rows: file.rows };
@@ -146,7 +159,7 @@ export async function createDeferredDataPlane(
     readText: (stepId, read) => readTextOf(kept, engine, stepId, read),
     async canExport(stepId, format) {
       await kept.whenReady(stepId);
-      return waiting(stepId) !== undefined || (await engine()).canExport(stepId, format);
+      return findWaiting(kept, stepId, !!opening) !== undefined || (await engine()).canExport(stepId, format);
     },
     async export(stepId, target) {
       await kept.whenSettled(stepId);
@@ -160,12 +173,14 @@ export async function createDeferredDataPlane(
       await kept.whenReady(stepId);
       yield* exportCsvStream(options.workDir, stepId, kept, (target) => plane.export(stepId, target));
     },
+    sniffCsv: async (file, reader, names) => (await engine()).sniffCsv(file, reader, names),
     expectOutput: (stepId) => kept.expect(stepId),
     settleOutput: (stepId, error) => kept.settle(stepId, error),
     stopOutput: (stepId, reason) => kept.stopLive(stepId, reason),
     adoptKeptFile: async (stepId) => (await engine()).adoptKeptFile(stepId),
     interrupt() {
       interrupted = true;
+      aborter.abort();
       opened?.interrupt();
     },
     async close() {
@@ -174,5 +189,38 @@ export async function createDeferredDataPlane(
       await kept.removeAll();
     },
   };
-  return plane;
+  return bindPassThrough(plane, createPassThroughOutputs(engine, aborter.signal));
+}
+
+/**
+ * The plane with CSV extractor outputs that may pass through: an allowed one stays its file (readers
+ * that load it themselves ask `passThroughOf`); any reader that needs typed rows parses it first, once.
+ */
+function bindPassThrough(plane: PlainRunDataPlane, passing: PassThroughOutputs): RunDataPlane {
+  const typed = (stepId: string): Promise<void> => passing.parse(stepId);
+  return {
+    ...plane,
+    createFromCsv: (stepId, csv) => passing.ingest(stepId, csv),
+    async createFromQuery(stepId, sql, inputs) {
+      for (const from of Object.values(inputs)) await typed(from);
+      return plane.createFromQuery(stepId, sql, inputs);
+    },
+    async describe(stepId) {
+      const through = passing.keptOf(stepId);
+      return through ? describePassThrough(stepId, through) : plane.describe(stepId);
+    },
+    async *readText(stepId, read) {
+      await typed(stepId);
+      yield* plane.readText(stepId, read);
+    },
+    canExport: async (stepId, format) => (await typed(stepId), plane.canExport(stepId, format)),
+    export: async (stepId, target) => (await typed(stepId), plane.export(stepId, target)),
+    async *exportCsvStream(stepId) {
+      await typed(stepId);
+      yield* plane.exportCsvStream(stepId);
+    },
+    passThroughOf: async (stepId) => passing.outcomeOf(stepId),
+    loadTyped: async (stepId) => (await typed(stepId), plane.describe(stepId)),
+    allowPassThrough: (stepId) => passing.allow(stepId),
+  };
 }

@@ -21,7 +21,9 @@ import {
   quoteString,
   renderEncodedRowSelect,
 } from './canonical-text-sql.js';
+import type { CsvSniffer } from './keep-pass-through-csv.js';
 import { loadCsvTable } from './load-csv-table.js';
+import { sniffCsvColumns } from './load-detected-csv.js';
 import type { AppendingSession } from './load-text-rows.js';
 import { loadTextRows } from './load-text-rows.js';
 import { bindInputViews, dropInputViews } from './step-views.js';
@@ -55,6 +57,8 @@ export type DuckDbDataPlane = DataPlane & {
   close(): Promise<void>;
   /** Make a kept file written while this plane was open (a streamed hand-over) readable by queries. */
   adoptKeptFile(stepId: string): Promise<void>;
+  /** DuckDB's sniffer over a CSV file (a sample of its values; the dialect is given). */
+  sniffCsv: CsvSniffer;
 };
 
 const DB_FILE = 'data-plane.duckdb';
@@ -225,6 +229,18 @@ class DuckDbPlane implements DuckDbDataPlane {
     this.kept.keep(stepId, file);
     return { table: { name: stepId, columns, rows: file.rows }, rowsProduced };
   }
+
+  /** A pass-through output is the deferred plane's (it parses one before any call reaches this plane). */
+  passThroughOf(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  loadTyped(stepId: string): Promise<TableInfo> {
+    return this.describe(stepId);
+  }
+
+  sniffCsv: CsvSniffer = (file, reader, names) =>
+    this.exclusive(() => sniffCsvColumns(this.session, file, reader, names, file.stepId));
 
   async adoptKeptFile(stepId: string): Promise<void> {
     const file = this.kept.get(stepId);

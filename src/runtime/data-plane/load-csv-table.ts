@@ -36,7 +36,7 @@ export interface CsvLoadTarget {
 }
 
 /** The file being loaded and how it is read. */
-interface CsvFile {
+export interface CsvFile {
   /** What is read (a UTF-16 source's UTF-8 copy). */
   path: string;
   /** The path shown in messages (the configured file). */
@@ -50,7 +50,7 @@ interface CsvFile {
 }
 
 /** What the reader needs to know from the scans: absent for a FIFO (it can be read only once). */
-interface ReaderHints {
+export interface ReaderHints {
   lineEnd: CsvScanResult['lineEnd'];
   longestRecord: number;
   /** Header names as written (a header without config.columns). */
@@ -67,7 +67,7 @@ export function renderColumnStruct(columns: readonly ColumnInfo[]): string {
 }
 
 /** Whether the path is a FIFO (a database extractor's hand-over); throws io_error when unreadable. */
-async function checkReadable(path: string, stepId: string): Promise<boolean> {
+export async function checkReadable(path: string, stepId: string): Promise<boolean> {
   try {
     await access(path, constants.R_OK);
     const kind = await stat(path);
@@ -219,7 +219,7 @@ async function readIntoTable(
   }
 }
 
-function checkColumnNames(columns: readonly ColumnInfo[] | undefined, stepId: string): void {
+export function checkColumnNames(columns: readonly ColumnInfo[] | undefined, stepId: string): void {
   const duplicates = findDuplicates((columns ?? []).map((c) => c.name));
   if (duplicates.length > 0) {
     throw new OsirisError(
@@ -247,14 +247,14 @@ async function failScan(error: unknown, file: CsvFile): Promise<never> {
   throw new OsirisError('io_error', await describeCsvFault(error, context), { where: file.stepId });
 }
 
-function scanWhole(file: CsvFile): Promise<CsvScanResult> {
+export function scanWhole(file: CsvFile): Promise<CsvScanResult> {
   return scanCsvRecords(file.path, file.dialect, file.columns?.length, file.signal).catch((error: unknown) =>
     failScan(error, file),
   );
 }
 
 /** The first record: an empty file is refused, a header's names are checked and kept. */
-async function inspectHead(file: CsvFile): Promise<ReaderHints> {
+export async function inspectHead(file: CsvFile): Promise<ReaderHints> {
   const { dialect, shownPath } = file;
   const head = await scanCsvHead(file.path, dialect, file.columns?.length).catch((error: unknown) =>
     failScan(error, file),

@@ -18,9 +18,23 @@ export interface CsvScanResult {
   bom: boolean;
   /** The line end of every record (none: at most one record, without a line end). */
   lineEnd: 'lf' | 'crlf' | 'none';
+  /** Blank lines skipped (a multi-column file's lines without a value). */
+  blankLines: number;
+  /** Whether a field is a quoted empty string (`""`): a loader that cannot tell it from NULL needs to know. */
+  quotedEmpty: boolean;
+  /** Whether a field may be the bare word `NULL` (LOAD DATA reads it as NULL); a quoted one may match too. */
+  nullWord: boolean;
 }
 
 const CHUNK_BYTES = 1 << 20;
+/** `NULL` between field boundaries (delimiter, line end, start or end of the file). */
+function createNullFieldPatterns(delimiter: number): Buffer[] {
+  const word = [0x4e, 0x55, 0x4c, 0x4c];
+  const patterns: Buffer[] = [];
+  for (const before of [delimiter, 0x0a])
+    for (const after of [delimiter, 0x0a, 0x0d]) patterns.push(Buffer.from([before, ...word, after]));
+  return patterns;
+}
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 // Byte classes outside quotes: a lookup per byte keeps the hot loop to one load and one compare.
 const PLAIN = 0;
@@ -126,6 +140,12 @@ class CsvScanner {
   private bom = false;
   private readonly utf8: Utf8StreamChecker | undefined;
   private ended = 0;
+  private blankLines = 0;
+  private quotedEmpty = false;
+  private nullWord = false;
+  /** The last bytes of the previous chunk (a newline at the start of the file): a match may straddle two. */
+  private tail = Buffer.from([0x0a]);
+  private readonly nullPatterns: Buffer[];
 
   constructor(
     private readonly dialect: CsvDialect,
@@ -141,6 +161,7 @@ class CsvScanner {
     this.jumpQuoted = this.doubling || dialect.escape < 0;
     this.headerPending = dialect.header;
     this.utf8 = dialect.encoding === 'utf-8' ? new Utf8StreamChecker() : undefined;
+    this.nullPatterns = createNullFieldPatterns(dialect.delimiter);
   }
 
   feed(chunk: Buffer, base: number): void {
@@ -159,10 +180,18 @@ class CsvScanner {
     const invalid = this.utf8 ? this.utf8.check(chunk, stop) : -1;
     if (invalid >= 0 && invalid < stop) stop = invalid;
     this.scan(chunk, from, stop, base);
+    this.findNullWord(chunk);
     if (stop < chunk.length) {
       const byte = chunk[stop] ?? 0;
       throw new CsvFault(byte === 0 ? 'nul_byte' : 'invalid_utf8', base + stop, { byte });
     }
+  }
+
+  private findNullWord(chunk: Buffer): void {
+    if (this.nullWord) return;
+    const seam = Buffer.concat([this.tail, chunk.subarray(0, 5)]);
+    this.nullWord = this.nullPatterns.some((p) => seam.includes(p) || chunk.includes(p));
+    this.tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 5)));
   }
 
   private scan(buf: Buffer, from: number, stop: number, base: number): void {
@@ -217,6 +246,8 @@ class CsvScanner {
       } else if (state === CLOSED) {
         const b = buf[i] as number;
         const c = classes[b] as number;
+        // the closing quote right after the opening one: `""`, a quoted empty string
+        if (base + i - 2 === this.quoteOpened && !(b === quote && this.doubling)) this.quotedEmpty = true;
         if (b === quote && this.doubling) state = QUOTED;
         else if (c === DELIM) {
           this.fields++;
@@ -259,7 +290,10 @@ class CsvScanner {
 
   private countRecord(start: number, length: number, count: number): void {
     // A blank line in a file of several columns holds no value: the reader skips it, so does the count.
-    if (length === 0 && this.expected > 1 && !this.headerPending) return;
+    if (length === 0 && this.expected > 1 && !this.headerPending) {
+      this.blankLines++;
+      return;
+    }
     if (this.expected < 0) this.expected = count;
     else if (count !== this.expected)
       throw new CsvFault('field_count', start, { found: count, expected: this.expected });
@@ -276,6 +310,9 @@ class CsvScanner {
     const state = this.state;
     if (state === QUOTED || state === ESCAPED) throw new CsvFault('unterminated_quote', this.quoteOpened);
     if (state === AFTER_CR) throw new CsvFault('bare_cr', size - 1);
+    if (state === CLOSED && size - 2 === this.quoteOpened) this.quotedEmpty = true;
+    // a last field `NULL` without a line end
+    this.findNullWord(Buffer.from([0x0a]));
     // The last record may end at the end of the file instead of a line end.
     if (this.recordStart < size) this.endRecord(size, 0);
     return this.summarize();
@@ -290,6 +327,9 @@ class CsvScanner {
       longestRecord: this.longest,
       bom: this.bom,
       lineEnd: this.lineEnd === 2 ? 'crlf' : this.lineEnd === 1 ? 'lf' : 'none',
+      blankLines: this.blankLines,
+      quotedEmpty: this.quotedEmpty,
+      nullWord: this.nullWord,
     };
   }
 }

@@ -1,0 +1,74 @@
+import type { PassThroughCsv, PassThroughState, StepContext, TableInfo } from '../../core/index.js';
+import { DatabaseFailure } from './database-failure.js';
+
+/** What a load reads: the kept CSV file's bytes as they are (a pass-through), or the typed table. */
+export interface LoadPath {
+  /** The kept file, when its bytes go to the loader unparsed. */
+  csv: PassThroughCsv | undefined;
+  /** The input's columns and rows (the typed table's on the typed path). */
+  input: TableInfo;
+}
+
+/** Why a loader cannot read a kept file exactly as the typed path would (undefined: it can). */
+export type RefusePassThrough = (csv: PassThroughCsv) => string | undefined;
+
+/**
+ * Decide a load's path once the target is known, and record it (`write.load_path`, only for an input
+ * that was allowed to pass through): the bytes as they are when the loader reads the file's dialect and
+ * values as the typed path would, else the typed table (parsed now, once).
+ */
+export async function chooseLoadPath(
+  ctx: StepContext,
+  state: PassThroughState | undefined,
+  inputStep: string,
+  input: TableInfo,
+  request: { target: string; tableExists: boolean; refuse: RefusePassThrough },
+): Promise<LoadPath> {
+  if (!state) return { csv: undefined, input };
+  const { target } = request;
+  let reason: string | undefined;
+  if ('kept' in state) {
+    reason =
+      !request.tableExists && !state.kept.typesDeclared
+        ? 'the table is created from detected types, which only a typed load settles (declare config.columns on the extractor to pass through)'
+        : request.refuse(state.kept);
+    if (reason === undefined) {
+      ctx.emit('write.load_path', { target, path: 'pass_through' });
+      return { csv: state.kept, input };
+    }
+  } else reason = state.parsedBecause;
+  ctx.emit('write.load_path', { target, path: 'typed', reason });
+  return { csv: undefined, input: await ctx.dataPlane.loadTyped(inputStep) };
+}
+
+/**
+ * A loader's refusal of a record, placed in the source file: `file:line (column c): …`. Other
+ * failures, and failures of a typed load (whose records are the table's), pass unchanged.
+ */
+export async function placeRefusedRecord(error: unknown, csv: PassThroughCsv | undefined): Promise<unknown> {
+  if (!csv || !(error instanceof DatabaseFailure) || error.record === undefined) return error;
+  const { unit, index, column } = error.record;
+  const prefix = error.where === undefined ? '' : `${error.where}: `;
+  const bare = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  const place = `${await csv.locate(unit, index)}${column === undefined ? '' : ` (column ${column})`}`;
+  return new DatabaseFailure(
+    error.code,
+    `${place}: ${bare}; nothing was committed`,
+    error.kind,
+    error.serverCode,
+    error.where,
+  );
+}
+
+/** Column types whose text every supported loader reads as DuckDB does (numbers, text, ISO dates and times, JSON). */
+const PLAIN_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DECIMAL(\(\d+, ?\d+\))?|NUMERIC(\(\d+, ?\d+\))?|DOUBLE|FLOAT|REAL|VARCHAR(\(\d+\))?|TEXT|DATE|TIMESTAMP|TIME|JSON|UUID)$/i;
+
+/** The first column whose type is neither plain nor in `extra`, as a reason for the typed path. */
+export function findUnreadableType(csv: PassThroughCsv, loader: string, extra?: RegExp): string | undefined {
+  const column = csv.columns.find((c) => !PLAIN_TYPES.test(c.type) && !extra?.test(c.type));
+  return (
+    column &&
+    `column ${column.name} is ${column.type}, whose text ${loader} does not read as the typed path does`
+  );
+}
