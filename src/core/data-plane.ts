@@ -45,10 +45,30 @@ export interface CsvReadOptions {
   typedOnly?: boolean;
 }
 
+/** What the extractor's byte scan found in a kept CSV file (so far, or in all of it). */
+export interface PassThroughFacts {
+  /** Data records. */
+  records: number;
+  /** Blank lines (the typed path skips them; a loader would not). */
+  blankLines: number;
+  /** Whether some field is a quoted empty string (`""`). */
+  quotedEmpty: boolean;
+  /** Whether a field may be the bare word `NULL` (a quoted one may match too). */
+  nullWord: boolean;
+}
+
+/** A loader stopped reading a kept file: the scan found what the loader cannot read as the typed path would. */
+export class PassThroughRefused extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
 /**
  * A CSV file kept unparsed as a step's output, for database loaders that read its dialect themselves
- * (a pass-through hand-over): the extractor's scan checked every record's structure and counted them;
- * the values are checked by the target database. A reader that needs the rows typed calls `loadTyped`.
+ * (a pass-through hand-over). The extractor's byte scan checks every record's structure and counts them
+ * while a loader may already read (each chunk only once the scan passed it); the values are checked by
+ * the target database. A reader that needs the rows typed calls `loadTyped`.
  */
 export interface PassThroughCsv {
   /** The file as configured (messages). */
@@ -69,14 +89,14 @@ export interface PassThroughCsv {
   columns: ColumnInfo[];
   /** Whether `columns` were declared (else a sample decided their types, which a typed load may refine). */
   typesDeclared: boolean;
-  /** Data records, counted by the extractor's scan. */
-  rows: number;
-  /** Whether some field is a quoted empty string (`""`). */
-  quotedEmpty: boolean;
-  /** Whether the bytes `NULL` occur anywhere in the file. */
-  nullWord: boolean;
-  /** The records' bytes, from the first data record (header and byte-order mark skipped) to the end. */
-  read(): AsyncIterable<Buffer>;
+  /**
+   * The records' bytes from the first data record (header and byte-order mark skipped), each chunk once
+   * the scan checked it. Throws the extractor's failure (`input_error`), or PassThroughRefused when
+   * `refuse` has a reason against what the scan found so far (then nothing may be committed).
+   */
+  read(refuse?: (found: PassThroughFacts) => string | undefined): AsyncIterable<Buffer>;
+  /** What the whole scan found, once it finished; rejects with the extractor's failure (`input_error`). */
+  scanned(): Promise<PassThroughFacts>;
   /** `file:line` of a loader's error: the n-th line or record (1-based) after the header. */
   locate(unit: 'line' | 'record', index: number): Promise<string>;
 }

@@ -36,6 +36,10 @@ let eventsCsv: string;
 let badCsv: string;
 let badLine: number;
 let peopleCsv: string;
+let tornCsv: string;
+let tornPeopleCsv: string;
+let tornLine: number;
+let gappyCsv: string;
 
 interface Load {
   id: string;
@@ -44,6 +48,8 @@ interface Load {
   columns?: boolean;
   /** A second reader of the same output that needs typed rows (forces the typed path). */
   typed?: boolean;
+  /** More extractor config lines. */
+  extra?: string;
 }
 
 function renderPipeline(loads: readonly Load[]): string {
@@ -51,7 +57,8 @@ function renderPipeline(loads: readonly Load[]): string {
     const columns = l.columns
       ? `\n      columns:\n${EVENT_COLUMNS.map(([n, t]) => `        - { name: ${n}, type: "${t}" }`).join('\n')}`
       : '';
-    const extract = `  - id: read-${l.id}\n    component: filesystem.csv_extractor\n    mode: read\n    config:\n      path: ${l.path}${columns}`;
+    const extra = l.extra ? `\n      ${l.extra}` : '';
+    const extract = `  - id: read-${l.id}\n    component: filesystem.csv_extractor\n    mode: read\n    config:\n      path: ${l.path}${columns}${extra}`;
     const load = `  - id: load-${l.id}\n    mode: write\n    needs: [read-${l.id}]\n    ${l.writer}`;
     const copy = `  - id: copy-${l.id}\n    component: filesystem.csv_writer\n    mode: write\n    needs: [read-${l.id}]\n    config:\n      path: output/${l.id}.csv`;
     return l.typed ? [extract, load, copy] : [extract, load];
@@ -131,9 +138,24 @@ beforeAll(async () => {
   badCsv = join(work, 'events-bad.csv');
   peopleCsv = join(work, 'people.csv');
   // unquoted empty fields are NULL; quoted values hold the delimiter and doubled quotes
-  writeFileSync(peopleCsv, 'id,name,score\n1,"Ann, B",1.5\n2,,\n3,"x ""q""",-2\n');
+  writeFileSync(peopleCsv, 'id,name,score\n1,"Ann, B",1.5\n2,,\n3,"x ""q""",-2\n4,"",5\n5,NULL,6\n');
+  tornPeopleCsv = join(work, 'people-torn.csv');
+  writeFileSync(tornPeopleCsv, 'id,name,score\n1,a,1\n2,b,2\n3,c,3,4\n');
+  gappyCsv = join(work, 'gappy.csv');
+  writeFileSync(gappyCsv, 'id,name,score\n1,"Ann, B",1.5\n\n2,,\n3,"x ""q""",-2\n');
+  // the last record gets a 13th field: the scan finds it long after the writer started
+  tornCsv = join(work, 'events-torn.csv');
+  const lastStart = text.lastIndexOf('\n300000,') + 1;
+  tornLine = text.slice(0, lastStart).split('\n').length;
+  writeFileSync(tornCsv, `${text.slice(0, text.length - 1)},extra\n`);
   writeFileSync(badCsv, text.slice(0, at) + fields.join(',') + text.slice(end));
   const eventsDdl = readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'events', 'events.postgres.sql'), 'utf8')
+    .replace(/--.*$/gm, '')
+    .replace('DROP TABLE IF EXISTS events;', '');
+  const mysqlEventsDdl = readFileSync(
+    join(REPO_ROOT, 'test', 'fixtures', 'events', 'events.mysql.sql'),
+    'utf8',
+  )
     .replace(/--.*$/gm, '')
     .replace('DROP TABLE IF EXISTS events;', '');
   const schemas = ['pt_pass', 'pt_typed'];
@@ -143,14 +165,17 @@ beforeAll(async () => {
       .map(
         (s) =>
           `DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s}; SET search_path TO ${s};
-           ${readMoviesDdl('postgres', s).replaceAll(`${s}.`, '')} ${eventsDdl} ${eventsDdl.replaceAll('events', 'events_bad')}`,
+           ${readMoviesDdl('postgres', s).replaceAll(`${s}.`, '')} ${eventsDdl} ${eventsDdl.replaceAll('events', 'events_bad')}
+           CREATE TABLE people (id INT PRIMARY KEY, name TEXT, score NUMERIC(5,2));`,
       )
       .join('\n'),
   );
   await runMysqlCli(
     mariadb,
     `DROP DATABASE IF EXISTS ${MYDB}; CREATE DATABASE ${MYDB}; USE ${MYDB}; ${readMoviesDdl('mysql', MYDB)}
-     CREATE TABLE people (id INT PRIMARY KEY, name VARCHAR(50), score DECIMAL(5,2));`,
+     CREATE TABLE people (id INT PRIMARY KEY, name VARCHAR(50), score DECIMAL(5,2));
+     CREATE TABLE people_latin LIKE people;
+     ${mysqlEventsDdl} CREATE TABLE events_typed LIKE events;`,
   );
 }, 120_000);
 
@@ -186,35 +211,95 @@ describe('CSV into databases: the file passes through to the loader', () => {
       expect(digest).not.toMatch(/^0:/);
     }
     expect(await pgDigest('pt_pass.events')).toMatch(/^300000:/);
+    // the writer started with its extractor (a streamed pair): it sends what the scan has checked
+    const at = (event: string, step: string) =>
+      pass.events.findIndex((e) => e['event'] === event && e['step_id'] === step);
+    expect(at('step_start', 'load-events')).toBeLessThan(at('step_complete', 'read-events'));
   }, 240_000);
 
-  it('loads MariaDB by LOAD DATA where the file says NULL as LOAD DATA does, and says why it parses the others', async () => {
+  it('loads MariaDB by LOAD DATA with the CSV NULL convention, the same as the typed path, and says why it parses the others', async () => {
     const loads = (typed: boolean): Load[] => [
       { id: 'movie-actors', path: 'data/movie_actors.csv', writer: toMysql('movie_actors'), typed },
+      { id: 'directors', path: 'data/directors.csv', writer: toMysql('directors'), typed },
+      { id: 'actors', path: 'data/actors.csv', writer: toMysql('actors'), typed },
       { id: 'people', path: peopleCsv, writer: toMysql('people'), typed },
     ];
     const pass = await runPipeline([
       ...loads(false),
-      { id: 'directors', path: 'data/directors.csv', writer: toMysql('directors') },
-      { id: 'actors', path: 'data/actors.csv', writer: toMysql('actors') },
+      { id: 'latin', path: peopleCsv, writer: toMysql('people_latin'), extra: 'encoding: latin-1' },
     ]);
     expect(pass.cli.code, pass.cli.stdout + pass.cli.stderr).toBe(0);
     expect(readPaths(pass.events)).toEqual({
       'load-movie-actors': 'pass_through',
+      'load-directors': 'pass_through',
+      'load-actors': 'pass_through',
       'load-people': 'pass_through',
-      'load-directors':
-        'typed: the file has a quoted empty string (""), which LOAD DATA cannot tell from NULL',
-      'load-actors':
-        'typed: column is_active is BOOLEAN, whose text LOAD DATA does not read as the typed path does',
+      'load-latin': "typed: the file is latin-1, and MySQL's latin1 is Windows-1252",
     });
-    const before = { cast: await myDigest(`${MYDB}.movie_actors`), people: await myDigest(`${MYDB}.people`) };
-    expect(before.people).toBe('3:1\tAnn, B\t1.50\n2\tNULL\tNULL\n3\tx "q"\t-2.00\n');
-    await runMysqlCli(mariadb, `DELETE FROM ${MYDB}.movie_actors; DELETE FROM ${MYDB}.people`);
+    const tables = ['movie_actors', 'directors', 'actors'];
+    const readPeople = () =>
+      runMysqlCli(mariadb, `SELECT id, name IS NULL, name, score FROM ${MYDB}.people ORDER BY id`);
+    const before = [...(await Promise.all(tables.map((t) => myDigest(`${MYDB}.${t}`)))), await readPeople()];
+    // empty unquoted: NULL; "": the empty string; a bare NULL with null_string "": the text NULL
+    expect(before[3]).toBe(
+      '1\t0\tAnn, B\t1.50\n2\t1\tNULL\tNULL\n3\t0\tx "q"\t-2.00\n4\t0\t\t5.00\n5\t0\tNULL\t6.00\n',
+    );
+    expect(before[0]).toMatch(/^24:/);
+    expect(before[1]).toMatch(/^10:/);
+    expect(before[2]).toMatch(/^20:/);
+    await runMysqlCli(
+      mariadb,
+      `DELETE FROM ${MYDB}.movie_actors; DELETE FROM ${MYDB}.directors; DELETE FROM ${MYDB}.actors; DELETE FROM ${MYDB}.people`,
+    );
     const typed = await runPipeline(loads(true));
     expect(typed.cli.code, typed.cli.stdout + typed.cli.stderr).toBe(0);
-    expect(await myDigest(`${MYDB}.movie_actors`)).toBe(before.cast);
-    expect(await myDigest(`${MYDB}.people`)).toBe(before.people);
-    expect(before.cast).toMatch(/^24:/);
+    expect(Object.values(readPaths(typed.events)).every((p) => p.startsWith('typed'))).toBe(true);
+    const after = [...(await Promise.all(tables.map((t) => myDigest(`${MYDB}.${t}`)))), await readPeople()];
+    expect(after).toEqual(before);
+  }, 120_000);
+
+  it('leaves the same MariaDB events table as the typed path, and a malformed last record commits nothing', async () => {
+    const load = (typed: boolean, path = eventsCsv): Load => ({
+      id: 'events',
+      path,
+      writer: toMysql(typed ? 'events_typed' : 'events'),
+      columns: true,
+      typed,
+    });
+    const pass = await runPipeline([load(false)]);
+    expect(pass.cli.code, pass.cli.stdout + pass.cli.stderr).toBe(0);
+    expect(readPaths(pass.events)['load-events']).toBe('pass_through');
+    const typed = await runPipeline([load(true)]);
+    expect(typed.cli.code, typed.cli.stdout + typed.cli.stderr).toBe(0);
+    const checksum = async (table: string) =>
+      (await runMysqlCli(mariadb, `SELECT COUNT(*) FROM ${MYDB}.${table}; CHECKSUM TABLE ${MYDB}.${table}`))
+        .replace(`${MYDB}.${table}`, '')
+        .trim();
+    const digest = await checksum('events');
+    expect(digest).toMatch(/^300000\s/);
+    expect(digest).toBe(await checksum('events_typed'));
+    // the scan finds the torn record while LOAD DATA streams: the upload stops, nothing is kept
+    await runMysqlCli(mariadb, `DELETE FROM ${MYDB}.events WHERE id > 10`);
+    const torn = await runPipeline([load(false, tornCsv)]);
+    expect(torn.cli.code).toBe(1);
+    expect(JSON.parse(torn.cli.stdout).failed_step).toBe('read-events');
+    expect(await runMysqlCli(mariadb, `SELECT COUNT(*), MAX(id) FROM ${MYDB}.events`)).toBe('10\t10\n');
+  }, 240_000);
+
+  it('a malformed record fails the extractor and LOAD DATA commits nothing', async () => {
+    await runMysqlCli(
+      mariadb,
+      `DELETE FROM ${MYDB}.people; INSERT INTO ${MYDB}.people VALUES (100, 'kept', 1)`,
+    );
+    const { cli, events } = await runPipeline([
+      { id: 'torn', path: tornPeopleCsv, writer: toMysql('people') },
+    ]);
+    expect(cli.code).toBe(1);
+    const failed = pickEvents(events, 'step_failed').map((e) => [e['step_id'], String(e['error'])]);
+    expect(failed.find(([id]) => id === 'read-torn')?.[1]).toContain(
+      `${tornPeopleCsv}:4: 4 fields, expected 3`,
+    );
+    expect(await runMysqlCli(mariadb, `SELECT * FROM ${MYDB}.people`)).toBe('100\tkept\t1.00\n');
   }, 120_000);
 
   for (const mode of ['append', 'replace', 'upsert'] as const) {
@@ -254,5 +339,38 @@ describe('CSV into databases: the file passes through to the loader', () => {
     expect(cli.code, cli.stdout + cli.stderr).toBe(0);
     expect(readPaths(events)['load-created']).toMatch(/^typed: the table is created from detected types/);
     expect(await pgDigest('pt_pass.created')).toBe(await pgDigest('pt_pass.directors'));
+  }, 120_000);
+
+  it('a malformed record late in the file fails the extractor with its line, and the streaming writer commits nothing', async () => {
+    await runPsql(
+      postgres,
+      `TRUNCATE pt_pass.events_bad; INSERT INTO pt_pass.events_bad SELECT * FROM pt_pass.events WHERE id <= 10;
+       UPDATE pt_pass.events_bad SET id = id + 1000000`,
+    );
+    const before = await pgDigest('pt_pass.events_bad');
+    const { cli, events } = await runPipeline([
+      { id: 'torn', path: tornCsv, writer: toPostgres('pt_pass', 'events_bad'), columns: true },
+    ]);
+    expect(cli.code).toBe(1);
+    const failed = (step: string) =>
+      String(pickEvents(events, 'step_failed').find((e) => e['step_id'] === step)?.['error']);
+    expect(failed('read-torn')).toContain(`${tornCsv}:${tornLine}: 13 fields, expected 12`);
+    expect(failed('load-torn')).toContain("input step 'read-torn' failed");
+    expect(JSON.parse(cli.stdout).failed_step).toBe('read-torn');
+    expect(await pgDigest('pt_pass.events_bad')).toBe(before);
+  }, 120_000);
+
+  it('a blank line stops the pass-through before the loader sees it, and the load takes the typed path', async () => {
+    const { cli, events } = await runPipeline([
+      { id: 'gappy', path: gappyCsv, writer: toPostgres('pt_pass', 'people') },
+    ]);
+    expect(cli.code, cli.stdout + cli.stderr).toBe(0);
+    expect(pickEvents(events, 'write.load_path').map((e) => [e['path'], e['reason']])).toEqual([
+      ['pass_through', undefined],
+      ['typed', 'the file has 1 blank line(s), which COPY would not skip'],
+    ]);
+    expect(await runPsql(postgres, 'SELECT * FROM pt_pass.people ORDER BY id')).toBe(
+      '1|Ann, B|1.50\n2||\n3|x "q"|-2.00\n',
+    );
   }, 120_000);
 });

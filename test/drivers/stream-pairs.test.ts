@@ -18,16 +18,19 @@ function prepare(steps: ManifestStep[], configs: Record<string, Record<string, u
 }
 
 describe('listStreamPairs', () => {
-  it('pairs a database extractor with the database writer that alone consumes it', () => {
+  it('pairs a database or CSV extractor with the database writer that alone consumes it', () => {
     const run = prepare([
       step('e1', 'mysql.extractor', 'read'),
       step('w1', 'postgres.writer', 'write', ['e1']),
       step('e2', 'postgres.extractor', 'read'),
       step('w2', 'mysql.writer', 'write', ['e2']),
+      step('e3', 'filesystem.csv_extractor', 'read'),
+      step('w3', 'postgres.writer', 'write', ['e3']),
     ]);
     expect([...listStreamPairs(run, drivers, 4)]).toEqual([
       ['e1', 'w1'],
       ['e2', 'w2'],
+      ['e3', 'w3'],
     ]);
     expect(listStreamPairs(run, drivers, 1).size).toBe(0);
   });
@@ -42,7 +45,7 @@ describe('listStreamPairs', () => {
       step('e-csv', 'mysql.extractor', 'read'),
       step('to-csv', 'filesystem.csv_writer', 'write', ['e-csv']),
       step('file', 'filesystem.csv_extractor', 'read'),
-      step('w-file', 'postgres.writer', 'write', ['file']),
+      step('to-parquet', 'filesystem.parquet_writer', 'write', ['file']),
       step('x', 'mysql.extractor', 'read'),
       step('y', 'mysql.extractor', 'read'),
       step('w-two', 'postgres.writer', 'write', ['x', 'y']),

@@ -102,6 +102,8 @@ export const csvExtractorSpec: ComponentSpec = {
   pathKeys: ['path'],
   runtimeDependencies: [DUCKDB_DEPENDENCY],
   passThrough: 'source',
+  // a database writer that reads the kept file starts with the extractor (it sends what the scan checked)
+  handover: { streams: true },
   example: {
     path: 'data/movies.csv',
     columns: [

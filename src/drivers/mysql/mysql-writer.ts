@@ -2,6 +2,7 @@ import type { ComponentSpec, DriverModule, PassThroughCsv, TableInfo } from '../
 import type { LoadPath } from '../sql/choose-load-path.js';
 import { findUnreadableType } from '../sql/choose-load-path.js';
 import { createCsvProgressCounter } from '../sql/csv-progress-counter.js';
+import { createLoadDataCsvRewriter } from './load-data-csv-rewriter.js';
 import { createWriterSchema } from '../sql/database-config.js';
 import type { LoaderPosition } from '../sql/database-failure.js';
 import { DatabaseFailure } from '../sql/database-failure.js';
@@ -82,16 +83,14 @@ function refuseForLoadData(csv: PassThroughCsv, useLoadData: boolean): string | 
   if (csv.encoding !== 'utf-8') return "the file is latin-1, and MySQL's latin1 is Windows-1252";
   if (csv.escape !== '' && csv.escape !== csv.quote)
     return `config.escape (${JSON.stringify(csv.escape)}) would be read outside quotes too by LOAD DATA`;
-  if (csv.nullString === '') {
-    if (csv.quotedEmpty)
-      return 'the file has a quoted empty string (""), which LOAD DATA cannot tell from NULL';
-    if (csv.nullWord) return 'a field may be the bare word NULL, which LOAD DATA reads as NULL';
-  } else if (csv.nullString !== 'NULL')
-    return `config.null_string ${JSON.stringify(csv.nullString)}: LOAD DATA reads only "" or NULL as NULL`;
-  return findUnreadableType(csv, 'LOAD DATA');
+  // BOOLEAN: the rewriter writes DuckDB's spellings as 1/0
+  return findUnreadableType(csv, 'LOAD DATA', /^BOOLEAN$/i);
 }
 
-/** LOAD DATA of a kept file's bytes as they are: its dialect, NULL as the empty field (NULLIF) or the word NULL. */
+/**
+ * LOAD DATA of a kept file's bytes, with its NULL convention made LOAD DATA's on the way
+ * (load-data-csv-rewriter.ts); the rows the server took must be the records the extractor counted.
+ */
 async function loadPassThrough(
   session: MysqlSession,
   tableSql: string,
@@ -99,25 +98,32 @@ async function loadPassThrough(
   a: WriteAttempt,
 ): Promise<number> {
   const names = csv.columns.map((c) => mysqlDialect.quoteIdentifier(c.name));
-  const into =
-    csv.nullString === ''
-      ? `(${names.map((_, i) => `@c${i}`).join(', ')}) SET ${names.map((n, i) => `${n} = NULLIF(@c${i}, '')`).join(', ')}`
-      : `(${names.join(', ')})`;
   const sql =
     `LOAD DATA LOCAL INFILE '${LOCAL_INFILE_NAME}' INTO TABLE ${tableSql} ` +
-    `CHARACTER SET ${csv.encoding === 'utf-8' ? 'utf8mb4' : 'latin1'} ` +
-    `FIELDS TERMINATED BY ${session.escape(csv.delimiter)} OPTIONALLY ENCLOSED BY ${session.escape(csv.quote)} ESCAPED BY '' ` +
-    `LINES TERMINATED BY ${csv.lineEnd === 'crlf' ? "'\\r\\n'" : "'\\n'"} ${into}`;
+    `CHARACTER SET utf8mb4 FIELDS TERMINATED BY ${session.escape(csv.delimiter)} ` +
+    `OPTIONALLY ENCLOSED BY ${session.escape(csv.quote)} ESCAPED BY '' ` +
+    `LINES TERMINATED BY ${csv.lineEnd === 'crlf' ? "'\\r\\n'" : "'\\n'"} (${names.join(', ')})`;
   const progress = createProgressReporter(a.ctx, a.target);
-  const counter = createCsvProgressCounter(csv.rows);
+  const counter = createCsvProgressCounter(Number.POSITIVE_INFINITY);
+  const rewriter = createLoadDataCsvRewriter(
+    csv.delimiter.charCodeAt(0),
+    csv.quote.charCodeAt(0),
+    csv.nullString,
+    csv.columns.map((c) => c.type.toUpperCase() === 'BOOLEAN'),
+  );
   async function* bytes(): AsyncGenerator<Buffer> {
+    // an empty packet would end the upload early: only bytes go out
     for await (const chunk of csv.read()) {
       progress.report(counter.add(chunk));
-      yield chunk;
+      const out = rewriter.push(chunk);
+      if (out.length > 0) yield out;
     }
+    const rest = rewriter.end();
+    if (rest.length > 0) yield rest;
   }
   const status = await session.loadLocal(sql, bytes());
-  await checkStatus(session, status, csv.rows, a);
+  // the extractor's scan ended too: a fault it found fails the load here at the latest
+  await checkStatus(session, status, (await csv.scanned()).records, a);
   return status.affectedRows;
 }
 

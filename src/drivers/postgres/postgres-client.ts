@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { ErrorCode } from '../../core/index.js';
+import { PassThroughRefused } from '../../core/index.js';
 import type { DatabaseEndpoint } from '../sql/database-endpoint.js';
 import { describeEndpoint, planConnection } from '../sql/database-endpoint.js';
 import type { FailureKind, WrapClientError } from '../sql/database-failure.js';
@@ -254,6 +255,8 @@ export async function openPostgresSession(
         await pipeline(Readable.from(source), stream);
         return stream.rowCount;
       } catch (error) {
+        // the input stopped on purpose (the writer takes the typed path): not a database failure
+        if (error instanceof PassThroughRefused) throw error;
         throw fail(error, 'COPY FROM STDIN');
       }
     },

@@ -2,6 +2,7 @@ import type {
   ComponentSpec,
   DriverModule,
   PassThroughCsv,
+  PassThroughFacts,
   StepContext,
   TableInfo,
 } from '../../core/index.js';
@@ -86,8 +87,13 @@ async function* streamPassThrough(
   target: string,
 ): AsyncGenerator<Buffer> {
   const progress = createProgressReporter(ctx, target);
-  const counter = createCsvProgressCounter(csv.rows);
-  for await (const chunk of csv.read()) {
+  // the count is known once the extractor's scan finished
+  const counter = createCsvProgressCounter(Number.POSITIVE_INFINITY);
+  const refuse = (found: PassThroughFacts): string | undefined =>
+    found.blankLines > 0
+      ? `the file has ${found.blankLines} blank line(s), which COPY would not skip`
+      : undefined;
+  for await (const chunk of csv.read(refuse)) {
     progress.report(counter.add(chunk));
     yield chunk;
   }
@@ -168,7 +174,11 @@ async function loadOnce(a: WriteAttempt, described: TableInfo): Promise<number> 
       const options = csv ? renderCopyOptions(csv) : 'FORMAT csv';
       const copied = await session.copyIn(`COPY ${into} (${columnList}) FROM STDIN (${options})`, rows);
       // a streamed input (read while its extractor wrote it) has its count once the stream ended
-      const expected = input.streaming ? (await ctx.dataPlane.describe(a.inputStep)).rows : input.rows;
+      const expected = csv
+        ? (await csv.scanned()).records
+        : input.streaming
+          ? (await ctx.dataPlane.describe(a.inputStep)).rows
+          : input.rows;
       if (copied !== expected) {
         throw new OsirisError(
           csv ? 'io_error' : 'internal',

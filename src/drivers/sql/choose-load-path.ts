@@ -10,7 +10,7 @@ export interface LoadPath {
 }
 
 /** Why a loader cannot read a kept file exactly as the typed path would (undefined: it can). */
-export type RefusePassThrough = (csv: PassThroughCsv) => string | undefined;
+export type RefusePassThrough = (csv: PassThroughCsv) => string | undefined | Promise<string | undefined>;
 
 /**
  * Decide a load's path once the target is known, and record it (`write.load_path`, only for an input
@@ -22,16 +22,17 @@ export async function chooseLoadPath(
   state: PassThroughState | undefined,
   inputStep: string,
   input: TableInfo,
-  request: { target: string; tableExists: boolean; refuse: RefusePassThrough },
+  request: { target: string; tableExists: boolean; refuse: RefusePassThrough; refused?: string },
 ): Promise<LoadPath> {
   if (!state) return { csv: undefined, input };
   const { target } = request;
   let reason: string | undefined;
   if ('kept' in state) {
     reason =
-      !request.tableExists && !state.kept.typesDeclared
+      request.refused ??
+      (!request.tableExists && !state.kept.typesDeclared
         ? 'the table is created from detected types, which only a typed load settles (declare config.columns on the extractor to pass through)'
-        : request.refuse(state.kept);
+        : await request.refuse(state.kept));
     if (reason === undefined) {
       ctx.emit('write.load_path', { target, path: 'pass_through' });
       return { csv: state.kept, input };

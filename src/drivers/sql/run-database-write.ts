@@ -6,7 +6,7 @@ import type {
   StepContext,
   TableInfo,
 } from '../../core/index.js';
-import { OsirisError, encodeBoundary, runWithRetry } from '../../core/index.js';
+import { OsirisError, PassThroughRefused, encodeBoundary, runWithRetry } from '../../core/index.js';
 import type { WriterConfig } from './database-config.js';
 import { readSingleInput, readWriterConfig } from './database-config.js';
 import type { DatabaseEndpoint } from './database-endpoint.js';
@@ -67,8 +67,11 @@ type AttemptFacts = Omit<
   request: DriverRequest;
   /** Whether the input was allowed to pass through, and what became of it. */
   passThrough: PassThroughState | undefined;
-  /** The file the latest attempt loaded unparsed (a refused record is placed in it). */
-  loaded: { csv?: PassThroughCsv };
+  /**
+   * The file the latest attempt loaded unparsed (a refused record is placed in it), and why the kept
+   * file's reading stopped (the next attempt takes the typed path).
+   */
+  loaded: { csv?: PassThroughCsv; refused?: string };
 };
 
 /** Record the target table check; a missing table without create_if_missing is a config error. */
@@ -166,7 +169,13 @@ function bindChecks(facts: AttemptFacts): WriteAttempt {
     destroyOnAbort: (destroy) => destroyOnAbort(facts.ctx, destroy),
     async chooseLoadPath(input, tableExists, refuse) {
       const { ctx, passThrough, inputStep, target } = facts;
-      const path = await chooseLoadPath(ctx, passThrough, inputStep, input, { target, tableExists, refuse });
+      const { refused } = facts.loaded;
+      const path = await chooseLoadPath(ctx, passThrough, inputStep, input, {
+        target,
+        tableExists,
+        refuse,
+        refused,
+      });
       facts.loaded.csv = path.csv;
       return path;
     },
@@ -205,7 +214,15 @@ export async function runDatabaseWrite(
     loaded,
   });
   const started = performance.now();
-  const rowsWritten = await runWithRetry(() => load(attempt, input), {
+  // a kept file whose scan found what the loader cannot read stops that attempt: the load starts again
+  // on the typed path (nothing was committed)
+  const loadOnce = (): Promise<number> =>
+    load(attempt, input).catch((error: unknown) => {
+      if (!(error instanceof PassThroughRefused) || loaded.refused !== undefined) throw error;
+      loaded.refused = error.reason;
+      return load(attempt, input);
+    });
+  const rowsWritten = await runWithRetry(loadOnce, {
     policy: cfg.retry,
     isTransient: isTransientFailure,
     signal: ctx.signal,

@@ -69,6 +69,8 @@ export interface CanonicalFileRegistry {
   isComing(stepId: string): boolean;
   /** The step that produces a coming output finished (`error` when it failed). */
   settle(stepId: string, error?: unknown): void;
+  /** A coming output is readable before its producer finished (a pass-through file still being scanned). */
+  markReady(stepId: string): void;
   /** Resolves once a coming output is a live file or a table; throws the producer's failure. */
   whenReady(stepId: string): Promise<void>;
   /** Resolves once a coming output is complete; throws the producer's failure. */
@@ -156,6 +158,7 @@ export function createCanonicalFileRegistry(): CanonicalFileRegistry {
       c.markReady();
       c.markSettled();
     },
+    markReady: (stepId) => coming.get(stepId)?.markReady(),
     async whenReady(stepId) {
       await coming.get(stepId)?.ready;
       check(stepId);

@@ -20,8 +20,9 @@ import {
 } from './canonical-file-registry.js';
 import type { DuckDbDataPlane, DuckDbDataPlaneOptions } from './duckdb-data-plane.js';
 import { exportCsvStream } from './export-csv-stream.js';
-import { createPassThroughOutputs, describePassThrough } from './keep-pass-through-csv.js';
-import type { PassThroughOutputs } from './keep-pass-through-csv.js';
+import { describePassThrough } from './keep-pass-through-csv.js';
+import { createPassThroughOutputs } from './pass-through-outputs.js';
+import type { PassThroughOutputs } from './pass-through-outputs.js';
 import { parseCanonicalRows } from './parse-canonical-rows.js';
 
 /** Opens the DuckDB data plane (loading its module when it is first needed). */
@@ -189,25 +190,31 @@ export async function createDeferredDataPlane(
       await kept.removeAll();
     },
   };
-  return bindPassThrough(plane, createPassThroughOutputs(engine, aborter.signal));
+  return bindPassThrough(plane, createPassThroughOutputs(engine, aborter.signal), kept);
 }
 
 /**
  * The plane with CSV extractor outputs that may pass through: an allowed one stays its file (readers
  * that load it themselves ask `passThroughOf`); any reader that needs typed rows parses it first, once.
  */
-function bindPassThrough(plane: PlainRunDataPlane, passing: PassThroughOutputs): RunDataPlane {
+function bindPassThrough(
+  plane: PlainRunDataPlane,
+  passing: PassThroughOutputs,
+  kept: CanonicalFileRegistry,
+): RunDataPlane {
   const typed = (stepId: string): Promise<void> => passing.parse(stepId);
   return {
     ...plane,
-    createFromCsv: (stepId, csv) => passing.ingest(stepId, csv),
+    // a streamed writer may start as soon as the file is kept (it reads what the scan checked)
+    createFromCsv: (stepId, csv) => passing.ingest(stepId, csv, () => kept.markReady(stepId)),
     async createFromQuery(stepId, sql, inputs) {
       for (const from of Object.values(inputs)) await typed(from);
       return plane.createFromQuery(stepId, sql, inputs);
     },
     async describe(stepId) {
+      await kept.whenReady(stepId);
       const through = passing.keptOf(stepId);
-      return through ? describePassThrough(stepId, through) : plane.describe(stepId);
+      return through ? describePassThrough(stepId, through.csv, through.rows) : plane.describe(stepId);
     },
     async *readText(stepId, read) {
       await typed(stepId);
@@ -219,7 +226,10 @@ function bindPassThrough(plane: PlainRunDataPlane, passing: PassThroughOutputs):
       await typed(stepId);
       yield* plane.exportCsvStream(stepId);
     },
-    passThroughOf: async (stepId) => passing.outcomeOf(stepId),
+    async passThroughOf(stepId) {
+      await kept.whenReady(stepId);
+      return passing.outcomeOf(stepId);
+    },
     loadTyped: async (stepId) => (await typed(stepId), plane.describe(stepId)),
     allowPassThrough: (stepId) => passing.allow(stepId),
   };

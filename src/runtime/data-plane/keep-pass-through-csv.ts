@@ -1,8 +1,9 @@
 /**
  * A CSV extractor's output kept as the source file itself, unparsed, for database loaders that read
  * its dialect natively (a pass-through hand-over). The strict reading rules still hold: the byte scan
- * checks every record's structure (file:line on a fault) and counts the records, which the loader's
- * count must match. Values are checked by the target database; DuckDB only samples the file when the
+ * checks every record's structure (file:line on a fault, failing the extractor) and counts the records,
+ * which the loader's count must match. A loader may read while the scan runs, each chunk only once the
+ * scan passed it. Values are checked by the target database; DuckDB only samples the file when the
  * types are not declared (to plan a table and to find date forms a loader would read differently).
  */
 import { createReadStream } from 'node:fs';
@@ -10,12 +11,14 @@ import type {
   ColumnInfo,
   CsvReadOptions,
   PassThroughCsv,
-  PassThroughState,
+  PassThroughFacts,
   TableInfo,
 } from '../../core/data-plane.js';
+import { PassThroughRefused } from '../../core/data-plane.js';
 import type { CsvDialect } from './csv-fault.js';
 import { findLineOfOffset } from './describe-csv-fault.js';
-import type { CsvFile } from './load-csv-table.js';
+import { describeInputFailure } from './live-canonical-output.js';
+import type { CsvFile, ReaderHints } from './load-csv-table.js';
 import { checkColumnNames, checkReadable, inspectHead, scanWhole } from './load-csv-table.js';
 import type { SniffedColumns } from './load-detected-csv.js';
 import { renderReaderOptions, resolveCsvDialect, resolveCsvEncoding } from './resolve-csv-dialect.js';
@@ -32,17 +35,21 @@ export type CsvSniffer = (
   names: readonly string[] | undefined,
 ) => Promise<SniffedColumns>;
 
+/** A file kept unparsed with its scan running (the extractor awaits `scanning`), or why it is parsed. */
+export type InspectedCsv =
+  { kept: PassThroughCsv; scanning: Promise<CsvScanResult> } | { parsedBecause: string };
+
 /**
- * Scan the file and keep it unparsed when no loader could read it differently from the typed path;
- * else say why it must be parsed (the caller loads it typed). Structural faults throw as the typed
- * load's do (io_error with file:line).
+ * Check the file's head, sample its types when they are not declared, and keep it unparsed while the
+ * whole scan runs; or say why it must be parsed (the caller loads it typed). A fault of the head
+ * throws as the typed load's does (io_error with file:line); a fault found later rejects `scanning`.
  */
 export async function keepPassThroughCsv(
   stepId: string,
   options: CsvReadOptions,
   sniff: CsvSniffer,
-  signal?: AbortSignal,
-): Promise<PassThroughState> {
+  signal: AbortSignal,
+): Promise<InspectedCsv> {
   if (options.typedOnly) return { parsedBecause: 'the extractor converts values (parse_dates)' };
   if (await checkReadable(options.path, stepId)) return { parsedBecause: 'the source is a pipe' };
   const encoding = resolveCsvEncoding(options.encoding, stepId);
@@ -50,6 +57,7 @@ export async function keepPassThroughCsv(
   const dialect = resolveCsvDialect(options, encoding, stepId);
   const declared = options.columns && options.columns.length > 0 ? options.columns : undefined;
   checkColumnNames(declared, stepId);
+  const stop = new AbortController();
   const file: CsvFile = {
     path: options.path,
     shownPath: options.path,
@@ -57,40 +65,110 @@ export async function keepPassThroughCsv(
     options,
     columns: declared,
     stepId,
-    signal,
+    signal: AbortSignal.any([signal, stop.signal]),
   };
   const head = await inspectHead(file);
-  const scan = await scanWhole(file);
-  if (scan.blankLines > 0) return { parsedBecause: `the file has ${scan.blankLines} blank line(s)` };
-  if (scan.fields === 1) return { parsedBecause: 'the file has one column' };
+  // the scan runs in Node while DuckDB samples the types on its own threads
+  const progress = createScanProgress(stepId);
+  const scanning = scanWhole(file, (to, soFar) => progress.update(to, soFar));
+  scanning.then(
+    (result) => progress.finish(result),
+    (error: unknown) => progress.fail(error),
+  );
+  const typed = await planColumns(file, head, declared, sniff);
+  if (typeof typed === 'string') {
+    stop.abort();
+    await scanning.catch(() => undefined);
+    return { parsedBecause: typed };
+  }
+  return { kept: describeKept(file, head, typed, declared !== undefined, progress), scanning };
+}
+
+/** The columns (declared, or sampled by DuckDB), or why the file must be parsed. */
+async function planColumns(
+  file: CsvFile,
+  head: ReaderHints,
+  declared: readonly ColumnInfo[] | undefined,
+  sniff: CsvSniffer,
+): Promise<ColumnInfo[] | string> {
   let columns: ColumnInfo[];
   if (declared) columns = [...declared];
   else {
-    const reader = renderReaderOptions(options, dialect, scan);
-    const sniffed = await sniff(file, reader, head.names);
+    const reader = renderReaderOptions(file.options, file.dialect, head);
+    const sniffed = await sniff(file, reader, head.names).catch(() => undefined);
+    if (!sniffed) return 'the types could not be sampled from the head of the file';
     const foreign = sniffed.formats.filter((f) => !ISO_FORMAT.test(f));
-    if (foreign.length > 0)
-      return { parsedBecause: `dates are written in a non-ISO form (${foreign.join(', ')})` };
+    if (foreign.length > 0) return `dates are written in a non-ISO form (${foreign.join(', ')})`;
     columns = sniffed.columns;
   }
-  return { kept: describeKept(file, scan, columns, declared !== undefined) };
+  return columns.length === 1 ? 'the file has one column' : columns;
 }
 
-/** The table a kept file stands for (what `describe` answers). */
-export function describePassThrough(stepId: string, kept: PassThroughCsv): TableInfo {
-  return { name: stepId, columns: kept.columns, rows: kept.rows };
+/** The table a kept file stands for (what `describe` answers): its rows once the scan counted them. */
+export function describePassThrough(stepId: string, kept: PassThroughCsv, rows?: number): TableInfo {
+  return rows === undefined
+    ? { name: stepId, columns: kept.columns, rows: 0, streaming: true }
+    : { name: stepId, columns: kept.columns, rows };
+}
+
+/** How far the extractor's scan got, for readers that may only send what it checked. */
+interface ScanProgress {
+  update(scannedTo: number, soFar: CsvScanResult): void;
+  finish(result: CsvScanResult): void;
+  fail(error: unknown): void;
+  /** What the scan found once it checked up to `offset` (Infinity: all); throws its failure. */
+  until(offset: number): Promise<PassThroughFacts>;
+}
+
+function readFacts(scan: CsvScanResult): PassThroughFacts {
+  const { records, blankLines, quotedEmpty, nullWord } = scan;
+  return { records, blankLines, quotedEmpty, nullWord };
+}
+
+function createScanProgress(stepId: string): ScanProgress {
+  let scannedTo = 0;
+  let found: PassThroughFacts = { records: 0, blankLines: 0, quotedEmpty: false, nullWord: false };
+  let done = false;
+  let error: unknown;
+  let waiting: (() => void)[] = [];
+  const wake = (): void => {
+    const now = waiting;
+    waiting = [];
+    for (const resume of now) resume();
+  };
+  return {
+    update(to, soFar) {
+      scannedTo = to;
+      found = readFacts(soFar);
+      wake();
+    },
+    finish(result) {
+      found = readFacts(result);
+      done = true;
+      wake();
+    },
+    fail(cause) {
+      error = describeInputFailure(stepId, cause);
+      done = true;
+      wake();
+    },
+    async until(offset) {
+      while (!done && scannedTo < offset) await new Promise<void>((resume) => waiting.push(resume));
+      if (error !== undefined) throw error;
+      return found;
+    },
+  };
 }
 
 function describeKept(
   file: CsvFile,
-  scan: CsvScanResult,
+  head: ReaderHints,
   columns: ColumnInfo[],
   typesDeclared: boolean,
+  progress: ScanProgress,
 ): PassThroughCsv {
   const { dialect, options } = file;
-  const lineEndBytes = scan.lineEnd === 'crlf' ? 2 : scan.lineEnd === 'lf' ? 1 : 0;
-  // the records start after the header's line end (a header-only file: after the header)
-  const start = scan.header ? scan.header.end + lineEndBytes : scan.bom ? 3 : 0;
+  const start = head.dataStart;
   return {
     shownPath: file.shownPath,
     delimiter: options.delimiter,
@@ -98,15 +176,34 @@ function describeKept(
     escape: dialect.escape < 0 ? '' : options.escape,
     nullString: options.nullString,
     encoding: dialect.encoding,
-    lineEnd: scan.lineEnd,
+    lineEnd: head.lineEnd,
     columns,
     typesDeclared,
-    rows: scan.records,
-    quotedEmpty: scan.quotedEmpty,
-    nullWord: scan.nullWord,
-    read: () => createReadStream(file.path, { start, highWaterMark: 1 << 20 }),
+    read: (refuse) => readChecked(file.path, start, progress, refuse),
+    scanned: () => progress.until(Number.POSITIVE_INFINITY),
     locate: (unit, index) => locateInFile(file.path, file.shownPath, dialect, start, unit, index),
   };
+}
+
+/** The file's records, each chunk once the scan checked it; stops when `refuse` finds a reason. */
+async function* readChecked(
+  path: string,
+  start: number,
+  progress: ScanProgress,
+  refuse: ((found: PassThroughFacts) => string | undefined) | undefined,
+): AsyncGenerator<Buffer> {
+  const check = (found: PassThroughFacts): void => {
+    const reason = refuse?.(found);
+    if (reason !== undefined) throw new PassThroughRefused(reason);
+  };
+  let end = start;
+  for await (const chunk of createReadStream(path, { start, highWaterMark: 1 << 20 })) {
+    end += (chunk as Buffer).length;
+    check(await progress.until(end));
+    yield chunk as Buffer;
+  }
+  // the last record is counted (and checked) only once the scan finished
+  check(await progress.until(Number.POSITIVE_INFINITY));
 }
 
 /** `file:line` of the n-th line (physical) or record after the header, which ends at byte `start`. */
@@ -121,69 +218,4 @@ async function locateInFile(
   if (unit === 'line') return `${shownPath}:${(await findLineOfOffset(path, start)) - 1 + index}`;
   const offset = await locateReaderLine(path, dialect, index + (dialect.header ? 1 : 0));
   return `${shownPath}:${offset < 0 ? '?' : await findLineOfOffset(path, offset)}`;
-}
-
-/** What the pass-through outputs need of the DuckDB plane (opened only when called). */
-export interface TypedLoader {
-  /** The typed path: parse a CSV file into the step's table. */
-  createFromCsv(stepId: string, options: CsvReadOptions): Promise<TableInfo>;
-  /** DuckDB's sniffer (types of undeclared columns). */
-  sniffCsv: CsvSniffer;
-}
-
-/** The outputs of a run that may pass through, and what became of each. */
-export interface PassThroughOutputs {
-  /** Allow a step's CSV output to stay unparsed (every consumer loads it with its own loader). */
-  allow(stepId: string): void;
-  /** A CSV extractor's ingest: the file kept unparsed when allowed and suitable, else the typed table. */
-  ingest(stepId: string, options: CsvReadOptions): Promise<TableInfo>;
-  /** What became of a CSV extractor's output (undefined for any other output). */
-  outcomeOf(stepId: string): PassThroughState | undefined;
-  /** The kept file of a step, if its output is kept unparsed. */
-  keptOf(stepId: string): PassThroughCsv | undefined;
-  /** Parse a kept output into its typed table, once; a no-op for others. */
-  parse(stepId: string): Promise<void>;
-}
-
-/** The pass-through outputs of a run on `engine` (the DuckDB plane, opened when first needed). */
-export function createPassThroughOutputs(
-  engine: () => Promise<TypedLoader>,
-  signal: AbortSignal,
-): PassThroughOutputs {
-  const allowed = new Set<string>();
-  const outcomes = new Map<string, PassThroughState>();
-  const sources = new Map<string, CsvReadOptions>();
-  const parsing = new Map<string, Promise<void>>();
-  const sniff: CsvSniffer = async (file, reader, names) => (await engine()).sniffCsv(file, reader, names);
-  const keptOf = (stepId: string): PassThroughCsv | undefined => {
-    const outcome = outcomes.get(stepId);
-    return outcome && 'kept' in outcome ? outcome.kept : undefined;
-  };
-  return {
-    allow: (stepId) => void allowed.add(stepId),
-    async ingest(stepId, options) {
-      const outcome = allowed.has(stepId)
-        ? await keepPassThroughCsv(stepId, options, sniff, signal)
-        : { parsedBecause: 'a step other than a database writer reads the rows' };
-      outcomes.set(stepId, outcome);
-      sources.set(stepId, options);
-      if ('kept' in outcome) return describePassThrough(stepId, outcome.kept);
-      return (await engine()).createFromCsv(stepId, options);
-    },
-    outcomeOf: (stepId) => outcomes.get(stepId),
-    keptOf,
-    parse(stepId) {
-      const options = sources.get(stepId);
-      if (!keptOf(stepId) || !options) return parsing.get(stepId) ?? Promise.resolve();
-      let done = parsing.get(stepId);
-      if (!done) {
-        // typed from now on: every reader after this one reads the table
-        done = engine()
-          .then((plane) => plane.createFromCsv(stepId, { ...options, typedOnly: true }))
-          .then(() => void outcomes.set(stepId, { parsedBecause: 'a reader needed the rows typed' }));
-        parsing.set(stepId, done);
-      }
-      return done;
-    },
-  };
 }

@@ -55,6 +55,8 @@ export interface ReaderHints {
   longestRecord: number;
   /** Header names as written (a header without config.columns). */
   names?: string[];
+  /** Byte offset where the first data record starts (after a byte-order mark and the header). */
+  dataStart: number;
 }
 
 function messageOf(error: unknown): string {
@@ -247,9 +249,12 @@ async function failScan(error: unknown, file: CsvFile): Promise<never> {
   throw new OsirisError('io_error', await describeCsvFault(error, context), { where: file.stepId });
 }
 
-export function scanWhole(file: CsvFile): Promise<CsvScanResult> {
-  return scanCsvRecords(file.path, file.dialect, file.columns?.length, file.signal).catch((error: unknown) =>
-    failScan(error, file),
+export function scanWhole(
+  file: CsvFile,
+  onChunk?: (scannedTo: number, soFar: CsvScanResult) => void,
+): Promise<CsvScanResult> {
+  return scanCsvRecords(file.path, file.dialect, file.columns?.length, file.signal, onChunk).catch(
+    (error: unknown) => failScan(error, file),
   );
 }
 
@@ -268,7 +273,9 @@ export async function inspectHead(file: CsvFile): Promise<ReaderHints> {
         : ': the file is empty and config.columns is not given, so it has no columns',
     );
   }
-  const hints: ReaderHints = { lineEnd: head.lineEnd, longestRecord: head.longestRecord };
+  const lineEndBytes = head.lineEnd === 'crlf' ? 2 : head.lineEnd === 'lf' ? 1 : 0;
+  const dataStart = head.header ? head.header.end + lineEndBytes : head.bom ? 3 : 0;
+  const hints: ReaderHints = { lineEnd: head.lineEnd, longestRecord: head.longestRecord, dataStart };
   if (head.header && !file.columns) {
     const names = await readHeaderNames(file.path, head.header, dialect);
     const unnamed = names.findIndex((name) => name === '');

@@ -60,8 +60,10 @@ export async function scanCsvRecords(
   dialect: CsvDialect,
   expectedFields?: number,
   signal?: AbortSignal,
+  /** Told after each chunk how far the scan checked the file, and what it found so far. */
+  onChunk?: (scannedTo: number, soFar: CsvScanResult) => void,
 ): Promise<CsvScanResult> {
-  return runScanner(path, new CsvScanner(dialect, expectedFields ?? -1, 0), signal);
+  return runScanner(path, new CsvScanner(dialect, expectedFields ?? -1, 0), signal, onChunk);
 }
 
 /**
@@ -103,7 +105,12 @@ class LineReached extends Error {
   }
 }
 
-async function runScanner(path: string, scanner: CsvScanner, signal?: AbortSignal): Promise<CsvScanResult> {
+async function runScanner(
+  path: string,
+  scanner: CsvScanner,
+  signal?: AbortSignal,
+  onChunk?: (scannedTo: number, soFar: CsvScanResult) => void,
+): Promise<CsvScanResult> {
   const file = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -115,6 +122,7 @@ async function runScanner(path: string, scanner: CsvScanner, signal?: AbortSigna
       if (bytesRead === 0) break;
       scanner.feed(buffer.subarray(0, bytesRead), base);
       base += bytesRead;
+      onChunk?.(base, scanner.summarize());
     }
     return scanner.finish(base);
   } finally {
