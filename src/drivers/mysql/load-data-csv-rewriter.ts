@@ -68,6 +68,9 @@ interface ChunkOutput {
 
 class CsvRewriter {
   private readonly quotedNullWord: Buffer;
+  /** First bytes a replaced field can start with (most fields are skipped without a slice). */
+  private readonly firsts = new Uint8Array(256);
+  private readonly longest: number;
   private state = FIELD_START;
   private carry: Buffer = Buffer.alloc(0);
   private fieldIndex = 0; // of the current field in its record
@@ -81,6 +84,14 @@ class CsvRewriter {
     private readonly booleans: readonly boolean[],
   ) {
     this.quotedNullWord = Buffer.from([quote, ...NULL_WORD, quote]);
+    const spellings = booleans.includes(true) ? [...BOOLEAN_TEXT.keys()] : [];
+    for (const text of [NULL_WORD, nullText, ...spellings.map((t) => Buffer.from(String(t)))]) {
+      const first = text[0];
+      if (first === undefined) continue;
+      this.firsts[first] = 1;
+      this.firsts[Buffer.from(String.fromCharCode(first).toUpperCase())[0] as number] = 1;
+    }
+    this.longest = Math.max(5, nullText.length);
   }
 
   /** The replacement of the unquoted field at `index`, or undefined to copy it. */
@@ -139,9 +150,12 @@ class CsvRewriter {
     const b = out.input[at] as number;
     const width = b === CR ? 2 : 1;
     const lineEnd = b !== this.delimiter;
-    if (this.state === UNQUOTED) {
+    const length = at - fieldStart;
+    const candidate =
+      length === 0 || (length <= this.longest && this.firsts[out.input[fieldStart] as number] === 1);
+    if (this.state === UNQUOTED && candidate) {
       const field = out.input.subarray(fieldStart, at);
-      const blank = lineEnd && this.recordEmpty && field.length === 0 && this.booleans.length > 1;
+      const blank = lineEnd && this.recordEmpty && length === 0 && this.booleans.length > 1;
       // a blank line goes (with its line end); a field is replaced or left
       const by = blank ? Buffer.alloc(0) : this.replace(field, this.fieldIndex);
       if (by) {
