@@ -10,6 +10,7 @@ import type { DbServer } from '../support/db-servers.js';
 import { readDbServers } from '../support/read-db-servers.js';
 import { REPO_ROOT } from '../support/run-osiris.js';
 import { createTempDir } from '../support/temp-dirs.js';
+import { runLogsCompare } from '../remote/remote-run-kit.js';
 import { runMysqlCli, runPsql } from './db-test-kit.js';
 import { createIncrementalProject, pickEvents, readNewestEvents, runInProject } from './incremental-kit.js';
 
@@ -71,11 +72,16 @@ const toPostgres = (schema: string, table: string, mode = 'append') =>
 const toMysql = (table: string) =>
   `component: mysql.writer\n    config:\n      connection: '@mysql.dst'\n      table: ${table}\n      write_mode: append`;
 
-async function runPipeline(loads: readonly Load[]) {
+/** Run the loads in a fresh project (`emptyTargets`: the MariaDB tables emptied first, so each run writes the same). */
+async function runPipeline(loads: readonly Load[], extraArgs: string[] = [], emptyTargets = false) {
   const project = createIncrementalProject(mariadb, postgres, MYDB, { 'p.yaml': renderPipeline(loads) });
   cpSync(join(REPO_ROOT, 'examples', 'movies-csv', 'data'), join(project, 'data'), { recursive: true });
-  const cli = await runInProject(project, mariadb, postgres, ['run', 'p.yaml', '--json']);
-  return { cli, events: readNewestEvents(project) };
+  cpSync(peopleCsv, join(project, 'data', 'people.csv'));
+  if (emptyTargets)
+    await runMysqlCli(mariadb, `DELETE FROM ${MYDB}.reviews; DELETE FROM ${MYDB}.people_latin`);
+  const cli = await runInProject(project, mariadb, postgres, ['run', 'p.yaml', '--json', ...extraArgs]);
+  const session = join(project, 'logs', (JSON.parse(cli.stdout) as { session_id: string }).session_id);
+  return { cli, events: readNewestEvents(project), session };
 }
 
 /** step id → the path its write.load_path event names (and the reason of a typed one). */
@@ -372,5 +378,34 @@ describe('CSV into databases: the file passes through to the loader', () => {
     expect(await runPsql(postgres, 'SELECT * FROM pt_pass.people ORDER BY id')).toBe(
       '1|Ann, B|1.50\n2||\n3|x "q"|-2.00\n',
     );
+  }, 120_000);
+
+  it('local and --sandbox local sessions compare equal (PostgreSQL pass-through, MariaDB pass-through, typed)', async () => {
+    const loads: Load[] = [
+      {
+        id: 'directors',
+        path: 'data/directors.csv',
+        writer: toPostgres('pt_pass', 'parity_directors', 'replace'),
+      },
+      { id: 'reviews', path: 'data/reviews.csv', writer: toMysql('reviews') },
+      {
+        id: 'latin',
+        path: 'data/people.csv',
+        writer: toMysql('people_latin'),
+        extra: 'encoding: latin-1',
+      },
+    ];
+    await runPsql(postgres, 'CREATE TABLE IF NOT EXISTS pt_pass.parity_directors (LIKE pt_pass.directors)');
+    const local = await runPipeline(loads, [], true);
+    const sandbox = await runPipeline(loads, ['--sandbox', 'local'], true);
+    expect(local.cli.code, local.cli.stdout + local.cli.stderr).toBe(0);
+    expect(sandbox.cli.code, sandbox.cli.stdout + sandbox.cli.stderr).toBe(0);
+    expect(readPaths(sandbox.events)).toEqual({
+      'load-directors': 'pass_through',
+      'load-reviews': 'pass_through',
+      'load-latin': "typed: the file is latin-1, and MySQL's latin1 is Windows-1252",
+    });
+    const compared = await runLogsCompare(local.session, sandbox.session);
+    expect(compared.equal, compared.output).toBe(true);
   }, 120_000);
 });
