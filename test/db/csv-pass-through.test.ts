@@ -107,6 +107,16 @@ const myDigest = async (table: string) => {
   return `${text.trim() === '' ? 0 : text.trim().split('\n').length}:${text}`;
 };
 
+/** events_bad holds 10 rows of its own (ids beyond the file's); returns its digest. */
+async function resetEventsBad(): Promise<string> {
+  await runPsql(
+    postgres,
+    `TRUNCATE pt_pass.events_bad; INSERT INTO pt_pass.events_bad SELECT * FROM pt_pass.events WHERE id <= 10;
+     UPDATE pt_pass.events_bad SET id = id + 1000000`,
+  );
+  return pgDigest('pt_pass.events_bad');
+}
+
 /** The movies DDL of a dialect with its schema renamed. */
 function readMoviesDdl(dialect: 'postgres' | 'mysql', schema: string): string {
   const ddl = readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'movies', `${dialect}.sql`), 'utf8');
@@ -310,12 +320,7 @@ describe('CSV into databases: the file passes through to the loader', () => {
 
   for (const mode of ['append', 'replace', 'upsert'] as const) {
     it(`a value PostgreSQL refuses on line 150,001 fails with that line and keeps the table (${mode})`, async () => {
-      await runPsql(
-        postgres,
-        `TRUNCATE pt_pass.events_bad; INSERT INTO pt_pass.events_bad SELECT * FROM pt_pass.events WHERE id <= 10;
-         UPDATE pt_pass.events_bad SET id = id + 1000000`,
-      );
-      const before = await pgDigest('pt_pass.events_bad');
+      const before = await resetEventsBad();
       const { cli, events } = await runPipeline([
         { id: 'bad', path: badCsv, writer: toPostgres('pt_pass', 'events_bad', mode), columns: true },
       ]);
@@ -348,12 +353,7 @@ describe('CSV into databases: the file passes through to the loader', () => {
   }, 120_000);
 
   it('a malformed record late in the file fails the extractor with its line, and the streaming writer commits nothing', async () => {
-    await runPsql(
-      postgres,
-      `TRUNCATE pt_pass.events_bad; INSERT INTO pt_pass.events_bad SELECT * FROM pt_pass.events WHERE id <= 10;
-       UPDATE pt_pass.events_bad SET id = id + 1000000`,
-    );
-    const before = await pgDigest('pt_pass.events_bad');
+    const before = await resetEventsBad();
     const { cli, events } = await runPipeline([
       { id: 'torn', path: tornCsv, writer: toPostgres('pt_pass', 'events_bad'), columns: true },
     ]);
