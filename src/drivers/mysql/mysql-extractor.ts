@@ -23,6 +23,8 @@ import type { ExtractionPlan } from '../sql/run-extraction.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
 const CHUNK_ROWS = 5000;
+/** Bytes per chunk of server-rendered lines: one write each (about 4,000 rows of the `events` table). */
+const CHUNK_BYTES = 1 << 20;
 
 /**
  * The query that makes the server render each row as one CSV line (measured: a Node row stream is
@@ -62,7 +64,7 @@ async function produceServerLines(
   check: (bytes: Buffer) => void = () => undefined,
 ): Promise<number> {
   let rows = 0;
-  for await (const chunk of session.streamFirstColumnLines(csvSql, CHUNK_ROWS)) {
+  for await (const chunk of session.streamFirstColumnLines(csvSql, CHUNK_BYTES)) {
     check(chunk.bytes);
     rows += chunk.lines;
     await writeChunk(sink, chunk.bytes);

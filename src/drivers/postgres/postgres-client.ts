@@ -12,6 +12,7 @@ import type { SqlSessionOptions } from '../sql/sql-dialect.js';
 import { DatabaseFailure, suggestConnectionFix } from '../sql/database-failure.js';
 import type { PostgresConnectionPlan } from './plan-postgres-connection.js';
 import { planPostgresConnection } from './plan-postgres-connection.js';
+import { createChunkCoalescer } from '../sql/csv-handoff.js';
 
 /** Runtime dependencies of the PostgreSQL components (pinned; checked in sandboxes). */
 export const POSTGRES_RUNTIME_DEPENDENCIES = [
@@ -243,7 +244,7 @@ export async function openPostgresSession(
     async copyOut(sql, sink) {
       const stream = client.query(copyStreams.to(sql));
       try {
-        await pipeline(stream, sink);
+        await pipeline(stream, createChunkCoalescer(), sink);
         return stream.rowCount;
       } catch (error) {
         throw fail(error, 'COPY TO STDOUT');
