@@ -1,7 +1,6 @@
 import type { ComponentSpec, DriverModule, PassThroughCsv, TableInfo } from '../../core/index.js';
 import type { LoadPath } from '../sql/choose-load-path.js';
-import { findUnreadableType } from '../sql/choose-load-path.js';
-import { createCsvProgressCounter } from '../sql/csv-progress-counter.js';
+import { findUnreadableType, readPassThrough } from '../sql/choose-load-path.js';
 import { createLoadDataCsvRewriter } from './load-data-csv-rewriter.js';
 import { createWriterSchema } from '../sql/database-config.js';
 import type { LoaderPosition } from '../sql/database-failure.js';
@@ -103,8 +102,6 @@ async function loadPassThrough(
     `CHARACTER SET utf8mb4 FIELDS TERMINATED BY ${session.escape(csv.delimiter)} ` +
     `OPTIONALLY ENCLOSED BY ${session.escape(csv.quote)} ESCAPED BY '' ` +
     `LINES TERMINATED BY ${csv.lineEnd === 'crlf' ? "'\\r\\n'" : "'\\n'"} (${names.join(', ')})`;
-  const progress = createProgressReporter(a.ctx, a.target);
-  const counter = createCsvProgressCounter(Number.POSITIVE_INFINITY);
   const rewriter = createLoadDataCsvRewriter(
     csv.delimiter.charCodeAt(0),
     csv.quote.charCodeAt(0),
@@ -113,8 +110,7 @@ async function loadPassThrough(
   );
   async function* bytes(): AsyncGenerator<Buffer> {
     // an empty packet would end the upload early: only bytes go out
-    for await (const chunk of csv.read()) {
-      progress.report(counter.add(chunk));
+    for await (const chunk of readPassThrough(a.ctx, csv, a.target)) {
       const out = rewriter.push(chunk);
       if (out.length > 0) yield out;
     }

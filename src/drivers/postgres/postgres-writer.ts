@@ -6,7 +6,7 @@ import type {
   StepContext,
   TableInfo,
 } from '../../core/index.js';
-import { findUnreadableType } from '../sql/choose-load-path.js';
+import { findUnreadableType, readPassThrough } from '../sql/choose-load-path.js';
 import { OsirisError } from '../../core/index.js';
 import { createCsvProgressCounter } from '../sql/csv-progress-counter.js';
 import { createCsvRowRenderer } from '../sql/csv-row-renderer.js';
@@ -80,23 +80,11 @@ function refuseForCopy(csv: PassThroughCsv): string | undefined {
   return findUnreadableType(csv, 'COPY', /^(BOOLEAN|TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ)$/i);
 }
 
-/** A kept file's records as they are, with progress. */
-async function* streamPassThrough(
-  ctx: StepContext,
-  csv: PassThroughCsv,
-  target: string,
-): AsyncGenerator<Buffer> {
-  const progress = createProgressReporter(ctx, target);
-  // the count is known once the extractor's scan finished
-  const counter = createCsvProgressCounter(Number.POSITIVE_INFINITY);
-  const refuse = (found: PassThroughFacts): string | undefined =>
-    found.blankLines > 0
-      ? `the file has ${found.blankLines} blank line(s), which COPY would not skip`
-      : undefined;
-  for await (const chunk of csv.read(refuse)) {
-    progress.report(counter.add(chunk));
-    yield chunk;
-  }
+/** COPY cannot skip a blank line the typed path skips: the reading stops, the load goes typed. */
+function refuseBlankLines(found: PassThroughFacts): string | undefined {
+  return found.blankLines > 0
+    ? `the file has ${found.blankLines} blank line(s), which COPY would not skip`
+    : undefined;
 }
 
 /** Column names of the target in order, or undefined when it does not exist (search_path applies without a schema). */
@@ -169,7 +157,7 @@ async function loadOnce(a: WriteAttempt, described: TableInfo): Promise<number> 
     // COPY into `into`, refusing (before anything is committed) a count that differs from the input's.
     const copyAll = async (into: string): Promise<number> => {
       const rows = csv
-        ? streamPassThrough(ctx, csv, target)
+        ? readPassThrough(ctx, csv, target, refuseBlankLines)
         : renderCopyInput(ctx, input, a.inputStep, cfg.batchSize, target);
       const options = csv ? renderCopyOptions(csv) : 'FORMAT csv';
       const copied = await session.copyIn(`COPY ${into} (${columnList}) FROM STDIN (${options})`, rows);

@@ -1,5 +1,8 @@
 import type { PassThroughCsv, PassThroughState, StepContext, TableInfo } from '../../core/index.js';
-import { DatabaseFailure } from './database-failure.js';
+import type { PassThroughFacts } from '../../core/index.js';
+import { createCsvProgressCounter } from './csv-progress-counter.js';
+import { DatabaseFailure, readBareMessage } from './database-failure.js';
+import { createProgressReporter } from './write-progress.js';
 
 /** What a load reads: the kept CSV file's bytes as they are (a pass-through), or the typed table. */
 export interface LoadPath {
@@ -49,8 +52,7 @@ export async function chooseLoadPath(
 export async function placeRefusedRecord(error: unknown, csv: PassThroughCsv | undefined): Promise<unknown> {
   if (!csv || !(error instanceof DatabaseFailure) || error.record === undefined) return error;
   const { unit, index, column } = error.record;
-  const prefix = error.where === undefined ? '' : `${error.where}: `;
-  const bare = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  const bare = readBareMessage(error);
   const place = `${await csv.locate(unit, index)}${column === undefined ? '' : ` (column ${column})`}`;
   return new DatabaseFailure(
     error.code,
@@ -72,4 +74,22 @@ export function findUnreadableType(csv: PassThroughCsv, loader: string, extra?: 
     column &&
     `column ${column.name} is ${column.type}, whose text ${loader} does not read as the typed path does`
   );
+}
+
+/**
+ * A kept file's records for a loader, with `write.progress` (its count is known once the extractor's
+ * scan finished); `refuse` stops the reading (see PassThroughCsv.read).
+ */
+export async function* readPassThrough(
+  ctx: StepContext,
+  csv: PassThroughCsv,
+  target: string,
+  refuse?: (found: PassThroughFacts) => string | undefined,
+): AsyncGenerator<Buffer> {
+  const progress = createProgressReporter(ctx, target);
+  const counter = createCsvProgressCounter(Number.POSITIVE_INFINITY);
+  for await (const chunk of csv.read(refuse)) {
+    progress.report(counter.add(chunk));
+    yield chunk;
+  }
 }

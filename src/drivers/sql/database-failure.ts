@@ -64,11 +64,16 @@ export function isTransientFailure(error: unknown, previous?: unknown): boolean 
   return outage && error.serverCode !== undefined && SERVER_GONE_CODES.has(error.serverCode);
 }
 
+/** A failure's message without the `where: ` its constructor put in front. */
+export function readBareMessage(error: OsirisError): string {
+  const prefix = error.where === undefined ? '' : `${error.where}: `;
+  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+}
+
 /** The same failure with `context` (e.g. `replace into wm.t`) in front of its message; other errors pass unchanged. */
 export function addFailureContext(error: unknown, context: string): unknown {
   if (!(error instanceof DatabaseFailure)) return error;
-  const prefix = error.where === undefined ? '' : `${error.where}: `;
-  const bare = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  const bare = readBareMessage(error);
   return new DatabaseFailure(
     error.code,
     `${context}: ${bare}`,
