@@ -1,4 +1,4 @@
-// Extractors on hard types: exact DECIMAL/BIGINT/DOUBLE/JSON/text, both MySQL paths (server-rendered CSV
+// Extractors on hard types: exact DECIMAL/BIGINT/DOUBLE/JSON/text, both MySQL paths (CSV lines from the protocol
 // and row stream) agree value for value, statement timeouts, and a failure midway leaves no partial table.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -85,7 +85,7 @@ describe('mysql.extractor', () => {
       connection: mysqlConnection,
     });
     expect(out.error).toBeUndefined();
-    expect(out.recorded.logs.some((l) => l.message.includes('server-rendered CSV'))).toBe(true);
+    expect(out.recorded.logs.some((l) => l.message.includes('CSV lines from the protocol'))).toBe(true);
     expect(await typesOf('edge_fast')).toEqual({
       id: 'INTEGER',
       f: 'FLOAT',
@@ -153,7 +153,7 @@ describe('mysql.extractor', () => {
     ]);
   });
 
-  it('the row-stream path (a query with ORDER BY) gives the same values as the server-rendered path', async () => {
+  it('the row-stream path (a query with ORDER BY) gives the same values as the line path', async () => {
     const slow = await runDriver(harness, mysqlExtractorModule, 'edge_slow', {
       config: { query: 'SELECT * FROM types_edge ORDER BY id' },
       connection: mysqlConnection,

@@ -6,8 +6,9 @@ import { planConnection } from '../sql/database-endpoint.js';
 import type { DatabaseFailure } from '../sql/database-failure.js';
 import type { SqlSessionOptions } from '../sql/sql-dialect.js';
 import type { MysqlColumn } from './mysql-protocol.js';
-import type { LineChunk } from './mysql-protocol.js';
-import { MYSQL_TYPES, createCellDecoders, createLinePacker, wrapMysqlError } from './mysql-protocol.js';
+import type { LineChunk, LineFieldKind } from './mysql-protocol.js';
+import { MYSQL_TYPES, createCellDecoders, wrapMysqlError } from './mysql-protocol.js';
+import { streamCsvLines } from './stream-csv-lines.js';
 import { planMysqlConnection } from './plan-mysql-connection.js';
 import type { TlsChoice } from '../sql/tls-options.js';
 
@@ -35,10 +36,10 @@ export interface MysqlSession {
     chunkRows: number,
   ): AsyncIterable<(string | null)[][]>;
   /**
-   * Stream the first column of each row as raw bytes, a newline after each row, in chunks of about
-   * `chunkBytes` (for rows the server rendered as text lines: no decoding to JS strings and back).
+   * Stream a query's rows as CSV lines (`kinds`: how each column becomes a field) in chunks of about
+   * `chunkBytes`, straight from the protocol's bytes (no JS value per field).
    */
-  streamFirstColumnLines(sql: string, chunkBytes: number): AsyncIterable<LineChunk>;
+  streamLines(sql: string, kinds: readonly LineFieldKind[], chunkBytes: number): AsyncIterable<LineChunk>;
   /** Run `LOAD DATA LOCAL INFILE` with `source` as the file's bytes. */
   loadLocal(sql: string, source: AsyncIterable<string | Buffer>): Promise<MysqlStatus>;
   /** An SQL literal for a value (for multi-row INSERTs). */
@@ -202,73 +203,16 @@ async function* streamChunks<T>(
   if (chunk.length > 0) yield chunk;
 }
 
-/** Chunks a line stream may hold before it pauses the connection (resumed at half). */
-const MAX_READY_CHUNKS = 4;
-
-/**
- * The first cell of each row packed into line chunks as the rows arrive ('result' events: a row stream's
- * async iteration costs a promise per row, measured as the largest share of the extractor's JS). The
- * connection pauses while the consumer is MAX_READY_CHUNKS behind, so memory stays bounded.
- */
+/** A query's rows as CSV lines (streamCsvLines), failures wrapped. */
 async function* streamLines(
   conn: mysql.Connection,
   fail: Fail,
-  sql: string,
-  chunkBytes: number,
+  query: { sql: string; kinds: readonly LineFieldKind[]; chunkBytes: number },
 ): AsyncGenerator<LineChunk> {
-  const packer = createLinePacker(chunkBytes);
-  const ready: LineChunk[] = [];
-  const state: { done: boolean; failure: unknown; paused: boolean } = {
-    done: false,
-    failure: undefined,
-    paused: false,
-  };
-  let wake: (() => void) | undefined;
-  const signal = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const stop = (error: unknown): void => {
-    state.failure ??= error ?? new Error('the connection was lost');
-    state.done = true;
-    signal();
-  };
-  const query = conn.query({ sql, typeCast: (field: mysql.Field) => field.buffer() });
-  query.on('result', (row: unknown) => {
-    const full = packer.add((row as unknown[])[0] as Buffer | null);
-    if (full === undefined) return;
-    ready.push(full);
-    signal();
-    if (ready.length >= MAX_READY_CHUNKS && !state.paused) {
-      state.paused = true;
-      conn.pause();
-    }
-  });
-  query.on('error', stop);
-  query.on('end', () => {
-    const rest = packer.flush();
-    if (rest) ready.push(rest);
-    state.done = true;
-    signal();
-  });
-  // mysql2 reports a lost connection (KILL, server gone) on the connection only.
-  conn.on('error', stop);
   try {
-    for (;;) {
-      const next = ready.shift();
-      if (next) {
-        if (state.paused && ready.length < MAX_READY_CHUNKS / 2) {
-          state.paused = false;
-          conn.resume();
-        }
-        yield next;
-      } else if (state.failure !== undefined) throw fail(state.failure, 'streaming rows');
-      else if (state.done) return;
-      else await new Promise<void>((resolve) => (wake = resolve));
-    }
-  } finally {
-    conn.off('error', stop);
+    yield* streamCsvLines(conn, query.sql, query.kinds, query.chunkBytes);
+  } catch (error) {
+    throw fail(error, 'streaming rows');
   }
 }
 
@@ -330,7 +274,7 @@ export async function openMysqlSession(
         row.map((v, i) => (decoders[i] as (x: unknown) => string | null)(v)),
       );
     },
-    streamFirstColumnLines: (sql, chunkBytes) => streamLines(conn, fail, sql, chunkBytes),
+    streamLines: (sql, kinds, chunkBytes) => streamLines(conn, fail, { sql, kinds, chunkBytes }),
     async loadLocal(sql, source) {
       const result = await run(sql, [], {
         infileStreamFactory: (path: string) => {

@@ -1,4 +1,5 @@
 import type { MysqlColumn } from './mysql-protocol.js';
+import type { LineFieldKind } from './mysql-protocol.js';
 import { BINARY_CHARSET, MYSQL_TYPES } from './mysql-protocol.js';
 
 /**
@@ -80,25 +81,7 @@ export function mapMysqlColumn(c: MysqlColumn, tinyint1AsBoolean = true): Mapped
 }
 
 /**
- * The SQL expression that renders one column as a CSV field on the server: NULL becomes an empty
- * unquoted field and any text is quoted with `"` doubled, so the client only joins lines.
- */
-export function renderCsvCellSql(quotedRef: string, render: CellRender): string {
-  switch (render) {
-    case 'plain':
-      return `IFNULL(${quotedRef},'')`;
-    case 'quoted':
-      return `IFNULL(CONCAT('"',REPLACE(${quotedRef},'"','""'),'"'),'')`;
-    case 'hex':
-      // Quoted: an empty binary string must stay '' (an unquoted empty field is NULL).
-      return `IFNULL(CONCAT('"',HEX(${quotedRef}),'"'),'')`;
-    case 'bit':
-      return `IFNULL(CAST(${quotedRef} AS UNSIGNED),'')`;
-  }
-}
-
-/**
- * Marks a TINYINT(1) value other than 0 or 1 in server-rendered canonical CSV (after a \x01 byte), so
+ * Marks a TINYINT(1) value other than 0 or 1 in the canonical CSV lines (after a \x01 byte), so
  * the extractor can refuse it as the data plane's parse would: only a text value holding exactly this
  * marker could be mistaken for one.
  */
@@ -132,36 +115,36 @@ function renderDoubleText(ref: string): string {
     WHEN LOCATE('e', ${t}) > 0 THEN ${fromExponent} WHEN ABS(${ref}) < 1e-6 THEN ${fromSmall} ELSE ${t} END`;
 }
 
-/**
- * Quote text only where the CSV needs it (empty, `"`, `,`, CR, LF), as DuckDB's writer does. One
- * regular expression per value was the cheapest test measured (collation-aware LOCATEs cost twice as
- * much); the session keeps backslash escapes on, so the literal holds a real CR and LF.
- */
-function renderMinimalQuoting(text: string): string {
-  return `IF(LENGTH(${text}) = 0 OR ${text} REGEXP '[",\\r\\n]', CONCAT('"', REPLACE(${text}, '"', '""'), '"'), ${text})`;
+/** One result column of a line query: what it selects, and how the client writes its field. */
+export interface LineCell {
+  /** The column reference itself, or the expression that renders it on the server. */
+  sql: string;
+  /** How the field is written (text is quoted by the client where CSV needs it). */
+  kind: LineFieldKind;
 }
 
 /**
- * The SQL expression that renders one column as a CSV field in the canonical form of its data-plane
- * type (docs/data-plane.md), so the rows can be handed over without a DuckDB pass; undefined for a FLOAT, whose
- * canonical digits (DuckDB's) the server does not print.
+ * How one column travels as a CSV field: text as it is (the client quotes it), and the values whose
+ * canonical form (docs/data-plane.md) the server must render as an expression: booleans, doubles,
+ * DATETIME(n) fractions, binary strings as hex, BIT as its number. NULL is an empty field either way.
+ * A FLOAT goes as the server prints it: its canonical digits (DuckDB's) are out of the server's reach.
  */
-export function renderCanonicalCellSql(ref: string, column: MappedMysqlColumn): string | undefined {
-  const field = (expression: string): string => `IFNULL(${expression}, '')`;
-  if (column.type === 'FLOAT') return undefined;
-  if (column.render === 'bit') return renderCsvCellSql(ref, 'bit');
-  if (column.render === 'hex') return field(`IF(LENGTH(${ref}) = 0, '""', HEX(${ref}))`);
+export function renderLineCell(ref: string, column: MappedMysqlColumn): LineCell {
+  const plain = (sql: string): LineCell => ({ sql, kind: 'plain' });
+  if (column.render === 'quoted') return { sql: ref, kind: 'text' };
+  if (column.render === 'bit') return plain(`CAST(${ref} AS UNSIGNED)`);
+  // An empty binary string stays '' (an unquoted empty field is NULL).
+  if (column.render === 'hex') return plain(`IF(LENGTH(${ref}) = 0, '""', HEX(${ref}))`);
   if (column.type === 'BOOLEAN') {
     const bad = `CONCAT(CHAR(1), '${NOT_BOOLEAN_TAG}', ${ref})`;
-    return field(`CASE ${ref} WHEN 0 THEN 'false' WHEN 1 THEN 'true' ELSE ${bad} END`);
+    return plain(`CASE ${ref} WHEN 0 THEN 'false' WHEN 1 THEN 'true' ELSE ${bad} END`);
   }
-  if (column.type === 'DOUBLE') return field(renderDoubleText(ref));
+  if (column.type === 'DOUBLE') return plain(renderDoubleText(ref));
   if (column.fraction) {
     // DATETIME(n) prints n fraction digits; the canonical form drops trailing zeros (and a bare `.`).
     const t = `CAST(${ref} AS CHAR)`;
-    return field(`IF(LOCATE('.', ${t}) > 0, TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${t})), ${t})`);
+    return plain(`IF(LOCATE('.', ${t}) > 0, TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${t})), ${t})`);
   }
-  if (column.render === 'quoted') return field(renderMinimalQuoting(ref));
-  // The rest print plain text that is never empty and needs no quotes (TIME, wide DECIMAL, numbers).
-  return field(ref);
+  // The rest print plain text that is never empty and needs no quotes (TIME, wide DECIMAL, numbers, FLOAT).
+  return plain(ref);
 }

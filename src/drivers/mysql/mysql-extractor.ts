@@ -8,63 +8,74 @@ import { createExtractorSchema, readExtractorConfig } from '../sql/database-conf
 import { readDatabaseEndpoint } from '../sql/database-endpoint.js';
 import { quoteTableRef } from '../sql/sql-dialect.js';
 import type { MysqlSession } from './mysql-client.js';
-import type { MysqlColumn } from './mysql-protocol.js';
+import type { LineFieldKind, MysqlColumn } from './mysql-protocol.js';
 import { MYSQL_RUNTIME_DEPENDENCIES } from './mysql-client.js';
 import { mysqlDialect } from './mysql-dialect.js';
 import type { MappedMysqlColumn } from './mysql-column-types.js';
-import {
-  NOT_BOOLEAN_MARK,
-  mapMysqlColumn,
-  renderCanonicalCellSql,
-  renderCsvCellSql,
-} from './mysql-column-types.js';
+import { NOT_BOOLEAN_MARK, mapMysqlColumn, renderLineCell } from './mysql-column-types.js';
 import { INCREMENTAL_ALIAS, findFullScans, planIncrementalRead } from '../sql/incremental-read.js';
 import type { ExtractionPlan } from '../sql/run-extraction.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
 const CHUNK_ROWS = 5000;
-/** Bytes per chunk of server-rendered lines: one write each (about 4,000 rows of the `events` table). */
+/** Bytes per chunk of CSV lines: one write each (about 4,000 rows of the `events` table). */
 const CHUNK_BYTES = 1 << 20;
 
+/** What the fetch of one MySQL extraction is chosen from. */
+interface FetchInput {
+  source: ExtractSource;
+  sql: string;
+  described: readonly MysqlColumn[];
+  mapped: readonly MappedMysqlColumn[];
+  /** The incremental read's tail ('' for a plain read). */
+  tail: string;
+  /** The whole SELECT (with the tail). */
+  select: string;
+}
+
+/** The query whose rows the client packs into CSV lines, and how each column becomes a field. */
+export interface LineQuery {
+  /** The SELECT to run. */
+  sql: string;
+  /** Per result column: copied as it is, or text quoted where CSV needs it. */
+  kinds: LineFieldKind[];
+  /** Whether it selects the source itself (no expression: nothing to wrap). */
+  bare: boolean;
+}
+
 /**
- * The query that makes the server render each row as one CSV line (measured: a Node row stream is
- * CPU-bound on parsing and stringifying; one text column per row is not). Undefined when the source
- * cannot be wrapped safely: MariaDB may drop an ORDER BY inside a derived table.
+ * The query whose rows become CSV lines in the canonical form of their types (renderLineCell): the
+ * source itself when no column needs the server to render it, else a SELECT of expressions over it.
+ * Undefined when it would have to wrap a query with ORDER BY: MariaDB may drop it in a derived table.
  */
-export function buildServerCsvSelect(
-  source: ExtractSource,
-  sql: string,
-  mapped: readonly MappedMysqlColumn[],
-  canonical = false,
-  tail = '',
-): string | undefined {
+export function buildLineQuery(f: Omit<FetchInput, 'described'>): LineQuery | undefined {
+  const { source, sql, tail } = f;
+  const cells = f.mapped.map((c) => {
+    const ref = mysqlDialect.quoteIdentifier(c.name);
+    return { ref, ...renderLineCell(ref, c) };
+  });
+  const kinds = cells.map((c) => c.kind);
+  if (cells.every((c) => c.sql === c.ref)) return { sql: f.select, kinds, bare: true };
   // an incremental read (a `tail`) orders outside the derived table, so an inner ORDER BY is moot
   if (!tail && source.kind === 'query' && /\border\s+by\b/i.test(sql)) return undefined;
   const from =
     !tail && source.kind === 'table'
       ? quoteTableRef(mysqlDialect, source.ref)
       : `(${sql}) AS ${INCREMENTAL_ALIAS}`;
-  const cells: string[] = [];
-  for (const c of mapped) {
-    const ref = mysqlDialect.quoteIdentifier(c.name);
-    const cell = canonical ? renderCanonicalCellSql(ref, c) : renderCsvCellSql(ref, c.render);
-    if (cell === undefined) return undefined;
-    cells.push(cell);
-  }
-  return `SELECT CONCAT(${cells.join(",',',")}) FROM ${from}${tail}`;
+  return { sql: `SELECT ${cells.map((c) => c.sql).join(',')} FROM ${from}${tail}`, kinds, bare: false };
 }
 
 /**
- * Stream server-rendered CSV lines into the sink; `check` sees every chunk first and may refuse it.
+ * Stream the query's rows as CSV lines into the sink; `check` sees every chunk first and may refuse it.
  */
-async function produceServerLines(
+async function produceLines(
   session: MysqlSession,
-  csvSql: string,
+  query: LineQuery,
   sink: Writable,
-  check: (bytes: Buffer) => void = () => undefined,
+  check: (bytes: Buffer) => void,
 ): Promise<number> {
   let rows = 0;
-  for await (const chunk of session.streamFirstColumnLines(csvSql, CHUNK_BYTES)) {
+  for await (const chunk of session.streamLines(query.sql, query.kinds, CHUNK_BYTES)) {
     check(chunk.bytes);
     rows += chunk.lines;
     await writeChunk(sink, chunk.bytes);
@@ -125,61 +136,45 @@ async function setStatementTimeout(session: MysqlSession, ms: number): Promise<v
   }
 }
 
-/** What the fetch of one MySQL extraction is chosen from. */
-interface FetchInput {
-  source: ExtractSource;
-  sql: string;
-  described: readonly MysqlColumn[];
-  mapped: readonly MappedMysqlColumn[];
-  /** The incremental read's tail ('' for a plain read). */
-  tail: string;
-  /** The whole SELECT (with the tail). */
-  select: string;
-}
-
 /**
- * The fastest fetch the source allows: server-rendered canonical CSV (handed over unparsed), else
- * server-rendered CSV, else a row stream (a query that cannot be a derived table: duplicate names, SHOW…).
+ * The fastest fetch the source allows: CSV lines packed from the protocol's bytes, handed over unparsed
+ * when every value is in its canonical form (no FLOAT), else parsed by the data plane; a row stream when
+ * the source cannot be wrapped (an ORDER BY, duplicate names, SHOW…).
  */
 async function planFetch(session: MysqlSession, f: FetchInput): Promise<ExtractionPlan> {
-  const usable = async (candidate: string | undefined): Promise<string | undefined> =>
-    candidate === undefined
-      ? undefined
-      : session.describe(candidate).then(
-          () => candidate,
-          () => undefined,
-        );
   const columns = f.mapped.map(({ name, type }) => ({ name, type }));
   const common = { columns, close: () => session.close(), destroy: () => session.destroy() };
-  const canonicalSql = await usable(buildServerCsvSelect(f.source, f.sql, f.mapped, true, f.tail));
-  if (canonicalSql !== undefined) {
-    const booleans = f.mapped.filter((c) => c.type === 'BOOLEAN').map((c) => c.name);
-    return {
-      ...common,
-      method: 'server-rendered canonical CSV, handed over unparsed',
-      canonical: true,
-      produce: (sink) => produceServerLines(session, canonicalSql, sink, createBooleanCheck(booleans)),
-    };
-  }
-  const csvSql = await usable(buildServerCsvSelect(f.source, f.sql, f.mapped, false, f.tail));
-  if (csvSql === undefined) {
+  const lines = buildLineQuery(f);
+  const usable =
+    lines !== undefined &&
+    (lines.bare ||
+      (await session.describe(lines.sql).then(
+        () => true,
+        () => false,
+      )));
+  if (!usable) {
     return {
       ...common,
       method: 'row stream',
       produce: (sink) => produceClientLines(session, f.select, f.described, sink),
     };
   }
+  const canonical = f.mapped.every((c) => c.type !== 'FLOAT');
+  const booleans = f.mapped.filter((c) => c.type === 'BOOLEAN').map((c) => c.name);
   return {
     ...common,
-    method: 'server-rendered CSV',
-    produce: (sink) => produceServerLines(session, csvSql, sink),
+    method: canonical
+      ? 'CSV lines from the protocol, canonical, handed over unparsed'
+      : 'CSV lines from the protocol, parsed by the data plane',
+    canonical,
+    produce: (sink) => produceLines(session, lines, sink, createBooleanCheck(booleans)),
   };
 }
 
 const SPEC: ComponentSpec = {
   name: 'mysql.extractor',
   version: '1.0.0',
-  title: 'Read a MySQL/MariaDB query or table into the data plane (server-rendered CSV stream, exact types)',
+  title: 'Read a MySQL/MariaDB query or table into the data plane (CSV lines from the protocol, exact types)',
   modes: ['read'],
   configSchema: createExtractorSchema('mysql', {
     tinyint1_as_boolean: {

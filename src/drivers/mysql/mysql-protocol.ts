@@ -128,7 +128,7 @@ export function createCellDecoders(columns: readonly MysqlColumn[]): ((value: un
         Buffer.isBuffer(v) ? BigInt(`0x${v.toString('hex') || '0'}`).toString() : (v as string | null);
     }
     const binary = c.charset === BINARY_CHARSET && c.typeCode !== MYSQL_TYPES.JSON;
-    // Upper case, as the server's HEX() writes it on the server-rendered path.
+    // Upper case, as the server's HEX() writes it on the line path.
     return (v) =>
       Buffer.isBuffer(v)
         ? binary
@@ -144,19 +144,62 @@ export interface LineChunk {
   bytes: Buffer;
 }
 
-/** Packs cells into chunks of lines (each cell followed by LF, NULL as an empty line). */
-export interface LinePacker {
-  /** Add one cell; returns the chunk it completed when the cell did not fit in it. */
-  add(cell: Buffer | null): LineChunk | undefined;
+/**
+ * How a result field becomes a CSV field: `plain` bytes are copied as they are (numbers, dates, and
+ * cells the server already rendered), `text` is quoted where CSV needs it (empty, `"`, `,`, CR, LF;
+ * `"` doubled), as DuckDB's writer does. NULL is an empty unquoted field either way.
+ */
+export const LINE_FIELD_KINDS = ['plain', 'text'] as const;
+export type LineFieldKind = (typeof LINE_FIELD_KINDS)[number];
+
+/** Packs text-protocol result rows into chunks of CSV lines. */
+export interface CsvLinePacker {
+  /** Add the row whose fields are bytes [start, end) of `packet`; returns the chunk it completed, if any. */
+  add(packet: Buffer, start: number, end: number): LineChunk | undefined;
   /** The lines added since the last chunk (undefined when none). */
   flush(): LineChunk | undefined;
 }
 
+const NULL_FIELD = 0xfb;
+const [COMMA, QUOTE, LF, CR] = [0x2c, 0x22, 0x0a, 0x0d];
+/** Fields up to this length are copied byte by byte (cheaper than a native copy call). */
+const SHORT_FIELD = 32;
+
+/** Copy bytes [from, to) of `source` into `target` at `at`; returns the new end. */
+function copyBytes(source: Buffer, from: number, to: number, target: Buffer, at: number): number {
+  if (to - from > SHORT_FIELD) return at + source.copy(target, at, from, to);
+  let o = at;
+  for (let k = from; k < to; k++) target[o++] = source[k] as number;
+  return o;
+}
+
+/** Write a text field, quoted only when CSV needs it; returns the new end. */
+function writeTextField(source: Buffer, from: number, to: number, target: Buffer, at: number): number {
+  let quote = from === to;
+  for (let k = from; k < to && !quote; k++) {
+    const c = source[k];
+    quote = c === QUOTE || c === COMMA || c === LF || c === CR;
+  }
+  if (!quote) return copyBytes(source, from, to, target, at);
+  let o = at;
+  target[o++] = QUOTE;
+  for (let k = from; k < to; k++) {
+    const c = source[k] as number;
+    target[o++] = c;
+    if (c === QUOTE) target[o++] = QUOTE;
+  }
+  target[o++] = QUOTE;
+  return o;
+}
+
 /**
- * Cells copied straight into buffers of `chunkBytes` (a longer cell gets a buffer of its own size): one
- * copy per cell and one large write per chunk, instead of an array of rows joined per chunk.
+ * Rows rendered as CSV lines straight from the text protocol's length-coded fields into buffers of
+ * `chunkBytes` (a longer row gets a buffer of its own): no JS value per field, one write per chunk.
+ * The server renders what only it can (canonical doubles, booleans, hex); the quoting of text, the
+ * costliest part of a server-side rendering, runs here while the server sends the next rows.
  */
-export function createLinePacker(chunkBytes: number): LinePacker {
+export function createCsvLinePacker(kinds: readonly LineFieldKind[], chunkBytes: number): CsvLinePacker {
+  const text = kinds.map((kind) => kind === 'text');
   let buffer = Buffer.allocUnsafe(chunkBytes);
   let at = 0;
   let lines = 0;
@@ -167,15 +210,32 @@ export function createLinePacker(chunkBytes: number): LinePacker {
     return chunk;
   };
   return {
-    add(cell) {
-      const size = (cell?.length ?? 0) + 1;
+    add(packet, start, end) {
+      // Each field's length code takes >= 1 byte, so a field of n bytes becomes at most 2n + 3.
+      const worst = 2 * (end - start) + text.length + 1;
       let full: LineChunk | undefined;
-      if (at + size > buffer.length) {
+      if (at + worst > buffer.length) {
         if (at > 0) full = take();
-        buffer = Buffer.allocUnsafe(Math.max(chunkBytes, size));
+        buffer = Buffer.allocUnsafe(Math.max(chunkBytes, worst));
       }
-      if (cell) at += cell.copy(buffer, at);
-      buffer[at++] = 0x0a;
+      let p = start;
+      let o = at;
+      for (let i = 0; i < text.length; i++) {
+        if (i > 0) buffer[o++] = COMMA;
+        let length = packet[p++] as number;
+        if (length === NULL_FIELD) continue;
+        if (length > NULL_FIELD) {
+          const size = length === 0xfc ? 2 : length === 0xfd ? 3 : 8;
+          length = size === 8 ? Number(packet.readBigUInt64LE(p)) : packet.readUIntLE(p, size);
+          p += size;
+        }
+        o = text[i]
+          ? writeTextField(packet, p, p + length, buffer, o)
+          : copyBytes(packet, p, p + length, buffer, o);
+        p += length;
+      }
+      buffer[o++] = LF;
+      at = o;
       lines++;
       return full;
     },
