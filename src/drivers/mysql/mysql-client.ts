@@ -7,13 +7,10 @@ import type { DatabaseFailure } from '../sql/database-failure.js';
 import type { SqlSessionOptions } from '../sql/sql-dialect.js';
 import type { MysqlColumn } from './mysql-protocol.js';
 import type { LineChunk, LineFieldKind } from './mysql-protocol.js';
-import { MYSQL_TYPES, createCellDecoders, wrapMysqlError } from './mysql-protocol.js';
+import { LOCAL_INFILE_NAME, MYSQL_TYPES, createCellDecoders, wrapMysqlError } from './mysql-protocol.js';
 import { streamCsvLines } from './stream-csv-lines.js';
 import { planMysqlConnection } from './plan-mysql-connection.js';
 import type { TlsChoice } from '../sql/tls-options.js';
-
-/** Runtime dependencies of the MySQL components (pinned; checked in sandboxes). */
-export const MYSQL_RUNTIME_DEPENDENCIES = [{ name: 'mysql2', version: '3.24.6' }];
 
 /** Outcome of a statement without rows. */
 export interface MysqlStatus {
@@ -52,9 +49,6 @@ export interface MysqlSession {
 
 /** Connection options besides the endpoint: those of every SQL session. */
 export type MysqlSessionOptions = SqlSessionOptions;
-
-/** Name the server asks for in LOAD DATA LOCAL: any other request is refused (a hostile server cannot read files). */
-export const LOCAL_INFILE_NAME = 'osiris-stream';
 
 function buildConnectionConfig(
   endpoint: DatabaseEndpoint,

@@ -4,7 +4,6 @@ import { classifyKeysetType } from '../sql/incremental-read.js';
 import type { SqlDialect } from '../sql/sql-dialect.js';
 import { readDecimal } from '../sql/sql-dialect.js';
 import type { MysqlSession } from './mysql-client.js';
-import { openMysqlSession } from './mysql-client.js';
 import { MYSQL_TLS_FIELDS } from './plan-mysql-connection.js';
 
 /** The column type a writer creates for each data-plane (DuckDB) type; nested types are stored as text. */
@@ -93,6 +92,7 @@ export const mysqlDialect: SqlDialect<MysqlSession> = {
       .join(', ')}`,
   currentSchemaSql: 'DATABASE()',
   tableOptions: 'DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci',
-  open: openMysqlSession,
+  // The client library loads with the first connection: a run without MySQL steps never parses it.
+  open: async (endpoint, options) => (await import('./mysql-client.js')).openMysqlSession(endpoint, options),
   versionSql: 'SELECT VERSION()',
 };

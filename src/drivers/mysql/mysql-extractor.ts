@@ -9,7 +9,7 @@ import { readDatabaseEndpoint } from '../sql/database-endpoint.js';
 import { quoteTableRef } from '../sql/sql-dialect.js';
 import type { MysqlSession } from './mysql-client.js';
 import type { LineFieldKind, MysqlColumn } from './mysql-protocol.js';
-import { MYSQL_RUNTIME_DEPENDENCIES } from './mysql-client.js';
+import { MYSQL_RUNTIME_DEPENDENCIES } from './mysql-protocol.js';
 import { mysqlDialect } from './mysql-dialect.js';
 import type { MappedMysqlColumn } from './mysql-column-types.js';
 import { NOT_BOOLEAN_MARK, mapMysqlColumn, renderLineCell } from './mysql-column-types.js';

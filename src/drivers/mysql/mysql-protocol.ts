@@ -3,6 +3,12 @@ import { describeEndpoint } from '../sql/database-endpoint.js';
 import type { FailureKind, WrapClientError } from '../sql/database-failure.js';
 import { DatabaseFailure, suggestConnectionFix } from '../sql/database-failure.js';
 
+/** Runtime dependencies of the MySQL components (pinned; checked in sandboxes). */
+export const MYSQL_RUNTIME_DEPENDENCIES = [{ name: 'mysql2', version: '3.24.6' }];
+
+/** Name the server asks for in LOAD DATA LOCAL: any other request is refused (a hostile server cannot read files). */
+export const LOCAL_INFILE_NAME = 'osiris-stream';
+
 /** A result column as the server describes it. */
 export interface MysqlColumn {
   /** Column name (alias). */

@@ -6,7 +6,7 @@ import { createWriterSchema } from '../sql/database-config.js';
 import type { LoaderPosition } from '../sql/database-failure.js';
 import { DatabaseFailure } from '../sql/database-failure.js';
 import type { MysqlSession, MysqlStatus } from './mysql-client.js';
-import { LOCAL_INFILE_NAME, MYSQL_RUNTIME_DEPENDENCIES } from './mysql-client.js';
+import { LOCAL_INFILE_NAME, MYSQL_RUNTIME_DEPENDENCIES } from './mysql-protocol.js';
 import { mysqlDialect } from './mysql-dialect.js';
 import {
   LOAD_DATA_FORMAT,

@@ -14,12 +14,6 @@ import type { PostgresConnectionPlan } from './plan-postgres-connection.js';
 import { planPostgresConnection } from './plan-postgres-connection.js';
 import { createChunkCoalescer } from '../sql/csv-handoff.js';
 
-/** Runtime dependencies of the PostgreSQL components (pinned; checked in sandboxes). */
-export const POSTGRES_RUNTIME_DEPENDENCIES = [
-  { name: 'pg', version: '8.23.1' },
-  { name: 'pg-copy-streams', version: '7.0.0' },
-];
-
 /** A result column: name and PostgreSQL type. */
 export interface PostgresField {
   /** Column name. */

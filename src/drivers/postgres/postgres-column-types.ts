@@ -40,31 +40,17 @@ export function mapPostgresField(field: PostgresField): ColumnInfo {
 }
 
 /**
- * A float's text in the canonical form (docs/data-plane.md: ECMAScript's Number#toString): PostgreSQL already
- * prints the shortest exact digits, but switches to exponent form at other thresholds (`1e-05`,
- * `1.2345678901234568e+17`); those values are re-rendered (`0.00001`, `123456789012345680`), and
- * `-0` becomes `0`. Only values outside [1e-4, 1e15) pay for the regular expression.
+ * A float's text in the canonical form (docs/data-plane.md: ECMAScript's Number#toString). PostgreSQL
+ * prints the same shortest exact digits but switches to exponent form at other thresholds: below 1e-4
+ * and from 1e15 (ECMAScript: below 1e-6 and from 1e21), with two exponent digits (`1e-07`); and it
+ * prints `-0`. In between, the exponent text read as NUMERIC prints its plain digits exactly. The cheap
+ * range test comes first: most values are plain in both.
  */
 function renderFloatText(ref: string): string {
   const t = `${ref}::text`;
-  // PostgreSQL's exponent form is `[-]d[.ddd]e±XX`; string functions (no regular expression, no
-  // sub-select) take it apart, since up to a tenth of real-world values take this branch.
-  const at = `strpos(${t}, 'e')`;
-  const e = `substr(${t}, ${at} + 1)::int`;
-  const digits = `replace(replace(left(${t}, ${at} - 1), '-', ''), '.', '')`;
-  const sign = `CASE WHEN ${ref} < 0 THEN '-' ELSE '' END`;
-  const fraction = `substr(${digits}, 2)`;
-  const exponentForm = `${sign} || CASE
-      WHEN ${e} BETWEEN -6 AND -1 THEN '0.' || repeat('0', -${e} - 1) || ${digits}
-      WHEN ${e} BETWEEN 0 AND 20 AND length(${fraction}) <= ${e} THEN ${digits} || repeat('0', ${e} - length(${fraction}))
-      WHEN ${e} BETWEEN 0 AND 20 THEN left(${digits}, ${e} + 1) || '.' || substr(${digits}, ${e} + 2)
-      ELSE left(${digits}, 1) || CASE WHEN ${fraction} = '' THEN '' ELSE '.' || ${fraction} END
-        || 'e' || CASE WHEN ${e} < 0 THEN '-' ELSE '+' END || abs(${e})::text
-    END`;
-  // Plain digits are already canonical: PostgreSQL prints them for 1e-4 <= |x| < 1e15 (the cheap
-  // test), and for NaN and Infinity (the text decides).
-  return `CASE WHEN ${ref} = 0 THEN '0' WHEN abs(${ref}) >= 1e-4 AND abs(${ref}) < 1e15 THEN ${t}
-    WHEN ${at} = 0 THEN ${t} ELSE ${exponentForm} END`;
+  return `CASE WHEN abs(${ref}) >= 1e-4 AND abs(${ref}) < 1e15 THEN ${t} WHEN ${ref} = 0 THEN '0'
+    WHEN abs(${ref}) >= 1e-6 AND abs(${ref}) < 1e21 THEN ${t}::numeric::text
+    ELSE replace(${t}, 'e-0', 'e-') END`;
 }
 
 /**
@@ -79,7 +65,8 @@ export const POSTGRES_UNRENDERABLE_TYPES: ReadonlySet<string> = new Set(['FLOAT'
  * timestamps in UTC, JSON, UUID, and every type kept as VARCHAR).
  */
 export function renderPostgresCanonicalCell(ref: string, type: string): string | undefined {
-  if (type === 'BOOLEAN') return `CASE WHEN ${ref} THEN 'true' WHEN NOT ${ref} THEN 'false' END`;
+  // A boolean cast to text is `true`/`false` (its output form is `t`/`f`).
+  if (type === 'BOOLEAN') return `${ref}::text`;
   if (type === 'DOUBLE') return renderFloatText(ref);
   return undefined;
 }

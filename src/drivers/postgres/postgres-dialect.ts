@@ -4,7 +4,12 @@ import type { SqlDialect, TableRef } from '../sql/sql-dialect.js';
 import { readDecimal } from '../sql/sql-dialect.js';
 import { POSTGRES_TLS_FIELDS } from './plan-postgres-connection.js';
 import type { PostgresSession, PostgresSessionOptions } from './postgres-client.js';
-import { openPostgresSession } from './postgres-client.js';
+
+/** Runtime dependencies of the PostgreSQL components (pinned; checked in sandboxes). */
+export const POSTGRES_RUNTIME_DEPENDENCIES = [
+  { name: 'pg', version: '8.23.1' },
+  { name: 'pg-copy-streams', version: '7.0.0' },
+];
 
 /** The column type a writer creates for each data-plane (DuckDB) type; nested types are stored as text. */
 const POSTGRES_TYPES: Record<string, string> = {
@@ -70,7 +75,9 @@ export const postgresDialect: SqlDialect<PostgresSession, PostgresSessionOptions
   },
   currentSchemaSql: 'current_schema()',
   tableOptions: '',
-  open: openPostgresSession,
+  // The client library loads with the first connection: a run without PostgreSQL steps never parses it.
+  open: async (endpoint, options) =>
+    (await import('./postgres-client.js')).openPostgresSession(endpoint, options),
   versionSql: 'SHOW server_version',
 };
 

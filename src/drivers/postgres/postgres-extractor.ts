@@ -2,10 +2,9 @@ import type { ColumnInfo, ComponentSpec, DriverModule } from '../../core/index.j
 import { createExtractorSchema, readExtractorConfig } from '../sql/database-config.js';
 import { readDatabaseEndpoint } from '../sql/database-endpoint.js';
 import type { PostgresSession } from './postgres-client.js';
-import { POSTGRES_RUNTIME_DEPENDENCIES } from './postgres-client.js';
 import type { PostgresFlavour } from './postgres-flavours.js';
 import { POSTGRES_FLAVOURS } from './postgres-flavours.js';
-import { postgresDialect } from './postgres-dialect.js';
+import { POSTGRES_RUNTIME_DEPENDENCIES, postgresDialect } from './postgres-dialect.js';
 import {
   POSTGRES_UNRENDERABLE_TYPES,
   mapPostgresField,

@@ -13,10 +13,13 @@ import { createCsvRowRenderer } from '../sql/csv-row-renderer.js';
 import type { WriterConfig } from '../sql/database-config.js';
 import { createWriterSchema } from '../sql/database-config.js';
 import type { PostgresSession } from './postgres-client.js';
-import { POSTGRES_RUNTIME_DEPENDENCIES } from './postgres-client.js';
 import type { PostgresFlavour } from './postgres-flavours.js';
 import { POSTGRES_FLAVOURS } from './postgres-flavours.js';
-import { postgresDialect, refuseTruncatedIdentifiers } from './postgres-dialect.js';
+import {
+  POSTGRES_RUNTIME_DEPENDENCIES,
+  postgresDialect,
+  refuseTruncatedIdentifiers,
+} from './postgres-dialect.js';
 import { runDatabaseWrite } from '../sql/run-database-write.js';
 import { readWriterConfig } from '../sql/database-config.js';
 import { locateStateTable, openSqlStateStore } from '../sql/sql-state-store.js';
