@@ -3,7 +3,7 @@
 // the same run (the database's own dump/load tool):
 //   MariaDB -> CSV         mysql.extractor -> filesystem.csv_writer            vs `mariadb --batch --quick`  (target >= 0.75x, issue #13 §2)
 //   PostgreSQL -> CSV      postgres.extractor -> filesystem.csv_writer         vs `psql \copy (...) TO`      (target >= 0.9x)
-//   CSV -> PostgreSQL      filesystem.csv_extractor -> postgres.writer append  vs `psql \copy ... FROM`      (target >= 0.8x)
+//   CSV -> PostgreSQL      filesystem.csv_extractor -> postgres.writer append  vs `psql \copy ... FROM`      (target >= 0.9x)
 //   CSV -> MariaDB         filesystem.csv_extractor -> mysql.writer append     vs `mariadb -e "LOAD DATA LOCAL INFILE"`
 //                          (target >= 0.9x; osiris' table must equal the source by CHECKSUM TABLE; the anchor's
 //                          cannot: LOAD DATA reads "" and an unquoted NULL as NULL, so its differing rows are counted)
@@ -11,10 +11,7 @@
 //                          while they are extracted)     vs `mariadb --batch --quick | psql \copy FROM STDIN`
 //                          (target >= 0.8x, peak RSS <= 256 MB); and the same with --concurrency 1
 //                          (the writer starts after the extraction: no streaming) for comparison
-// and the peak RSS of every osiris process (target <= 400 MB; at the largest size within 1.3x of the smallest).
-// Beside CSV -> PostgreSQL, the design ceiling: anchor / (the data plane's own passes on the same data,
-// measured in the same run by bench/support/data-plane-floor.mjs, overlapped with the anchor's work at
-// best). The database extractors hand their rows over without a DuckDB pass, so the other paths have none.
+// and the peak RSS of every osiris process (target <= 256 MB, issue #13; at the largest size within 1.3x of the smallest).
 // Starts its own ephemeral MariaDB and PostgreSQL (test/support/start-*.sh) under bench/out/databases/ and
 // destroys them at the end; the generated data (bench/gen-events.mjs) is cached between runs.
 // Env: OSIRIS_BENCH_SIZES (default 1000000,5000000), OSIRIS_BENCH_MEMORY_LIMIT (default 96MB: DuckDB overshoots its limit by up to ~150 MB, and the process starts at ~150 MB, so this keeps every path under 400 MB),
@@ -374,38 +371,18 @@ async function main() {
       { env: { ...process.env, ...pgEnv } },
     );
 
-    // The data plane's own passes on this data (bench/support/data-plane-floor.mjs): with them, the best
-    // ratio CSV -> PostgreSQL can reach here (the CSV is parsed, then written out), even with perfect
-    // overlap and free Node.
-    const floor = JSON.parse(
-      (
-        await mustRun('data-plane floor', process.execPath, [
-          join(benchDir, 'support', 'data-plane-floor.mjs'),
-          csv,
-          memoryLimit,
-          threads,
-        ])
-      ).stdout,
-    );
-    console.log(
-      `  data plane alone: typed load ${fmt(floor.load_s, 2)} s, COPY out ${fmt(floor.write_s, 2)} s (DuckDB, same settings)`,
-    );
     const entry = {
       rows: n,
       csv_mb: +mb.toFixed(1),
-      data_plane_load_s: +floor.load_s.toFixed(2),
-      data_plane_write_s: +floor.write_s.toFixed(2),
     };
     // ratio: anchor / whole `osiris run` (process start to exit); step_ratio: anchor / the one step that
     // does what the anchor does (the database side of the pipeline), from its step_complete duration.
-    // ceiling: anchor / floor, where floor is the path's data-plane share overlapped with the anchor's work.
-    const report = (key, label, anchor, osiris, step, floorS, rows = n) => {
+    const report = (key, label, anchor, osiris, step, rows = n) => {
       const ratio = anchor ? anchor.seconds / osiris.seconds : undefined;
-      const ceiling = anchor && floorS ? anchor.seconds / floorS(anchor.seconds) : undefined;
       const stepRatio = anchor && osiris.steps[step] ? anchor.seconds / osiris.steps[step] : undefined;
       console.log(
         `  ${label.padEnd(22)} anchor ${anchor ? `${fmt(anchor.seconds, 2).padStart(6)} s` : '     -  '}  osiris ${fmt(osiris.seconds, 2).padStart(6)} s  ${rate(rows, osiris.seconds).padStart(16)}` +
-          `${ratio === undefined ? '' : `  ratio ${fmt(ratio, 2)}x (${step} step ${fmt(stepRatio, 2)}x${ceiling === undefined ? '' : `, design ceiling ${fmt(ceiling, 2)}x`})`}  peak RSS ${fmt(osiris.rssMb)} MB  steps ${JSON.stringify(osiris.steps)}`,
+          `${ratio === undefined ? '' : `  ratio ${fmt(ratio, 2)}x (${step} step ${fmt(stepRatio, 2)}x)`}  peak RSS ${fmt(osiris.rssMb)} MB  steps ${JSON.stringify(osiris.steps)}`,
       );
       entry[key] = {
         anchor_s: anchor ? +anchor.seconds.toFixed(2) : undefined,
@@ -414,7 +391,6 @@ async function main() {
         rows_per_s: Math.round(rows / osiris.seconds),
         ratio: ratio === undefined ? undefined : +ratio.toFixed(2),
         step_ratio: stepRatio === undefined ? undefined : +stepRatio.toFixed(2),
-        design_ceiling: ceiling === undefined ? undefined : +ceiling.toFixed(2),
         peak_rss_mb: Math.round(osiris.rssMb),
         steps_s: osiris.steps,
         rows_written: osiris.status.rows_written,
@@ -465,19 +441,25 @@ async function main() {
     }
     clearOutputs();
 
+    // Each load into PostgreSQL starts after a CHECKPOINT (not timed): the previous load's dirty pages
+    // and WAL would otherwise be flushed while the next one runs, which always penalizes the second.
+    const settlePostgres = () =>
+      mustRun('CHECKPOINT', 'bash', ['-c', `${psql} -c CHECKPOINT`], { env: { ...process.env, ...pgEnv } });
+
     if (wants('csv_to_postgres')) {
+      await settlePostgres();
       const loadAnchor = await runAnchor(
         'psql \\copy FROM',
         `${psql} -c "\\copy loaded_anchor_${n} FROM '${csv}' CSV HEADER"`,
         pgEnv,
       );
+      await settlePostgres();
       report(
         'csv_to_postgres',
         'CSV -> PostgreSQL',
         loadAnchor,
         await runOsiris('csv-to-postgres.yaml', [`n=${n}`], osirisEnv),
         'write',
-        (anchorS) => floor.load_s + Math.max(anchorS, floor.write_s),
       );
     }
 
@@ -504,6 +486,7 @@ async function main() {
     // format, NULL printed as NULL) straight into COPY: the two overlap, as the streamed pair does.
     // `--batch` leaves a carriage return as it is, which COPY's text format refuses: sed escapes it.
     const moves = ['mysql_to_postgres', 'mysql_to_postgres_sequential'].filter(wants);
+    if (moves.length > 0) await settlePostgres();
     const moveAnchor =
       moves.length === 0
         ? undefined
@@ -513,6 +496,7 @@ async function main() {
             { ...mysqlEnv, ...pgEnv },
           );
     if (wants('mysql_to_postgres')) {
+      await settlePostgres();
       report(
         'mysql_to_postgres',
         'MariaDB -> PostgreSQL',
@@ -522,6 +506,7 @@ async function main() {
       );
     }
     if (wants('mysql_to_postgres_sequential')) {
+      await settlePostgres();
       report(
         'mysql_to_postgres_sequential',
         'MariaDB -> PG (seq.)',
