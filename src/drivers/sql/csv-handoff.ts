@@ -39,7 +39,7 @@ export function createChunkCoalescer(blockBytes = 1 << 20): Transform {
 
 /**
  * Hand an extractor's CSV rows to the step's data-plane table with these column types. A `canonical`
- * producer (its server renders every value in its canonical form) is kept unparsed, under the header a
+ * producer (every value in its canonical form) is kept unparsed, under the header a
  * CSV writer would write for these columns, so that writer can take the bytes as they are.
  */
 export async function handOverCsv(

@@ -26,7 +26,7 @@ export interface ExtractionPlan {
   produce: CsvProducer;
   /** How the rows are fetched, for the log (e.g. `COPY TO STDOUT`). */
   method: string;
-  /** The producer writes canonical CSV (the server renders the canonical forms): adopt it unparsed. */
+  /** The producer writes canonical CSV (every value in its canonical form): adopt it unparsed. */
   canonical?: boolean;
   /** Close the connection. */
   close(): Promise<void>;

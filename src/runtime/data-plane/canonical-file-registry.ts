@@ -1,6 +1,6 @@
 /**
  * The one registry of step outputs kept as canonical CSV files, shared by the deferred and the DuckDB
- * data plane. An extractor whose server renders the canonical forms itself hands its bytes over
+ * data plane. An extractor that delivers the canonical forms itself (rendered by its server) hands its bytes over
  * untouched: they wait in a file of the work directory, a CSV writer of the canonical dialect takes them
  * as they are (a hard link where the file system allows), a database loader streams them, and only a
  * query parses them (runtime/data-plane/canonical-csv-outputs.ts). Drivers never see these files.
