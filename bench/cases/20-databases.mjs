@@ -41,20 +41,8 @@ const dataDir = join(root, 'data');
 const rssPreload = join(benchDir, 'support', 'report-rss.mjs');
 const MYSQL_PASSWORD = 'bench-Maria-pw';
 const POSTGRES_PASSWORD = 'bench-Pg-pw';
-const COLUMNS = [
-  ['id', 'BIGINT'],
-  ['account_id', 'INTEGER'],
-  ['event_type', 'VARCHAR'],
-  ['message', 'VARCHAR'],
-  ['amount', 'DECIMAL(12,2)'],
-  ['score', 'DOUBLE'],
-  ['event_date', 'DATE'],
-  ['created_at', 'TIMESTAMP'],
-  ['is_flagged', 'BOOLEAN'],
-  ['country', 'VARCHAR'],
-  ['big_counter', 'BIGINT'],
-  ['payload', 'JSON'],
-];
+/** The `events` table's columns as the data plane types them (shared with test/db/csv-pass-through.test.ts). */
+const COLUMNS = JSON.parse(readFileSync(join(repoDir, 'test', 'fixtures', 'events', 'columns.json'), 'utf8'));
 
 function run(command, args, options = {}) {
   return runTimed(command, args, { cwd: project, ...options });
