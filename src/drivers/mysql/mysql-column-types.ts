@@ -121,6 +121,8 @@ export interface LineCell {
   sql: string;
   /** How the field is written (text is quoted by the client where CSV needs it). */
   kind: LineFieldKind;
+  /** Whether the field is in the canonical form of its type (a FLOAT is not). */
+  canonical: boolean;
 }
 
 /**
@@ -130,8 +132,8 @@ export interface LineCell {
  * A FLOAT goes as the server prints it: its canonical digits (DuckDB's) are out of the server's reach.
  */
 export function renderLineCell(ref: string, column: MappedMysqlColumn): LineCell {
-  const plain = (sql: string): LineCell => ({ sql, kind: 'plain' });
-  if (column.render === 'quoted') return { sql: ref, kind: 'text' };
+  const plain = (sql: string): LineCell => ({ sql, kind: 'plain', canonical: true });
+  if (column.render === 'quoted') return { sql: ref, kind: 'text', canonical: true };
   if (column.render === 'bit') return plain(`CAST(${ref} AS UNSIGNED)`);
   // An empty binary string stays '' (an unquoted empty field is NULL).
   if (column.render === 'hex') return plain(`IF(LENGTH(${ref}) = 0, '""', HEX(${ref}))`);
@@ -145,6 +147,7 @@ export function renderLineCell(ref: string, column: MappedMysqlColumn): LineCell
     const t = `CAST(${ref} AS CHAR)`;
     return plain(`IF(LOCATE('.', ${t}) > 0, TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${t})), ${t})`);
   }
-  // The rest print plain text that is never empty and needs no quotes (TIME, wide DECIMAL, numbers, FLOAT).
+  if (column.type === 'FLOAT') return { sql: ref, kind: 'plain', canonical: false };
+  // The rest print plain text that is never empty and needs no quotes (TIME, wide DECIMAL, numbers).
   return plain(ref);
 }

@@ -41,6 +41,8 @@ export interface LineQuery {
   kinds: LineFieldKind[];
   /** Whether it selects the source itself (no expression: nothing to wrap). */
   bare: boolean;
+  /** Whether every field is in the canonical form of its type (the lines can be handed over unparsed). */
+  canonical: boolean;
 }
 
 /**
@@ -55,14 +57,16 @@ export function buildLineQuery(f: Omit<FetchInput, 'described'>): LineQuery | un
     return { ref, ...renderLineCell(ref, c) };
   });
   const kinds = cells.map((c) => c.kind);
-  if (cells.every((c) => c.sql === c.ref)) return { sql: f.select, kinds, bare: true };
+  const canonical = cells.every((c) => c.canonical);
+  if (cells.every((c) => c.sql === c.ref)) return { sql: f.select, kinds, bare: true, canonical };
   // an incremental read (a `tail`) orders outside the derived table, so an inner ORDER BY is moot
   if (!tail && source.kind === 'query' && /\border\s+by\b/i.test(sql)) return undefined;
   const from =
     !tail && source.kind === 'table'
       ? quoteTableRef(mysqlDialect, source.ref)
       : `(${sql}) AS ${INCREMENTAL_ALIAS}`;
-  return { sql: `SELECT ${cells.map((c) => c.sql).join(',')} FROM ${from}${tail}`, kinds, bare: false };
+  const select = `SELECT ${cells.map((c) => c.sql).join(',')} FROM ${from}${tail}`;
+  return { sql: select, kinds, bare: false, canonical };
 }
 
 /**
@@ -159,7 +163,7 @@ async function planFetch(session: MysqlSession, f: FetchInput): Promise<Extracti
       produce: (sink) => produceClientLines(session, f.select, f.described, sink),
     };
   }
-  const canonical = f.mapped.every((c) => c.type !== 'FLOAT');
+  const { canonical } = lines;
   const booleans = f.mapped.filter((c) => c.type === 'BOOLEAN').map((c) => c.name);
   return {
     ...common,
