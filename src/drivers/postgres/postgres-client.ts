@@ -12,7 +12,8 @@ import type { SqlSessionOptions } from '../sql/sql-dialect.js';
 import { DatabaseFailure, suggestConnectionFix } from '../sql/database-failure.js';
 import type { PostgresConnectionPlan } from './plan-postgres-connection.js';
 import { planPostgresConnection } from './plan-postgres-connection.js';
-import { createChunkCoalescer } from '../sql/csv-handoff.js';
+import { readCopyDataInBlocks } from './copy-data-blocks.js';
+import type { CanonicalCellKind } from './postgres-column-types.js';
 
 /** A result column: name and PostgreSQL type. */
 export interface PostgresField {
@@ -38,8 +39,11 @@ export interface PostgresResult {
 export interface PostgresSession {
   /** Run one statement (parameters as $1, $2, ...). */
   query(sql: string, params?: unknown[]): Promise<PostgresResult>;
-  /** Run `COPY … TO STDOUT` and pipe its bytes into `sink` (ended afterwards); returns the rows COPY reported. */
-  copyOut(sql: string, sink: Writable): Promise<number>;
+  /**
+   * Run `COPY … TO STDOUT (FORMAT csv)` and pipe its rows into `sink` (ended afterwards), the cells of
+   * the columns given in `kinds` rewritten into their canonical form; returns the rows COPY reported.
+   */
+  copyOut(sql: string, sink: Writable, kinds?: readonly (CanonicalCellKind | undefined)[]): Promise<number>;
   /** Run `COPY … FROM STDIN` fed by `source`; returns the rows the server confirmed. */
   copyIn(sql: string, source: AsyncIterable<string | Buffer>): Promise<number>;
   /** Close politely. */
@@ -235,10 +239,10 @@ export async function openPostgresSession(
   }
   return {
     query: run,
-    async copyOut(sql, sink) {
-      const stream = client.query(copyStreams.to(sql));
+    async copyOut(sql, sink, kinds) {
+      const stream = readCopyDataInBlocks(client.query(copyStreams.to(sql)), kinds);
       try {
-        await pipeline(stream, createChunkCoalescer(), sink);
+        await pipeline(stream, sink);
         return stream.rowCount;
       } catch (error) {
         throw fail(error, 'COPY TO STDOUT');

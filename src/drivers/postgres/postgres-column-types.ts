@@ -40,33 +40,47 @@ export function mapPostgresField(field: PostgresField): ColumnInfo {
 }
 
 /**
- * A float's text in the canonical form (docs/data-plane.md: ECMAScript's Number#toString). PostgreSQL
- * prints the same shortest exact digits but switches to exponent form at other thresholds: below 1e-4
- * and from 1e15 (ECMAScript: below 1e-6 and from 1e21), with two exponent digits (`1e-07`); and it
- * prints `-0`. In between, the exponent text read as NUMERIC prints its plain digits exactly. The cheap
- * range test comes first: most values are plain in both.
- */
-function renderFloatText(ref: string): string {
-  const t = `${ref}::text`;
-  return `CASE WHEN abs(${ref}) >= 1e-4 AND abs(${ref}) < 1e15 THEN ${t} WHEN ${ref} = 0 THEN '0'
-    WHEN abs(${ref}) >= 1e-6 AND abs(${ref}) < 1e21 THEN ${t}::numeric::text
-    ELSE replace(${t}, 'e-0', 'e-') END`;
-}
-
-/**
- * Types whose canonical text the server cannot produce: DuckDB prints a FLOAT with its exact decimal
- * digits (`3624578.25`) where PostgreSQL prints the shortest (`3624578.2`).
+ * Types whose canonical text the client cannot derive from PostgreSQL's: DuckDB prints a FLOAT with its
+ * exact decimal digits (`3624578.25`) where PostgreSQL prints the shortest (`3624578.2`).
  */
 export const POSTGRES_UNRENDERABLE_TYPES: ReadonlySet<string> = new Set(['FLOAT']);
 
+/** A column whose PostgreSQL text the client rewrites into the canonical form while it copies the rows. */
+export type CanonicalCellKind = 'boolean' | 'double';
+
 /**
- * The expression that makes the server render one column in the canonical form of its data-plane
- * type, or undefined when PostgreSQL's own text already is (integers, NUMERIC(p,s), ISO dates and
- * timestamps in UTC, JSON, UUID, and every type kept as VARCHAR).
+ * How a column's text becomes canonical: undefined when PostgreSQL's own text already is (integers,
+ * NUMERIC(p,s), ISO dates and timestamps in UTC, JSON, UUID, and every type kept as VARCHAR).
  */
-export function renderPostgresCanonicalCell(ref: string, type: string): string | undefined {
-  // A boolean cast to text is `true`/`false` (its output form is `t`/`f`).
-  if (type === 'BOOLEAN') return `${ref}::text`;
-  if (type === 'DOUBLE') return renderFloatText(ref);
+export function readCanonicalCellKind(type: string): CanonicalCellKind | undefined {
+  if (type === 'BOOLEAN') return 'boolean';
+  if (type === 'DOUBLE') return 'double';
   return undefined;
+}
+
+/** `digits` (no point) with the point after `point` of them (negative: before the first), as plain decimals. */
+function placePoint(digits: string, point: number): string {
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
+  return `${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/**
+ * A double's PostgreSQL text (shortest exact digits) in the canonical form (docs/data-plane.md:
+ * ECMAScript's Number#toString). PostgreSQL switches to exponent form below 1e-4 and from 1e15
+ * (ECMAScript: below 1e-6 and from 1e21), prints two exponent digits (`1e-07`) and prints `-0`.
+ */
+export function renderCanonicalDouble(text: string): string {
+  if (text === '-0') return '0';
+  const e = text.indexOf('e');
+  if (e < 0) return text;
+  const exponent = Number(text.slice(e + 1));
+  if ((exponent >= -6 && exponent <= -5) || (exponent >= 15 && exponent <= 20)) {
+    const negative = text.startsWith('-');
+    const mantissa = text.slice(negative ? 1 : 0, e);
+    const dot = mantissa.indexOf('.');
+    const digits = dot < 0 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+    return (negative ? '-' : '') + placePoint(digits, (dot < 0 ? mantissa.length : dot) + exponent);
+  }
+  return text.replace('e-0', 'e-');
 }

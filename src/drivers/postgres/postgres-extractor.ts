@@ -5,35 +5,40 @@ import type { PostgresSession } from './postgres-client.js';
 import type { PostgresFlavour } from './postgres-flavours.js';
 import { POSTGRES_FLAVOURS } from './postgres-flavours.js';
 import { POSTGRES_RUNTIME_DEPENDENCIES, postgresDialect } from './postgres-dialect.js';
+import type { CanonicalCellKind } from './postgres-column-types.js';
 import {
   POSTGRES_UNRENDERABLE_TYPES,
   mapPostgresField,
-  renderPostgresCanonicalCell,
+  readCanonicalCellKind,
 } from './postgres-column-types.js';
 import { INCREMENTAL_ALIAS, findFullScans, planIncrementalRead } from '../sql/incremental-read.js';
 import type { FullScan } from '../sql/incremental-read.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
+/** A COPY that writes canonical CSV once the client rewrote the cells of `kinds`. */
+export interface CanonicalCopy {
+  /** The `COPY … TO STDOUT (FORMAT csv)` statement. */
+  sql: string;
+  /** Per result column, how the client rewrites its cells (undefined: PostgreSQL's text is canonical). */
+  kinds: (CanonicalCellKind | undefined)[];
+}
+
 /**
- * `COPY … TO STDOUT (FORMAT csv)` with every value in the canonical form of its data-plane type, so the
- * rows can be handed over without a pass through DuckDB: booleans and doubles are re-rendered by the
- * server (renderPostgresCanonicalCell); everything else already is canonical as PostgreSQL prints it.
- * Undefined when a column's canonical text is out of the server's reach (a FLOAT).
+ * `COPY … TO STDOUT (FORMAT csv)` whose rows become canonical CSV (every value in the canonical form of
+ * its data-plane type) as the client copies them, so they can be handed over without a pass through
+ * DuckDB: booleans and doubles are rewritten by the client (the server's CPU is what bounds a COPY, and
+ * rendering them there cost it ~10 %); everything else already is canonical as PostgreSQL prints it.
+ * Undefined when a column's canonical text is out of reach (a FLOAT).
  */
 export function buildCanonicalCopy(
   sql: string,
   columns: readonly ColumnInfo[],
   tail = '',
-): string | undefined {
+): CanonicalCopy | undefined {
   if (columns.some((c) => POSTGRES_UNRENDERABLE_TYPES.has(c.type))) return undefined;
-  const q = (name: string): string => postgresDialect.quoteIdentifier(name);
-  const rendered = columns.map((c) => renderPostgresCanonicalCell(q(c.name), c.type));
-  if (!tail && rendered.every((expression) => expression === undefined))
-    return `COPY (${sql}) TO STDOUT (FORMAT csv)`;
-  const cells = columns.map((c, i) =>
-    rendered[i] === undefined ? q(c.name) : `${rendered[i]} AS ${q(c.name)}`,
-  );
-  return `COPY (SELECT ${cells.join(', ')} FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}) TO STDOUT (FORMAT csv)`;
+  const kinds = columns.map((c) => readCanonicalCellKind(c.type));
+  const select = tail ? `SELECT * FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}` : sql;
+  return { sql: `COPY (${select}) TO STDOUT (FORMAT csv)`, kinds };
 }
 
 /**
@@ -130,15 +135,15 @@ export function createPostgresExtractorModule(family: PostgresFlavour): DriverMo
                 ctx,
                 where,
               });
-              const canonicalSql = buildCanonicalCopy(sql, columns, tail);
-              const copySql = canonicalSql ?? `COPY (${select}) TO STDOUT (FORMAT csv)`;
+              const canonical = buildCanonicalCopy(sql, columns, tail);
+              const copySql = canonical?.sql ?? `COPY (${select}) TO STDOUT (FORMAT csv)`;
               return {
                 columns,
-                method: canonicalSql
+                method: canonical
                   ? 'COPY TO STDOUT (canonical CSV, handed over unparsed)'
                   : 'COPY TO STDOUT (FORMAT csv), parsed by the data plane',
-                canonical: canonicalSql !== undefined,
-                produce: (sink) => session.copyOut(copySql, sink),
+                canonical: canonical !== undefined,
+                produce: (sink) => session.copyOut(copySql, sink, canonical?.kinds),
                 close: () => session.close(),
                 destroy: () => session.destroy(),
               };

@@ -1,5 +1,4 @@
 import type { Writable } from 'node:stream';
-import { Transform } from 'node:stream';
 import { once } from 'node:events';
 import type { ColumnInfo, CsvProducer, StepContext, StreamedTable } from '../../core/index.js';
 import { createCsvRowRenderer } from './csv-row-renderer.js';
@@ -7,34 +6,6 @@ import { createCsvRowRenderer } from './csv-row-renderer.js';
 /** Write a chunk and wait for 'drain' when the sink's buffer is full (rejects if the sink fails). */
 export async function writeChunk(sink: Writable, chunk: string | Buffer): Promise<void> {
   if (!sink.write(chunk)) await once(sink, 'drain');
-}
-
-/**
- * A pass-through that hands bytes on in blocks of about `blockBytes` (a client that yields one chunk
- * per socket read, ~64 KiB, would otherwise cost one file write each: measured as the largest share of
- * the PostgreSQL extractor's own CPU).
- */
-export function createChunkCoalescer(blockBytes = 1 << 20): Transform {
-  let parts: Buffer[] = [];
-  let size = 0;
-  const take = (): Buffer => {
-    const block = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
-    parts = [];
-    size = 0;
-    return block;
-  };
-  return new Transform({
-    writableHighWaterMark: blockBytes,
-    readableHighWaterMark: blockBytes,
-    transform(chunk: Buffer, _encoding, callback) {
-      parts.push(chunk);
-      size += chunk.length;
-      callback(null, size >= blockBytes ? take() : undefined);
-    },
-    flush(callback) {
-      callback(null, size > 0 ? take() : undefined);
-    },
-  });
 }
 
 /**
