@@ -229,10 +229,10 @@ export async function openPostgresSession(
   try {
     // pg already asks for UTF8. Value text must not depend on the server's settings: timestamptz in
     // UTC, ISO dates, and floats as their shortest exact digits (the default since PostgreSQL 12).
-    await run("SET TIME ZONE 'UTC'");
-    await run("SET DateStyle = 'ISO, MDY'");
-    await run("SET IntervalStyle = 'postgres'");
-    await run('SET extra_float_digits = 1');
+    // One round trip: a simple query may hold several statements.
+    await run(
+      "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1",
+    );
   } catch (error) {
     client.end().catch(() => undefined);
     throw error;

@@ -47,9 +47,7 @@ export function buildCanonicalCopy(
  * compile time outweighs the few expressions of a COPY).
  */
 async function keepTableOrder(session: PostgresSession): Promise<void> {
-  await session.query('SET max_parallel_workers_per_gather = 0');
-  await session.query('SET synchronize_seqscans = off');
-  await session.query('SET jit = off');
+  await session.query('SET max_parallel_workers_per_gather = 0; SET synchronize_seqscans = off; SET jit = off');
 }
 
 /**
