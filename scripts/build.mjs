@@ -2,6 +2,7 @@
 // schemas/*.schema.json from the event/metric catalogue in src/core/catalogue.ts.
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createValidatorsPlugin } from './precompile-validators.mjs';
 
 const common = {
   bundle: true,
@@ -16,6 +17,15 @@ const common = {
   minifySyntax: true,
   define: { navigator: '{"userAgent":"Node.js"}' },
 };
+// The built-in components' config validators, generated here rather than compiled at every start.
+const validators = await createValidatorsPlugin({
+  ...common,
+  external: ['@duckdb/node-api', 'e2b', 'pg-native', 'cloudflare:sockets'],
+  banner: {
+    js: "import { createRequire as __osirisRequire } from 'node:module'; const require = __osirisRequire(import.meta.url);",
+  },
+});
+common.plugins = [validators];
 // Split so that heavy parts (DuckDB, the e2b SDK) load only when a command needs them.
 rmSync('dist/chunks', { recursive: true, force: true });
 await build({

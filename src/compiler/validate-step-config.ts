@@ -13,6 +13,7 @@ import { substituteParams } from './resolve-params.js';
 import type { ParamTable } from './resolve-params.js';
 import { findInlineSecrets } from './find-inline-secrets.js';
 import { checkFileConfig } from './check-file-config.js';
+import { CONFIG_AJV_OPTIONS, PRECOMPILED_VALIDATORS } from './config-validators.js';
 
 // Compiled validators per schema object: specs are long-lived, and compiling a schema costs far more than using it.
 const validators = new WeakMap<object, ValidateFunction>();
@@ -20,17 +21,10 @@ const validators = new WeakMap<object, ValidateFunction>();
 function compileSchema(spec: ComponentSpec): ValidateFunction {
   let validate = validators.get(spec.configSchema);
   if (!validate) {
-    // One Ajv per schema: a schema `$id` registered twice in one instance would throw. validateSchema off:
-    // checking a spec's schema against the meta-schema cost ~35 ms of every compile, and the specs are
-    // checked once, in test/drivers/component-specs.test.ts.
-    const ajv = new Ajv({
-      allErrors: true,
-      useDefaults: true,
-      verbose: true,
-      strict: false,
-      validateSchema: false,
-    });
-    validate = ajv.compile(spec.configSchema);
+    // One Ajv per schema: a schema `$id` registered twice in one instance would throw.
+    validate =
+      PRECOMPILED_VALIDATORS.get(JSON.stringify(spec.configSchema)) ??
+      new Ajv(CONFIG_AJV_OPTIONS).compile(spec.configSchema);
     validators.set(spec.configSchema, validate);
   }
   return validate;
