@@ -1,5 +1,6 @@
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import type * as AjvModule from 'ajv';
 import type { ComponentCatalog, ComponentSpec } from '../core/component-spec.js';
 import { parseConnectionRef } from '../core/connection.js';
 import { CFG_META_KEYS } from '../core/manifest.js';
@@ -15,6 +16,16 @@ import { findInlineSecrets } from './find-inline-secrets.js';
 import { checkFileConfig } from './check-file-config.js';
 import { CONFIG_AJV_OPTIONS, PRECOMPILED_VALIDATORS } from './config-validators.js';
 
+/**
+ * Ajv, loaded on first use: the built CLI's validators are generated at build time, so loading and
+ * initialising Ajv (~15 ms of every start) is only for components without one (a library user's own).
+ */
+let loadedAjv: typeof Ajv | undefined;
+function loadAjv(): typeof Ajv {
+  loadedAjv ??= (createRequire(import.meta.url)('ajv') as typeof AjvModule).Ajv;
+  return loadedAjv;
+}
+
 // Compiled validators per schema object: specs are long-lived, and compiling a schema costs far more than using it.
 const validators = new WeakMap<object, ValidateFunction>();
 
@@ -24,7 +35,7 @@ function compileSchema(spec: ComponentSpec): ValidateFunction {
     // One Ajv per schema: a schema `$id` registered twice in one instance would throw.
     validate =
       PRECOMPILED_VALIDATORS.get(JSON.stringify(spec.configSchema)) ??
-      new Ajv(CONFIG_AJV_OPTIONS).compile(spec.configSchema);
+      new (loadAjv())(CONFIG_AJV_OPTIONS).compile(spec.configSchema);
     validators.set(spec.configSchema, validate);
   }
   return validate;
