@@ -47,7 +47,9 @@ export function buildCanonicalCopy(
  * compile time outweighs the few expressions of a COPY).
  */
 async function keepTableOrder(session: PostgresSession): Promise<void> {
-  await session.query('SET max_parallel_workers_per_gather = 0; SET synchronize_seqscans = off; SET jit = off');
+  await session.query(
+    'SET max_parallel_workers_per_gather = 0; SET synchronize_seqscans = off; SET jit = off',
+  );
 }
 
 /**
