@@ -1,10 +1,10 @@
 // What a run killed with SIGKILL leaves behind, and how it goes away: the DuckDB data plane under
 // `.work` (hundreds of MB), partial output temp files beside the outputs, and the lock. The session's
 // own files stay (they are the record of what happened); `logs gc` decides about those.
-import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { SessionLock } from './session-lock.js';
-import { isLockHolderAlive, readSessionLock, releaseSessionLock } from './session-lock.js';
+import { SESSION_LOCK_FILE, isLockHolderAlive, readSessionLock, releaseSessionLock } from './session-lock.js';
 import { listEntryNames } from './read-session.js';
 
 /** What was removed for one dead session. */
@@ -91,6 +91,9 @@ export function sweepDeadSessions(logsDir: string): SweptSession[] {
   for (const name of listEntryNames(logsDir)) {
     if (!/^run_\d+$/.test(name)) continue;
     const dir = join(logsDir, name);
+    // Every run starts with this sweep: a finished session (no lock) costs one check, not an lstat and
+    // a failed read (~70 us each: 0.7 s of every start with 10,000 sessions kept).
+    if (!existsSync(join(dir, SESSION_LOCK_FILE))) continue;
     // never through a symlink: the sweep removes files, and only inside real session directories
     if (!lstatOrUndefined(dir)?.isDirectory()) continue;
     const lock = readSessionLock(dir);
