@@ -299,6 +299,18 @@ describe('postgres.extractor', () => {
     expect(rows[1]).toEqual(server[1]?.map((v) => v));
   });
 
+  it('a server error after 50,000 rows of a COPY fails the step with the server message, no internal error', async () => {
+    // the rows already sent arrive as CopyData before the ErrorResponse: the reader must hand the error to pg
+    const out = await runDriver(harness, postgresExtractorModule, 'pg_midway', {
+      config: { query: 'SELECT i, 1 / (50001 - i) AS x FROM generate_series(1, 100000) AS i' },
+      connection: postgresConnection,
+    });
+    const error = out.error as { code?: string; message?: string };
+    expect(error.code).not.toBe('internal');
+    expect(error.code).toBeDefined();
+    expect(error.message).toMatch(/division by zero/);
+  });
+
   it('a statement timeout fails with code timeout', async () => {
     const started = Date.now();
     const out = await runDriver(harness, postgresExtractorModule, 'pg_slow', {
