@@ -17,13 +17,16 @@ const common = {
   minifySyntax: true,
   define: { navigator: '{"userAgent":"Node.js"}' },
 };
+// bundled CommonJS packages call require(): give the ESM chunks one
+const REQUIRE_BANNER = {
+  js: "import { createRequire as __osirisRequire } from 'node:module'; const require = __osirisRequire(import.meta.url);",
+};
+const CLI_EXTERNAL = ['@duckdb/node-api', 'e2b', 'pg-native', 'cloudflare:sockets'];
 // The built-in components' config validators, generated here rather than compiled at every start.
 const validators = await createValidatorsPlugin({
   ...common,
-  external: ['@duckdb/node-api', 'e2b', 'pg-native', 'cloudflare:sockets'],
-  banner: {
-    js: "import { createRequire as __osirisRequire } from 'node:module'; const require = __osirisRequire(import.meta.url);",
-  },
+  external: CLI_EXTERNAL,
+  banner: REQUIRE_BANNER,
 });
 common.plugins = [validators];
 // Split so that heavy parts (DuckDB, the e2b SDK) load only when a command needs them.
@@ -39,11 +42,8 @@ await build({
   // Pure-JS dependencies are bundled: resolving and loading ~150 files of yaml, ajv, mysql2 and pg through
   // node_modules cost ~55 ms of every command's start (bench/README.md, 25-incremental). DuckDB (a native
   // addon) and the e2b SDK (loaded only for sandbox runs) stay external; so do pg's optional peers.
-  external: ['@duckdb/node-api', 'e2b', 'pg-native', 'cloudflare:sockets'],
-  // bundled CommonJS packages call require(): give the ESM chunks one
-  banner: {
-    js: "import { createRequire as __osirisRequire } from 'node:module'; const require = __osirisRequire(import.meta.url);",
-  },
+  external: CLI_EXTERNAL,
+  banner: REQUIRE_BANNER,
 });
 // The worker is split so drivers and DuckDB load lazily, after the sandbox's dependency check.
 // Pure-JS packages are bundled into it; only DuckDB's native addon must exist in the sandbox.
@@ -60,9 +60,7 @@ const worker = await build({
   sourcemap: false,
   metafile: true,
   external: ['@duckdb/node-api', 'pg-native', 'cloudflare:sockets'],
-  banner: {
-    js: "import { createRequire as __osirisRequire } from 'node:module'; const require = __osirisRequire(import.meta.url);",
-  },
+  banner: REQUIRE_BANNER,
 });
 const bundled = new Set();
 for (const input of Object.keys(worker.metafile.inputs)) {

@@ -11,40 +11,28 @@ import {
   mapPostgresField,
   readCanonicalCellKind,
 } from './postgres-column-types.js';
-import { INCREMENTAL_ALIAS, findFullScans, planIncrementalRead } from '../sql/incremental-read.js';
+import { findFullScans, planIncrementalRead } from '../sql/incremental-read.js';
 import type { FullScan } from '../sql/incremental-read.js';
 import { renderSourceSelect, runExtraction } from '../sql/run-extraction.js';
 
-/** A COPY that writes canonical CSV once the client rewrote the cells of `kinds`. */
-export interface CanonicalCopy {
-  /** The `COPY … TO STDOUT (FORMAT csv)` statement. */
-  sql: string;
-  /** Per result column, how the client rewrites its cells (undefined: PostgreSQL's text is canonical). */
-  kinds: (CanonicalCellKind | undefined)[];
-}
-
 /**
- * `COPY … TO STDOUT (FORMAT csv)` whose rows become canonical CSV (every value in the canonical form of
- * its data-plane type) as the client copies them, so they can be handed over without a pass through
- * DuckDB: booleans and doubles are rewritten by the client (the server's CPU is what bounds a COPY, and
+ * How each column's cells become canonical CSV (every value in the canonical form of its data-plane
+ * type) as the client copies COPY's rows, so they can be handed over without a pass through DuckDB:
+ * booleans and doubles are rewritten by the client (the server's CPU is what bounds a COPY, and
  * rendering them there cost it ~10 %); everything else already is canonical as PostgreSQL prints it.
- * Undefined when a column's canonical text is out of reach (a FLOAT).
+ * Undefined when a column's canonical text is out of reach (a FLOAT): the data plane parses the rows.
  */
-export function buildCanonicalCopy(
-  sql: string,
+export function planCanonicalCells(
   columns: readonly ColumnInfo[],
-  tail = '',
-): CanonicalCopy | undefined {
+): (CanonicalCellKind | undefined)[] | undefined {
   if (columns.some((c) => POSTGRES_UNRENDERABLE_TYPES.has(c.type))) return undefined;
-  const kinds = columns.map((c) => readCanonicalCellKind(c.type));
-  const select = tail ? `SELECT * FROM (${sql}) AS ${INCREMENTAL_ALIAS}${tail}` : sql;
-  return { sql: `COPY (${select}) TO STDOUT (FORMAT csv)`, kinds };
+  return columns.map((c) => readCanonicalCellKind(c.type));
 }
 
 /**
  * A table comes out in its stored order, the same in every run: no parallel workers (Gather interleaves
  * their rows), no synchronized scan (it starts where another scan of the table is), and no JIT (its
- * compile time outweighs the few expressions of a COPY).
+ * compile time outweighs what it saves on a COPY).
  */
 async function keepTableOrder(session: PostgresSession): Promise<void> {
   await session.query(
@@ -124,7 +112,7 @@ export function createPostgresExtractorModule(family: PostgresFlavour): DriverMo
               // LIMIT 0: the planner describes the result without reading a row.
               const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
               const columns = described.fields.map(mapPostgresField);
-              const { tail, select } = await planIncrementalRead({
+              const { select } = await planIncrementalRead({
                 dialect: postgresDialect,
                 spec: cfg.incremental,
                 start: incremental,
@@ -135,15 +123,15 @@ export function createPostgresExtractorModule(family: PostgresFlavour): DriverMo
                 ctx,
                 where,
               });
-              const canonical = buildCanonicalCopy(sql, columns, tail);
-              const copySql = canonical?.sql ?? `COPY (${select}) TO STDOUT (FORMAT csv)`;
+              const kinds = planCanonicalCells(columns);
+              const copySql = `COPY (${select}) TO STDOUT (FORMAT csv)`;
               return {
                 columns,
-                method: canonical
+                method: kinds
                   ? 'COPY TO STDOUT (canonical CSV, handed over unparsed)'
                   : 'COPY TO STDOUT (FORMAT csv), parsed by the data plane',
-                canonical: canonical !== undefined,
-                produce: (sink) => session.copyOut(copySql, sink, canonical?.kinds),
+                canonical: kinds !== undefined,
+                produce: (sink) => session.copyOut(copySql, sink, kinds),
                 close: () => session.close(),
                 destroy: () => session.destroy(),
               };
