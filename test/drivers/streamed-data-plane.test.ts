@@ -1,9 +1,10 @@
 // A coming output (a streamed hand-over): readers wait until it is a live file, tail it while the
-// producer writes, get the producer's failure, stop a producer when they give up; the typed path and a
-// failure before any byte settle readers too. Canonical rows parse back to the text DuckDB gives.
-import { mkdtempSync, rmSync } from 'node:fs';
+// producer writes, get the producer's failure, stop a producer when they give up (also the scan of a
+// CSV kept for its loader); the typed path and a failure before any byte settle readers too. Canonical
+// rows parse back to the text DuckDB gives.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeferredDataPlane } from '../../src/runtime/data-plane/index.js';
@@ -151,6 +152,31 @@ describe('streamed hand-over in the data plane', () => {
     await producer.ready;
     plane.stopOutput('x', new Error('writer failed'));
     await expect(producing).rejects.toThrow('writer failed');
+    await plane.close();
+  });
+
+  it('stopOutput stops the scan of a CSV kept for its loader: the extractor fails with the reason at once', async () => {
+    const plane = await setUp();
+    // ~40 MB: the whole scan takes far longer than the stop
+    const path = join(mkdtempSync(join(tmpdir(), 'osiris-kept-')), 'big.csv');
+    roots.push(dirname(path));
+    const line = `1,${'x'.repeat(200)}\n`;
+    writeFileSync(path, `id,name\n${line.repeat(200_000)}`);
+    plane.allowPassThrough('x');
+    plane.expectOutput('x');
+    const ingest = plane.createFromCsv('x', {
+      path,
+      columns: COLUMNS,
+      delimiter: ',',
+      header: true,
+      quote: '"',
+      escape: '"',
+      encoding: 'utf-8',
+      nullString: '',
+    });
+    expect(await plane.passThroughOf('x')).toHaveProperty('kept');
+    plane.stopOutput('x', new Error('writer failed'));
+    await expect(ingest).rejects.toThrow('writer failed');
     await plane.close();
   });
 

@@ -232,5 +232,9 @@ function bindPassThrough(
     },
     loadTyped: async (stepId) => (await typed(stepId), plane.describe(stepId)),
     allowPassThrough: (stepId) => passing.allow(stepId),
+    stopOutput(stepId, reason) {
+      passing.stop(stepId, reason);
+      plane.stopOutput(stepId, reason);
+    },
   };
 }

@@ -37,7 +37,8 @@ export type CsvSniffer = (
 
 /** A file kept unparsed with its scan running (the extractor awaits `scanning`), or why it is parsed. */
 export type InspectedCsv =
-  { kept: PassThroughCsv; scanning: Promise<CsvScanResult> } | { parsedBecause: string };
+  | { kept: PassThroughCsv; scanning: Promise<CsvScanResult>; stop: (reason: Error) => void }
+  | { parsedBecause: string };
 
 /**
  * Check the file's head, sample its types when they are not declared, and keep it unparsed while the
@@ -70,7 +71,10 @@ export async function keepPassThroughCsv(
   const head = await inspectHead(file);
   // the scan runs in Node while DuckDB samples the types on its own threads
   const progress = createScanProgress(stepId);
-  const scanning = scanWhole(file, (to, soFar) => progress.update(to, soFar));
+  // stopped (its streamed consumer failed): the scan ends at its next chunk, failing with the reason
+  const scanning = scanWhole(file, (to, soFar) => progress.update(to, soFar)).catch((error: unknown) => {
+    throw stop.signal.reason instanceof Error ? stop.signal.reason : error;
+  });
   scanning.then(
     (result) => progress.finish(result),
     (error: unknown) => progress.fail(error),
@@ -81,7 +85,11 @@ export async function keepPassThroughCsv(
     await scanning.catch(() => undefined);
     return { parsedBecause: typed };
   }
-  return { kept: describeKept(file, head, typed, declared !== undefined, progress), scanning };
+  return {
+    kept: describeKept(file, head, typed, declared !== undefined, progress),
+    scanning,
+    stop: (reason) => stop.abort(reason),
+  };
 }
 
 /** The columns (declared, or sampled by DuckDB), or why the file must be parsed. */

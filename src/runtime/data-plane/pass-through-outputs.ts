@@ -29,6 +29,8 @@ export interface PassThroughOutputs {
   keptOf(stepId: string): { csv: PassThroughCsv; rows?: number } | undefined;
   /** Parse a kept output into its typed table, once; a no-op for others. */
   parse(stepId: string): Promise<void>;
+  /** Stop the scan of a kept output (its streamed consumer failed): its ingest fails with `reason`. */
+  stop(stepId: string, reason: Error): void;
 }
 
 /** The pass-through outputs of a run on `engine` (the DuckDB plane, opened when first needed). */
@@ -41,6 +43,7 @@ export function createPassThroughOutputs(
   const sources = new Map<string, CsvReadOptions>();
   const counted = new Map<string, number>();
   const parsing = new Map<string, Promise<void>>();
+  const stoppers = new Map<string, (reason: Error) => void>();
   const sniff: CsvSniffer = async (file, reader, names) => (await engine()).sniffCsv(file, reader, names);
   const keptOf = (stepId: string): PassThroughCsv | undefined => {
     const outcome = outcomes.get(stepId);
@@ -64,12 +67,14 @@ export function createPassThroughOutputs(
         return (await engine()).createFromCsv(stepId, options);
       }
       outcomes.set(stepId, { kept: inspected.kept });
+      stoppers.set(stepId, inspected.stop);
       onKept();
-      const { records } = await inspected.scanning;
+      const { records } = await inspected.scanning.finally(() => stoppers.delete(stepId));
       counted.set(stepId, records);
       return describePassThrough(stepId, inspected.kept, records);
     },
     outcomeOf: (stepId) => outcomes.get(stepId),
+    stop: (stepId, reason) => stoppers.get(stepId)?.(reason),
     keptOf(stepId) {
       const csv = keptOf(stepId);
       return csv && { csv, rows: counted.get(stepId) };
