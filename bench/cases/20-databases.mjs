@@ -17,7 +17,8 @@
 // Env: OSIRIS_BENCH_SIZES (default 1000000,5000000), OSIRIS_BENCH_MEMORY_LIMIT (default 96MB: DuckDB overshoots its limit by up to ~150 MB, and the process starts at ~150 MB, so this keeps every path under 400 MB),
 // OSIRIS_BENCH_THREADS (DuckDB threads, default 1), OSIRIS_BENCH_PATHS (comma-separated keys of the paths to run,
 // e.g. mysql_to_csv,postgres_to_csv; default all: mysql_to_csv, postgres_to_csv, csv_to_postgres, csv_to_mysql,
-// mysql_to_postgres, mysql_to_postgres_sequential).
+// mysql_to_postgres, mysql_to_postgres_sequential), OSIRIS_BENCH_REPEAT (default 1: each path's anchor and osiris
+// run that many times in turn, A B A B ..., and the median run of each is reported; peak RSS is the largest).
 import { runTimed } from '../support/run-timed.mjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -33,6 +34,7 @@ const memoryLimit = process.env.OSIRIS_BENCH_MEMORY_LIMIT ?? '96MB';
 // ~100 MB smaller than 2 threads on every path here).
 const threads = process.env.OSIRIS_BENCH_THREADS ?? '1';
 const paths = process.env.OSIRIS_BENCH_PATHS?.split(',').map((p) => p.trim());
+const repeat = Math.max(1, Number(process.env.OSIRIS_BENCH_REPEAT ?? '1') || 1);
 /** Whether this run measures the path `key` (OSIRIS_BENCH_PATHS). */
 const wants = (key) => !paths || paths.includes(key);
 const root = join(outDir, 'databases');
@@ -113,6 +115,33 @@ async function runOsiris(pipeline, params, env, extraArgs = []) {
   const rssMb = existsSync(rssFile) ? JSON.parse(readFileSync(rssFile, 'utf8')).max_rss_kb / 1024 : NaN;
   rmSync(logs, { recursive: true, force: true });
   return { status, steps, seconds: result.seconds, rssMb };
+}
+
+/** The run of median wall time (the lower middle of an even count). */
+function pickMedian(runs) {
+  return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor((runs.length - 1) / 2)];
+}
+
+/**
+ * Run the anchor and osiris `repeat` times in turn (`before('anchor' | 'osiris')` ahead of each, untimed):
+ * the machine's drift during a run weighs on both alike. Returns the median run of each; osiris' peak RSS
+ * is the largest.
+ */
+async function measureInTurn(before, anchor, osiris) {
+  const anchors = [];
+  const runs = [];
+  for (let i = 0; i < repeat; i += 1) {
+    if (anchor) {
+      await before('anchor');
+      anchors.push(await anchor());
+    }
+    await before('osiris');
+    runs.push(await osiris());
+  }
+  return {
+    anchor: anchor ? pickMedian(anchors) : undefined,
+    osiris: { ...pickMedian(runs), rssMb: Math.max(...runs.map((r) => r.rssMb)) },
+  };
 }
 
 function freePort() {
@@ -355,7 +384,9 @@ async function main() {
   );
   const ddlFor = (ddl, table) => ddl.replaceAll('events', table);
 
-  const results = { memory_limit: memoryLimit, sizes: [] };
+  const results = { memory_limit: memoryLimit, repeat, sizes: [] };
+  if (repeat > 1)
+    console.log(`each path: its anchor and osiris ${repeat} times in turn; the median run of each`);
   for (const n of sizes) {
     const tsv = await ensureData(n, 'tsv');
     const csv = await ensureData(n, 'csv');
@@ -432,37 +463,31 @@ async function main() {
     const clearOutputs = () => [anchorOut, osirisOut].forEach((path) => rmSync(path, { force: true }));
 
     if (wants('mysql_to_csv')) {
-      clearOutputs();
-      const myAnchor = await runAnchor(
-        'mariadb --batch --quick',
-        `${mysqlCli} --batch --quick -e 'SELECT * FROM events_${n}' > '${anchorOut}'`,
-        mysqlEnv,
+      const measured = await measureInTurn(
+        async () => clearOutputs(),
+        () =>
+          runAnchor(
+            'mariadb --batch --quick',
+            `${mysqlCli} --batch --quick -e 'SELECT * FROM events_${n}' > '${anchorOut}'`,
+            mysqlEnv,
+          ),
+        () => runOsiris('mysql-to-csv.yaml', [`n=${n}`], osirisEnv),
       );
-      clearOutputs();
-      report(
-        'mysql_to_csv',
-        'MariaDB -> CSV',
-        myAnchor,
-        await runOsiris('mysql-to-csv.yaml', [`n=${n}`], osirisEnv),
-        'extract',
-      );
+      report('mysql_to_csv', 'MariaDB -> CSV', measured.anchor, measured.osiris, 'extract');
     }
 
     if (wants('postgres_to_csv')) {
-      clearOutputs();
-      const pgAnchor = await runAnchor(
-        'psql \\copy TO',
-        `${psql} -c "\\copy (SELECT * FROM events_${n}) TO '${anchorOut}' CSV"`,
-        pgEnv,
+      const measured = await measureInTurn(
+        async () => clearOutputs(),
+        () =>
+          runAnchor(
+            'psql \\copy TO',
+            `${psql} -c "\\copy (SELECT * FROM events_${n}) TO '${anchorOut}' CSV"`,
+            pgEnv,
+          ),
+        () => runOsiris('postgres-to-csv.yaml', [`n=${n}`], osirisEnv),
       );
-      clearOutputs();
-      report(
-        'postgres_to_csv',
-        'PostgreSQL -> CSV',
-        pgAnchor,
-        await runOsiris('postgres-to-csv.yaml', [`n=${n}`], osirisEnv),
-        'extract',
-      );
+      report('postgres_to_csv', 'PostgreSQL -> CSV', measured.anchor, measured.osiris, 'extract');
     }
     clearOutputs();
 
@@ -471,32 +496,45 @@ async function main() {
     const settlePostgres = () =>
       mustRun('CHECKPOINT', 'bash', ['-c', `${psql} -c CHECKPOINT`], { env: { ...process.env, ...pgEnv } });
 
+    // a repeated load starts from an empty table, as the first
+    const emptyPostgres = (table) =>
+      mustRun('TRUNCATE', 'bash', ['-c', `${psql} -c "TRUNCATE ${table}"`], {
+        env: { ...process.env, ...pgEnv },
+      });
+
     if (wants('csv_to_postgres')) {
-      await settlePostgres();
-      const loadAnchor = await runAnchor(
-        'psql \\copy FROM',
-        `${psql} -c "\\copy loaded_anchor_${n} FROM '${csv}' CSV HEADER"`,
-        pgEnv,
+      const measured = await measureInTurn(
+        async (which) => {
+          await emptyPostgres(`loaded_${which}_${n}`);
+          await settlePostgres();
+        },
+        () =>
+          runAnchor(
+            'psql \\copy FROM',
+            `${psql} -c "\\copy loaded_anchor_${n} FROM '${csv}' CSV HEADER"`,
+            pgEnv,
+          ),
+        () => runOsiris('csv-to-postgres.yaml', [`n=${n}`], osirisEnv),
       );
-      await settlePostgres();
-      report(
-        'csv_to_postgres',
-        'CSV -> PostgreSQL',
-        loadAnchor,
-        await runOsiris('csv-to-postgres.yaml', [`n=${n}`], osirisEnv),
-        'write',
-      );
+      report('csv_to_postgres', 'CSV -> PostgreSQL', measured.anchor, measured.osiris, 'write');
     }
 
     if (wants('csv_to_mysql')) {
-      await settleMariadb(mysqlCli, mysqlEnv);
-      const loadAnchor = await runAnchor(
-        'mariadb LOAD DATA LOCAL INFILE',
-        `${mysqlCli} -e "${renderMysqlLoadAnchor(csv, `loaded_anchor_${n}`)}"`,
-        mysqlEnv,
+      const measured = await measureInTurn(
+        async (which) => {
+          await mustRun('TRUNCATE', 'bash', ['-c', `${mysqlCli} -e 'TRUNCATE TABLE loaded_${which}_${n}'`], {
+            env: { ...process.env, ...mysqlEnv },
+          });
+          await settleMariadb(mysqlCli, mysqlEnv);
+        },
+        () =>
+          runAnchor(
+            'mariadb LOAD DATA LOCAL INFILE',
+            `${mysqlCli} -e "${renderMysqlLoadAnchor(csv, `loaded_anchor_${n}`)}"`,
+            mysqlEnv,
+          ),
+        () => runOsiris('csv-to-mysql.yaml', [`n=${n}`], osirisEnv),
       );
-      await settleMariadb(mysqlCli, mysqlEnv);
-      const osiris = await runOsiris('csv-to-mysql.yaml', [`n=${n}`], osirisEnv);
       const check = await checkMysqlTables(
         mysqlCli,
         mysqlEnv,
@@ -504,7 +542,7 @@ async function main() {
         `loaded_anchor_${n}`,
         `loaded_osiris_${n}`,
       );
-      report('csv_to_mysql', 'CSV -> MariaDB', loadAnchor, osiris, 'write');
+      report('csv_to_mysql', 'CSV -> MariaDB', measured.anchor, measured.osiris, 'write');
       console.log(`    (${check}; osiris' table = source by CHECKSUM TABLE)`);
       entry.csv_to_mysql.anchor_check = check;
     }
@@ -512,35 +550,34 @@ async function main() {
     // The anchor pipes MariaDB's batch output (tab-separated, backslash escapes: PostgreSQL's text
     // format, NULL printed as NULL) straight into COPY: the two overlap, as the streamed pair does.
     // `--batch` leaves a carriage return as it is, which COPY's text format refuses: sed escapes it.
-    const moves = ['mysql_to_postgres', 'mysql_to_postgres_sequential'].filter(wants);
-    if (moves.length > 0) await settlePostgres();
-    const moveAnchor =
-      moves.length === 0
-        ? undefined
-        : await runAnchor(
-            'mariadb --batch --quick | psql \\copy FROM STDIN',
-            `set -o pipefail; ${mysqlCli} --batch --quick --skip-column-names -e 'SELECT * FROM events_${n}' | LC_ALL=C sed 's/\\r/\\\\r/g' | ${psql} -c "\\copy moved_anchor_${n} FROM STDIN WITH (NULL 'NULL')"`,
-            { ...mysqlEnv, ...pgEnv },
-          );
-    if (wants('mysql_to_postgres')) {
-      await settlePostgres();
-      report(
-        'mysql_to_postgres',
-        'MariaDB -> PostgreSQL',
-        moveAnchor,
-        await runOsiris('mysql-to-postgres.yaml', [`n=${n}`], osirisEnv),
-        'write',
+    const runMoveAnchor = () =>
+      runAnchor(
+        'mariadb --batch --quick | psql \\copy FROM STDIN',
+        `set -o pipefail; ${mysqlCli} --batch --quick --skip-column-names -e 'SELECT * FROM events_${n}' | LC_ALL=C sed 's/\\r/\\\\r/g' | ${psql} -c "\\copy moved_anchor_${n} FROM STDIN WITH (NULL 'NULL')"`,
+        { ...mysqlEnv, ...pgEnv },
       );
+    const emptyMoved = (table) => async () => {
+      await emptyPostgres(table);
+      await settlePostgres();
+    };
+    let moveAnchor;
+    if (wants('mysql_to_postgres')) {
+      const measured = await measureInTurn(
+        (which) => emptyMoved(which === 'anchor' ? `moved_anchor_${n}` : `moved_${n}`)(),
+        runMoveAnchor,
+        () => runOsiris('mysql-to-postgres.yaml', [`n=${n}`], osirisEnv),
+      );
+      moveAnchor = measured.anchor;
+      report('mysql_to_postgres', 'MariaDB -> PostgreSQL', moveAnchor, measured.osiris, 'write');
     }
     if (wants('mysql_to_postgres_sequential')) {
-      await settlePostgres();
-      report(
-        'mysql_to_postgres_sequential',
-        'MariaDB -> PG (seq.)',
-        moveAnchor,
-        await runOsiris('mysql-to-postgres-sequential.yaml', [`n=${n}`], osirisEnv, ['--concurrency', '1']),
-        'write',
+      const measured = await measureInTurn(
+        (which) => emptyMoved(which === 'anchor' ? `moved_anchor_${n}` : `moved_sequential_${n}`)(),
+        moveAnchor ? undefined : runMoveAnchor,
+        () => runOsiris('mysql-to-postgres-sequential.yaml', [`n=${n}`], osirisEnv, ['--concurrency', '1']),
       );
+      moveAnchor ??= measured.anchor;
+      report('mysql_to_postgres_sequential', 'MariaDB -> PG (seq.)', moveAnchor, measured.osiris, 'write');
     }
     await mustRun(
       'cleanup',
