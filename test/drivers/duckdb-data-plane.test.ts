@@ -10,6 +10,7 @@ import { parseCanonicalCsv } from './contract/canonical-csv.js';
 import { readTableAsCanonicalCsv } from './contract/driver-contract.js';
 import { createDriverHarness } from './contract/step-context.js';
 import type { DriverHarness } from './contract/step-context.js';
+import { STANDARD_CSV } from './contract/standard-csv.js';
 
 let h: DriverHarness;
 beforeAll(async () => {
@@ -380,15 +381,13 @@ describe('createFromRows', () => {
 });
 
 describe('createFromCsv', () => {
-  const base = { delimiter: ',', header: true, quote: '"', escape: '"', encoding: 'utf-8', nullString: '' };
-
   it('detects types, keeping DECIMAL exact when every value has the same scale', async () => {
     const path = join(h.projectDir, 'detect.csv');
     writeFileSync(
       path,
       'id,price,ratio,big,day,flag,name\n1,10.50,1.5,12345678901234567890123,2021-01-02,true,x\n2,0.05,2.25,1,2021-01-03,false,""\n3,,1e-7,,,,\n',
     );
-    const info = await h.dataPlane.createFromCsv('detect', { ...base, path });
+    const info = await h.dataPlane.createFromCsv('detect', { ...STANDARD_CSV, path });
     expect(info.columns).toEqual([
       { name: 'id', type: 'BIGINT' },
       { name: 'price', type: 'DECIMAL(18,2)' },
@@ -405,7 +404,7 @@ describe('createFromCsv', () => {
     const path = join(h.projectDir, 'explicit.tsv');
     writeFileSync(path, 'a\tb\tc\n1\t""\tNA\n2\tNA\t"NA"\n3\t\tx\n');
     await h.dataPlane.createFromCsv('explicit', {
-      ...base,
+      ...STANDARD_CSV,
       path,
       delimiter: '\t',
       nullString: 'NA',
@@ -435,7 +434,7 @@ describe('createFromCsv', () => {
       const path = join(h.projectDir, name);
       writeFileSync(path, bytes);
       await h.dataPlane.createFromCsv('enc', {
-        ...base,
+        ...STANDARD_CSV,
         path,
         encoding,
         columns: [
@@ -452,7 +451,7 @@ describe('createFromCsv', () => {
     expect(readdirTranscoded()).toEqual([]);
     const latin = join(h.projectDir, 'latin.csv');
     writeFileSync(latin, Buffer.from('id,name\n1,Agnès Lefèvre\n', 'latin1'));
-    await h.dataPlane.createFromCsv('latin', { ...base, path: latin, encoding: 'latin-1' });
+    await h.dataPlane.createFromCsv('latin', { ...STANDARD_CSV, path: latin, encoding: 'latin-1' });
     expect(await readAll('latin')).toEqual([['1', 'Agnès Lefèvre']]);
   });
 
@@ -460,7 +459,7 @@ describe('createFromCsv', () => {
     const path = join(h.projectDir, 'odd.csv');
     writeFileSync(path, Buffer.concat([Buffer.from('a\n1\n', 'utf16le'), Buffer.from([0x41])]));
     await expectOsirisError(
-      h.dataPlane.createFromCsv('odd', { ...base, path, encoding: 'utf-16' }),
+      h.dataPlane.createFromCsv('odd', { ...STANDARD_CSV, path, encoding: 'utf-16' }),
       'io_error',
       'odd.csv',
       'UTF-16',
@@ -470,7 +469,7 @@ describe('createFromCsv', () => {
 
   it('fails with io_error naming the file when it is missing or its content does not fit', async () => {
     await expectOsirisError(
-      h.dataPlane.createFromCsv('missing', { ...base, path: join(h.projectDir, 'nope.csv') }),
+      h.dataPlane.createFromCsv('missing', { ...STANDARD_CSV, path: join(h.projectDir, 'nope.csv') }),
       'io_error',
       'nope.csv',
       'missing',
@@ -478,7 +477,11 @@ describe('createFromCsv', () => {
     const path = join(h.projectDir, 'badint.csv');
     writeFileSync(path, 'a\n1\nabc\n');
     await expectOsirisError(
-      h.dataPlane.createFromCsv('badint', { ...base, path, columns: [{ name: 'a', type: 'INTEGER' }] }),
+      h.dataPlane.createFromCsv('badint', {
+        ...STANDARD_CSV,
+        path,
+        columns: [{ name: 'a', type: 'INTEGER' }],
+      }),
       'io_error',
       'badint.csv',
       'abc',
@@ -537,15 +540,7 @@ describe('interrupt', () => {
         threads: 1,
       });
       try {
-        const base = {
-          delimiter: ',',
-          header: true,
-          quote: '"',
-          escape: '"',
-          encoding: 'utf-8',
-          nullString: '',
-        };
-        const loading = plane.createFromCsv('big', { ...base, path });
+        const loading = plane.createFromCsv('big', { ...STANDARD_CSV, path });
         setTimeout(() => plane.interrupt(), 50);
         const error = await expectOsirisError(loading, 'interrupted', 'big.csv was interrupted');
         expect(error.code).toBe('interrupted');

@@ -5,6 +5,7 @@ import { duckdbProcessorModule } from '../../src/drivers/duckdb/duckdb-processor
 import { readMoviesTables, readTableAsCanonicalCsv } from './contract/driver-contract.js';
 import { createDriverHarness } from './contract/step-context.js';
 import type { DriverHarness } from './contract/step-context.js';
+import { STANDARD_CSV } from './contract/standard-csv.js';
 
 let h: DriverHarness;
 beforeAll(async () => {
@@ -12,12 +13,7 @@ beforeAll(async () => {
   for (const table of readMoviesTables()) {
     await h.dataPlane.createFromCsv(`extract-${table.name.replaceAll('_', '-')}`, {
       path: table.csvPath,
-      delimiter: ',',
-      header: true,
-      quote: '"',
-      escape: '"',
-      encoding: 'utf-8',
-      nullString: '',
+      ...STANDARD_CSV,
       columns: table.columns.map(({ name, type }) => ({ name, type })),
     });
   }

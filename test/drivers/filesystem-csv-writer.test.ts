@@ -8,6 +8,7 @@ import { parseCanonicalCsv } from './contract/canonical-csv.js';
 import { readMoviesTables } from './contract/driver-contract.js';
 import { createDriverHarness } from './contract/step-context.js';
 import type { DriverHarness } from './contract/step-context.js';
+import { STANDARD_CSV } from './contract/standard-csv.js';
 
 let h: DriverHarness;
 // Every edge case of the convention in one table.
@@ -108,12 +109,7 @@ describe('filesystem.csv_writer', () => {
       const id = `movies-${table.name.replaceAll('_', '-')}`;
       await h.dataPlane.createFromCsv(id, {
         path: table.csvPath,
-        delimiter: ',',
-        header: true,
-        quote: '"',
-        escape: '"',
-        encoding: 'utf-8',
-        nullString: '',
+        ...STANDARD_CSV,
         columns: table.columns.map(({ name, type }) => ({ name, type })),
       });
       const { ctx } = h.createContext(`w-${id}`);

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDeferredDataPlane } from '../../src/runtime/data-plane/index.js';
 import { createDuckDbDataPlane } from '../../src/runtime/data-plane/duckdb-data-plane.js';
 import { parseCanonicalRows } from '../../src/runtime/data-plane/parse-canonical-rows.js';
+import { STANDARD_CSV } from './contract/standard-csv.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -167,12 +168,7 @@ describe('streamed hand-over in the data plane', () => {
     const ingest = plane.createFromCsv('x', {
       path,
       columns: COLUMNS,
-      delimiter: ',',
-      header: true,
-      quote: '"',
-      escape: '"',
-      encoding: 'utf-8',
-      nullString: '',
+      ...STANDARD_CSV,
     });
     expect(await plane.passThroughOf('x')).toHaveProperty('kept');
     plane.stopOutput('x', new Error('writer failed'));
