@@ -176,6 +176,44 @@ describe('streamed hand-over in the data plane', () => {
     await plane.close();
   });
 
+  it('the scan of a CSV kept for a streamed loader waits for the loader to ask (at most half a second)', async () => {
+    const plane = await setUp();
+    const dir = mkdtempSync(join(tmpdir(), 'osiris-kept-'));
+    roots.push(dir);
+    const ingestOf = (stepId: string, streamed: boolean) => {
+      const path = join(dir, `${stepId}.csv`);
+      writeFileSync(path, 'id,name\n1,a\n2,b\n3,c\n');
+      plane.allowPassThrough(stepId);
+      if (streamed) plane.expectOutput(stepId);
+      const started = performance.now();
+      const ingest = plane.createFromCsv(stepId, { path, columns: COLUMNS, ...STANDARD_CSV });
+      return { ingest, elapsed: () => performance.now() - started };
+    };
+    const settled = (p: Promise<unknown>) =>
+      Promise.race([p.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 150))]);
+
+    // streamed: nothing is scanned until the loader reads (the scan would take a few ms)
+    const asked = ingestOf('asked', true);
+    const kept = await plane.passThroughOf('asked');
+    expect(await settled(asked.ingest)).toBe(false);
+    const chunks: Buffer[] = [];
+    if (!kept || !('kept' in kept)) throw new Error('expected the file kept for its loader');
+    for await (const chunk of kept.kept.read()) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString()).toBe('1,a\n2,b\n3,c\n');
+    expect((await asked.ingest).rows).toBe(3);
+
+    // streamed, but the loader never asks: the scan runs anyway after half a second
+    const unasked = ingestOf('unasked', true);
+    expect((await unasked.ingest).rows).toBe(3);
+    expect(unasked.elapsed()).toBeGreaterThanOrEqual(490);
+
+    // no streamed reader: the scan runs at once
+    const plain = ingestOf('plain', false);
+    expect((await plain.ingest).rows).toBe(3);
+    expect(plain.elapsed()).toBeLessThan(450);
+    await plane.close();
+  });
+
   it('an output produced as a typed table settles readers with the table', async () => {
     const plane = await setUp();
     plane.expectOutput('x');

@@ -206,7 +206,8 @@ function bindPassThrough(
   return {
     ...plane,
     // a streamed writer may start as soon as the file is kept (it reads what the scan checked)
-    createFromCsv: (stepId, csv) => passing.ingest(stepId, csv, () => kept.markReady(stepId)),
+    createFromCsv: (stepId, csv) =>
+      passing.ingest(stepId, csv, () => kept.markReady(stepId), kept.isComing(stepId)),
     async createFromQuery(stepId, sql, inputs) {
       for (const from of Object.values(inputs)) await typed(from);
       return plane.createFromQuery(stepId, sql, inputs);

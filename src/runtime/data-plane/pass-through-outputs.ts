@@ -20,9 +20,10 @@ export interface PassThroughOutputs {
   allow(stepId: string): void;
   /**
    * A CSV extractor's ingest: the file kept unparsed when allowed and suitable (readers may start as
-   * soon as it is kept: `onKept`), else the typed table. Resolves once the whole file was checked.
+   * soon as it is kept: `onKept`; `streamed`: one is about to, and the scan waits for it to ask), else
+   * the typed table. Resolves once the whole file was checked.
    */
-  ingest(stepId: string, options: CsvReadOptions, onKept: () => void): Promise<TableInfo>;
+  ingest(stepId: string, options: CsvReadOptions, onKept: () => void, streamed: boolean): Promise<TableInfo>;
   /** What became of a CSV extractor's output (undefined for any other output). */
   outcomeOf(stepId: string): PassThroughState | undefined;
   /** The kept file of a step and its rows once counted, if its output is kept unparsed. */
@@ -57,10 +58,10 @@ export function createPassThroughOutputs(
   };
   return {
     allow: (stepId) => void allowed.add(stepId),
-    async ingest(stepId, options, onKept) {
+    async ingest(stepId, options, onKept, streamed) {
       sources.set(stepId, options);
       const inspected = allowed.has(stepId)
-        ? await keepPassThroughCsv(stepId, options, sniff, signal)
+        ? await keepPassThroughCsv(stepId, options, sniff, signal, streamed)
         : { parsedBecause: 'a step other than a database writer reads the rows' };
       if ('parsedBecause' in inspected) {
         outcomes.set(stepId, inspected);
