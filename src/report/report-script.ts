@@ -2,6 +2,8 @@
  * The one inline script of every report page (plain ES2017, no template literals so it can live in
  * this string). It builds the DOM with textContent only — event fields are user data — and renders
  * the event list virtually (fixed row height, only visible rows exist) so 100,000 events stay fast.
+ * ASCII only (write `\u2026`, not the character): esbuild cannot escape a raw string, and one non-ASCII
+ * character makes Node decode the CLI's whole start chunk, which holds this script, the slow way.
  */
 export const REPORT_SCRIPT = String.raw`
 (function () {
@@ -106,7 +108,7 @@ export const REPORT_SCRIPT = String.raw`
         parts.push(keys[k] + '=' + (typeof v === 'string' ? v : JSON.stringify(v)));
       }
       var s = parts.join('  ');
-      return s.length > 400 ? s.slice(0, 400) + '…' : s;
+      return s.length > 400 ? s.slice(0, 400) + '\u2026' : s;
     }
     function searchText(i) {
       if (!texts) texts = new Array(n);
