@@ -1,5 +1,5 @@
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBVarCharVector } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult, DuckDBVarCharVector } from '@duckdb/node-api';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
@@ -14,13 +14,9 @@ import type {
   TableInfo,
 } from '../../core/data-plane.js';
 import { OsirisError } from '../../core/errors.js';
-import {
-  CANONICAL_MACROS,
-  decodeEncodedRow,
-  quoteIdent,
-  quoteString,
-  renderEncodedRowSelect,
-} from './canonical-text-sql.js';
+import { quoteIdent } from './canonical-text-sql.js';
+import { batchEncodedRows, renderReadTextSelect } from './batch-encoded-rows.js';
+import { renderPlaneSettings } from './render-plane-settings.js';
 import type { CsvSniffer } from './keep-pass-through-csv.js';
 import { loadCsvTable } from './load-csv-table.js';
 import { sniffCsvColumns } from './load-detected-csv.js';
@@ -76,26 +72,10 @@ export async function createDuckDbDataPlane(options: DuckDbDataPlaneOptions): Pr
     autoinstall_known_extensions: 'false',
   });
   const connection = await instance.connect();
-  await connection.run(`SET GLOBAL TimeZone = 'UTC'`);
-  // FSST string compression made loading and copying ~1.5x slower (1M events rows: load 1.9-2.3 s ->
-  // 1.3 s, CTAS 1.1-1.6 s -> 0.5 s) for a scratch file twice as small; disk is cheaper than time here.
-  await connection.run(`SET GLOBAL disabled_compression_methods = 'fsst'`);
-  for (const macro of CANONICAL_MACROS) await connection.run(macro);
-  if (options.confineTo) await confineFileAccess(connection, options.confineTo);
+  for (const sql of renderPlaneSettings(options.confineTo)) await connection.run(sql);
   const plane = new DuckDbPlane(instance, connection, options.workDir, options.canonicalFiles);
   await plane.viewKeptFiles();
   return plane;
-}
-
-/**
- * Sandbox runs: a processor's SQL may touch only these directories (read_text('../.env') is refused).
- * DuckDB resolves symlinks before the check; lock_configuration keeps a query from undoing it.
- */
-async function confineFileAccess(connection: DuckDBConnection, dirs: readonly string[]): Promise<void> {
-  const list = dirs.map((d) => quoteString(d.endsWith('/') ? d : `${d}/`)).join(', ');
-  await connection.run(`SET allowed_directories = [${list}]`);
-  await connection.run('SET enable_external_access = false');
-  await connection.run('SET lock_configuration = true');
 }
 
 class DuckDbPlane implements DuckDbDataPlane {
@@ -137,17 +117,16 @@ class DuckDbPlane implements DuckDbDataPlane {
   }
 
   async createFromQuery(stepId: string, sql: string, inputs: Record<string, string>): Promise<TableInfo> {
+    const asSqlError = (error: unknown): never => {
+      throw wrapPlaneError(error, 'sql_error', stepId);
+    };
     return this.exclusive(async () => {
       for (const from of new Set(Object.values(inputs))) await this.materialize(from, stepId);
       const views = await bindInputViews(this.session, stepId, inputs, (from) =>
         this.describeNow(from),
-      ).catch((error: unknown) => {
-        throw wrapPlaneError(error, 'sql_error', stepId);
-      });
+      ).catch(asSqlError);
       try {
-        const extracted = await this.connection.extractStatements(sql).catch((error: unknown) => {
-          throw wrapPlaneError(error, 'sql_error', stepId);
-        });
+        const extracted = await this.connection.extractStatements(sql).catch(asSqlError);
         if (extracted.count !== 1) {
           throw new OsirisError(
             'sql_error',
@@ -155,9 +134,7 @@ class DuckDbPlane implements DuckDbDataPlane {
             { where: stepId },
           );
         }
-        const prepared = await extracted.prepare(0).catch((error: unknown) => {
-          throw wrapPlaneError(error, 'sql_error', stepId);
-        });
+        const prepared = await extracted.prepare(0).catch(asSqlError);
         if (prepared.statementType !== StatementType.SELECT) {
           throw new OsirisError(
             'sql_error',
@@ -168,9 +145,7 @@ class DuckDbPlane implements DuckDbDataPlane {
         const body = sql.replace(/[\s;]+$/, '');
         await this.connection
           .run(`CREATE OR REPLACE TABLE main.${quoteIdent(stepId)} AS\n${body}\n`)
-          .catch((error: unknown) => {
-            throw wrapPlaneError(error, 'sql_error', stepId);
-          });
+          .catch(asSqlError);
       } finally {
         await dropInputViews(this.session, views);
       }
@@ -287,37 +262,12 @@ class DuckDbPlane implements DuckDbDataPlane {
   }
 
   async *readText(stepId: string, options: ReadTextOptions = {}): AsyncIterable<(string | null)[][]> {
-    const chunkRows = Math.max(1, options.chunkRows ?? 2048);
     const info = await this.describe(stepId);
     // A connection of its own, so a long read never blocks or is invalidated by other statements.
     const connection = await this.instance.connect();
     try {
-      const skip = Math.max(0, Math.floor(options.offset ?? 0));
-      const columns = options.columns ? pickColumns(info.columns, options.columns, stepId) : info.columns;
-      const sql = renderEncodedRowSelect(stepId, columns) + (skip > 0 ? ` OFFSET ${skip}` : '');
-      const result = await connection.stream(sql);
-      let batch: (string | null)[][] = [];
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        const n = chunk.rowCount;
-        const vector = chunk.getColumnVector(0) as DuckDBVarCharVector;
-        const lines = new Array<string>(n);
-        for (let r = 0; r < n; r++) lines[r] = vector.getItem(r) ?? '';
-        // The vector reads string bytes straight from the chunk's native memory, which DuckDB frees
-        // when the chunk object is garbage-collected: keep `chunk` reachable until every string is
-        // copied (without this use V8 may collect it mid-loop and rows come back garbled).
-        if (chunk.rowCount !== n)
-          throw new OsirisError('internal', 'a result chunk changed while it was read', { where: stepId });
-        for (const line of lines) {
-          batch.push(decodeEncodedRow(line));
-          if (batch.length >= chunkRows) {
-            yield batch;
-            batch = [];
-          }
-        }
-      }
-      if (batch.length > 0) yield batch;
+      const result = await connection.stream(renderReadTextSelect(stepId, info.columns, options));
+      yield* batchEncodedRows(readChunkLines(result, stepId), options.chunkRows);
     } finally {
       connection.disconnectSync();
     }
@@ -363,12 +313,20 @@ class DuckDbPlane implements DuckDbDataPlane {
   }
 }
 
-/** The named columns of a table, in the order named (a read of the cursor and key of the last row). */
-function pickColumns(all: readonly ColumnInfo[], names: readonly string[], stepId: string): ColumnInfo[] {
-  return names.map((name) => {
-    const column = all.find((c) => c.name === name);
-    if (!column)
-      throw new OsirisError('internal', `no column '${name}' in the table of ${stepId}`, { where: stepId });
-    return column;
-  });
+/** The encoded lines of a result, a chunk at a time. */
+async function* readChunkLines(result: DuckDBResult, stepId: string): AsyncIterable<string[]> {
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    const n = chunk.rowCount;
+    const vector = chunk.getColumnVector(0) as DuckDBVarCharVector;
+    const lines = new Array<string>(n);
+    for (let r = 0; r < n; r++) lines[r] = vector.getItem(r) ?? '';
+    // The vector reads string bytes straight from the chunk's native memory, which DuckDB frees when
+    // the chunk object is garbage-collected: keep `chunk` reachable until every string is copied
+    // (without this use V8 may collect it mid-loop and rows come back garbled).
+    if (chunk.rowCount !== n)
+      throw new OsirisError('internal', 'a result chunk changed while it was read', { where: stepId });
+    yield lines;
+  }
 }
