@@ -18,9 +18,11 @@
 // OSIRIS_BENCH_THREADS (DuckDB threads, default 1), OSIRIS_BENCH_PATHS (comma-separated keys of the paths to run,
 // e.g. mysql_to_csv,postgres_to_csv; default all: mysql_to_csv, postgres_to_csv, csv_to_postgres, csv_to_mysql,
 // mysql_to_postgres, mysql_to_postgres_sequential), OSIRIS_BENCH_REPEAT (default 1: each path's anchor and osiris
-// run that many times in turn, A B A B ..., and the median run of each is reported; peak RSS is the largest).
+// run that many times in turn, A B A B ..., and the median run of each is reported; peak RSS is the largest),
+// OSIRIS_BENCH_NODE (the node binary that runs osiris; default the one running the bench).
 import { runTimed } from '../support/run-timed.mjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +37,7 @@ const memoryLimit = process.env.OSIRIS_BENCH_MEMORY_LIMIT ?? '96MB';
 const threads = process.env.OSIRIS_BENCH_THREADS ?? '1';
 const paths = process.env.OSIRIS_BENCH_PATHS?.split(',').map((p) => p.trim());
 const repeat = Math.max(1, Number(process.env.OSIRIS_BENCH_REPEAT ?? '1') || 1);
+const osirisNode = process.env.OSIRIS_BENCH_NODE ?? process.execPath;
 /** Whether this run measures the path `key` (OSIRIS_BENCH_PATHS). */
 const wants = (key) => !paths || paths.includes(key);
 const root = join(outDir, 'databases');
@@ -90,7 +93,7 @@ async function runOsiris(pipeline, params, env, extraArgs = []) {
     ...params.flatMap((p) => ['--param', p]),
     ...extraArgs,
   ];
-  const result = await run(process.execPath, args, {
+  const result = await run(osirisNode, args, {
     env: { ...process.env, ...env, OSIRIS_BENCH_RSS_FILE: rssFile },
   });
   let status;
@@ -353,7 +356,7 @@ async function main() {
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(join(project, 'output'), { recursive: true });
   console.log(
-    `databases: events (12 columns), memory limit ${memoryLimit}, ${threads} DuckDB thread(s), node ${process.version}`,
+    `databases: events (12 columns), memory limit ${memoryLimit}, ${threads} DuckDB thread(s), osiris on node ${execFileSync(osirisNode, ['--version']).toString().trim()}`,
   );
   console.log('  starting MariaDB and PostgreSQL (test/support/start-*.sh)...');
   const s = await startServers();
