@@ -72,7 +72,7 @@ export async function keepPassThroughCsv(
   };
   const head = await inspectHead(file);
   const asked = askForScan(scanSignal, readerStarting);
-  // the scan runs in Node while DuckDB samples the types on its own threads
+  // the scan runs in Node (once asked) while DuckDB samples the types on its own threads
   const progress = createScanProgress(stepId, asked.open);
   // stopped (its streamed consumer failed): the scan ends at its next chunk, failing with the reason
   const scanning = asked.opened
@@ -110,7 +110,7 @@ const SCAN_WAIT_MS = 500;
 function askForScan(signal: AbortSignal, readerStarting: boolean): { opened: Promise<void>; open(): void } {
   let open = (): void => undefined;
   const opened = new Promise<void>((resolve) => (open = resolve));
-  if (!readerStarting) open();
+  if (!readerStarting || signal.aborted) open();
   else {
     const timer = setTimeout(open, SCAN_WAIT_MS);
     signal.addEventListener('abort', open, { once: true });
