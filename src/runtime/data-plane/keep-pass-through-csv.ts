@@ -50,7 +50,7 @@ export async function keepPassThroughCsv(
   options: CsvReadOptions,
   sniff: CsvSniffer,
   signal: AbortSignal,
-  readerStarting = false,
+  readerStarting: boolean,
 ): Promise<InspectedCsv> {
   if (options.typedOnly) return { parsedBecause: 'the extractor converts values (parse_dates)' };
   if (await checkReadable(options.path, stepId)) return { parsedBecause: 'the source is a pipe' };
@@ -119,7 +119,7 @@ function askForScan(signal: AbortSignal, readerStarting: boolean): { opened: Pro
       signal.removeEventListener('abort', open);
     });
   }
-  return { opened, open: () => open() };
+  return { opened, open };
 }
 
 /** The columns (declared, or sampled by DuckDB), or why the file must be parsed. */
