@@ -20,10 +20,9 @@
 // mysql_to_postgres, mysql_to_postgres_sequential), OSIRIS_BENCH_REPEAT (default 1: each path's anchor and osiris
 // run that many times in turn, A B A B ..., and the median run of each is reported; peak RSS is the largest),
 // OSIRIS_BENCH_NODE (the node binary that runs osiris; default the one running the bench).
-import { runTimed } from '../support/run-timed.mjs';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import * as kit from '../support/database-bench-kit.mjs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,81 +42,26 @@ const wants = (key) => !paths || paths.includes(key);
 const root = join(outDir, 'databases');
 const project = join(root, 'project');
 const dataDir = join(root, 'data');
-const rssPreload = join(benchDir, 'support', 'report-rss.mjs');
 const MYSQL_PASSWORD = 'bench-Maria-pw';
 const POSTGRES_PASSWORD = 'bench-Pg-pw';
 /** The `events` table's columns as the data plane types them (shared with test/db/csv-pass-through.test.ts). */
 const COLUMNS = JSON.parse(readFileSync(join(repoDir, 'test', 'fixtures', 'events', 'columns.json'), 'utf8'));
 
-function run(command, args, options = {}) {
-  return runTimed(command, args, { cwd: project, ...options });
-}
-
-async function mustRun(label, command, args, options) {
-  const result = await run(command, args, options);
-  if (result.code !== 0)
-    throw new Error(`${label} failed (exit ${result.code}):\n${result.stderr.slice(-3000)}`);
-  return result;
-}
-
-/** Run a shell command line under GNU time: wall seconds and peak RSS (MB) of the tool itself. */
-async function runAnchor(label, script, env) {
-  const result = await mustRun(label, '/usr/bin/time', ['-f', 'MAXRSS_KB=%M', 'bash', '-c', script], {
-    env: { ...process.env, ...env },
-  });
-  const m = /MAXRSS_KB=(\d+)/.exec(result.stderr);
-  return { ...result, rssMb: m ? Number(m[1]) / 1024 : NaN };
-}
-
-/** Run `osiris run` with the RSS reporter preloaded; returns status, step durations, wall time and peak RSS. */
+/** Run `osiris run PIPELINE` with the case's DuckDB settings and `--param`s; adds step durations. */
 async function runOsiris(pipeline, params, env, extraArgs = []) {
-  const rssFile = join(project, `rss-${process.pid}.json`);
-  const logs = join(project, 'logs');
-  rmSync(rssFile, { force: true });
-  rmSync(logs, { recursive: true, force: true });
   const args = [
-    '--import',
-    rssPreload,
-    join(repoDir, 'bin', 'osiris.mjs'),
-    'run',
-    pipeline,
-    '--json',
-    '--logs-dir',
-    logs,
-    '--out',
-    join(project, 'build'),
     '--memory-limit',
     memoryLimit,
     '--threads',
     threads,
     ...params.flatMap((p) => ['--param', p]),
-    ...extraArgs,
   ];
-  const result = await run(osirisNode, args, {
-    env: { ...process.env, ...env, OSIRIS_BENCH_RSS_FILE: rssFile },
+  const result = await kit.runOsiris(project, pipeline, {
+    env,
+    args: [...args, ...extraArgs],
+    node: osirisNode,
   });
-  let status;
-  try {
-    status = JSON.parse(result.stdout);
-  } catch {
-    throw new Error(
-      `osiris run ${pipeline} printed no status (exit ${result.code}):\n${result.stderr.slice(-3000)}`,
-    );
-  }
-  if (status.status !== 'success')
-    throw new Error(`osiris run ${pipeline} failed: ${JSON.stringify(status.error)}`);
-  const events = readFileSync(resolve(project, status.session_dir, 'events.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  const steps = Object.fromEntries(
-    events
-      .filter((e) => e.event === 'step_complete')
-      .map((e) => [e.step_id, +(e.duration_ms / 1000).toFixed(2)]),
-  );
-  const rssMb = existsSync(rssFile) ? JSON.parse(readFileSync(rssFile, 'utf8')).max_rss_kb / 1024 : NaN;
-  rmSync(logs, { recursive: true, force: true });
-  return { status, steps, seconds: result.seconds, rssMb };
+  return { ...result, steps: kit.readStepSeconds(result.events) };
 }
 
 /** The run of median wall time (the lower middle of an even count). */
@@ -147,82 +91,11 @@ async function measureInTurn(before, anchor, osiris) {
   };
 }
 
-function freePort() {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-function parseEnvLines(text) {
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .filter((l) => /^[A-Z_]+=/.test(l))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
-
-function findPostgresBin() {
-  const base = '/usr/lib/postgresql';
-  const versions = existsSync(base)
-    ? readdirSync(base)
-        .filter((v) => /^\d+$/.test(v))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  return versions.length ? join(base, versions[0], 'bin') : '/usr/bin';
-}
-
-const fmt = (x, digits = 0) =>
-  x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const { fmt, mustRun } = kit;
 const rate = (rows, s) => `${fmt(rows / s / 1000)} k rows/s`;
 
-async function startServers() {
-  // The postgres OS user must be able to enter every parent directory of its data dir.
-  mkdirSync(root, { recursive: true, mode: 0o755 });
-  const [mysqlPort, pgPort] = [await freePort(), await freePort()];
-  const [m, p] = await Promise.all([
-    mustRun(
-      'start-mariadb.sh',
-      'bash',
-      [join(repoDir, 'test/support/start-mariadb.sh'), 'fresh', join(root, 'mariadb'), String(mysqlPort)],
-      {
-        env: {
-          ...process.env,
-          MARIADB_PASSWORD: MYSQL_PASSWORD,
-          MARIADB_DATABASE: 'bench',
-          MARIADB_BUFFER_POOL: '1G',
-        },
-      },
-    ),
-    mustRun(
-      'start-postgres.sh',
-      'bash',
-      [join(repoDir, 'test/support/start-postgres.sh'), 'fresh', join(root, 'postgres'), String(pgPort)],
-      {
-        env: { ...process.env, POSTGRES_PASSWORD, POSTGRES_DATABASE: 'bench' },
-      },
-    ),
-  ]);
-  const mysql = parseEnvLines(m.stdout);
-  const pg = parseEnvLines(p.stdout);
-  return {
-    mysqlPort: Number(mysql.MYSQL_PORT),
-    mysqlSocket: mysql.MYSQL_SOCKET,
-    pgPort: Number(pg.PGPORT),
-    pgSocket: pg.PG_SOCKET_DIR,
-  };
-}
-
-async function stopServers() {
-  await Promise.allSettled([
-    run('bash', [join(repoDir, 'test/support/start-mariadb.sh'), 'destroy', join(root, 'mariadb')]),
-    run('bash', [join(repoDir, 'test/support/start-postgres.sh'), 'destroy', join(root, 'postgres')]),
-  ]);
-}
+/** An anchor's shell command line with `env` added to the environment (kit.runAnchor: wall time, peak RSS). */
+const runAnchor = (label, script, env) => kit.runAnchor(label, script, { env: { ...process.env, ...env } });
 
 async function ensureData(n, format) {
   const path = join(dataDir, `events-${n}.${format}`);
@@ -359,8 +232,11 @@ async function main() {
     `databases: events (12 columns), memory limit ${memoryLimit}, ${threads} DuckDB thread(s), osiris on node ${execFileSync(osirisNode, ['--version']).toString().trim()}`,
   );
   console.log('  starting MariaDB and PostgreSQL (test/support/start-*.sh)...');
-  const s = await startServers();
-  const pgbin = findPostgresBin();
+  const s = await kit.startServers(root, {
+    mysqlPassword: MYSQL_PASSWORD,
+    postgresPassword: POSTGRES_PASSWORD,
+  });
+  const pgbin = kit.findPostgresBin();
   const mysqlEnv = { MYSQL_PWD: MYSQL_PASSWORD };
   const mysqlCli = `mariadb --no-defaults --local-infile=1 --default-character-set=utf8mb4 --socket='${s.mysqlSocket}' -uroot bench`;
   const psql = `'${pgbin}/psql' -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p ${s.pgPort} -U postgres -d bench`;
@@ -618,5 +494,5 @@ async function main() {
 try {
   await main();
 } finally {
-  await stopServers();
+  await kit.stopServers(root);
 }

@@ -1,6 +1,6 @@
 // Shared by database bench cases: start/stop the ephemeral MariaDB and PostgreSQL servers
 // (test/support/start-*.sh), run a shell anchor under GNU time, and run `osiris run` with the RSS reporter
-// preloaded. Written for 25-incremental; 20-databases keeps its own copies of the same helpers.
+// preloaded (20-databases and 25-incremental).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -30,18 +30,18 @@ export async function runAnchor(label, script, options) {
 }
 
 /**
- * Run `osiris run PIPELINE --json` in `project` with the RSS reporter preloaded. Returns the status, the
- * events and osiris.log text of the session (step durations, warnings, fetch methods), wall seconds and
- * peak RSS in MB.
+ * Run `osiris run PIPELINE --json` in `project` with the RSS reporter preloaded, on `node` (default the
+ * bench's own). Returns the status, the events and osiris.log text of the session (step durations,
+ * warnings, fetch methods), wall seconds and peak RSS in MB.
  */
-export async function runOsiris(project, pipeline, { env = {}, args = [] } = {}) {
+export async function runOsiris(project, pipeline, { env = {}, args = [], node = process.execPath } = {}) {
   const rssFile = join(project, `rss-${process.pid}.json`);
   const logs = join(project, 'logs');
   rmSync(rssFile, { force: true });
   rmSync(logs, { recursive: true, force: true });
   const argv = ['--import', rssPreload, join(repoDir, 'bin', 'osiris.mjs'), 'run', pipeline, '--json'];
   argv.push('--logs-dir', logs, '--out', join(project, 'build'), ...args);
-  const result = await runTimed(process.execPath, argv, {
+  const result = await runTimed(node, argv, {
     cwd: project,
     env: { ...process.env, ...env, OSIRIS_BENCH_RSS_FILE: rssFile },
   });

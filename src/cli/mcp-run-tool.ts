@@ -4,7 +4,8 @@ import { confineRelative } from './mcp-confine.js';
 import type { McpTool, ToolContext } from './mcp-tool-kit.js';
 import { PARAMS_SCHEMA, defineInput, toFlagText, toParamFlags } from './mcp-tool-kit.js';
 import type { RunOptions } from './run-command.js';
-import { loadPlan, readRunSettings, renderRunJson, runRetryingLost } from './run-command.js';
+import { renderRunJson } from './print-run-summary.js';
+import { loadPlan, readRunSettings, runRetryingLost } from './run-command.js';
 
 /** An agent waits on the call: a run is bounded by default, shorter than the CLI's 600 s. */
 const DEFAULT_RUN_TIMEOUT_SECONDS = 300;

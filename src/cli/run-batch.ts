@@ -5,7 +5,8 @@ import type { CliIo } from './cli-io.js';
 import { printJson, reportError } from './cli-io.js';
 import { parsePositiveInt } from './execution-target.js';
 import type { RunOptions, RunSettings } from './run-command.js';
-import { loadPlan, printRunSummary, readRunSettings, runRetryingLost } from './run-command.js';
+import { printRunSummary } from './print-run-summary.js';
+import { loadPlan, readRunSettings, runRetryingLost } from './run-command.js';
 import type { SandboxTarget } from './select-adapter.js';
 
 /** One pipeline of a batch: its status and session, or why it never ran (compile error, bad file). */

@@ -1,11 +1,10 @@
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type {
   CompiledPipeline,
   DriverTable,
   LoadPlanInput,
   RunPipelineOptions,
   RunResult,
-  SessionStatus,
 } from '../index.js';
 import { OsirisError, compilePipeline, loadLastCompile, loadManifestPlan, runPipeline } from '../index.js';
 import type { Command } from 'commander';
@@ -14,6 +13,13 @@ import { collectOption, isColorAllowed, parseKeyValues, printJson, reportError }
 import { createProgressDisplay } from './progress-display.js';
 import { runBatchCommand } from './run-batch.js';
 import type { RemoteRunOptions } from './execution-target.js';
+import {
+  listTransportSecrets,
+  parseMemoryLimit,
+  parsePositiveInt,
+  selectExecutionTarget,
+} from './execution-target.js';
+import { printRunSummary, renderRunJson, showSessionDir } from './print-run-summary.js';
 import type { SandboxTarget } from './select-adapter.js';
 
 /**
@@ -21,12 +27,6 @@ import type { SandboxTarget } from './select-adapter.js';
  * few overlap well even on 2 cores; the data plane's own work stays one statement at a time.
  */
 const DEFAULT_CONCURRENCY = 4;
-import {
-  listTransportSecrets,
-  parseMemoryLimit,
-  parsePositiveInt,
-  selectExecutionTarget,
-} from './execution-target.js';
 
 export interface RunCommandOptions {
   lastCompile?: boolean;
@@ -205,33 +205,6 @@ export async function runRunCommand(
     return status.exit_code;
   } catch (error) {
     return reportError(io, error, json);
-  }
-}
-
-/** A session directory as the run commands show it: relative to the current directory. */
-function showSessionDir(io: CliIo, r: RunResult): string {
-  return relative(io.cwd, r.sessionDir) || r.sessionDir;
-}
-
-/** The object `osiris run --json` prints: status.json, session_dir, and lost_session_dir after a retry. */
-export function renderRunJson(io: CliIo, result: RunResult, lost?: RunResult): Record<string, unknown> {
-  return {
-    ...result.status,
-    session_dir: showSessionDir(io, result),
-    ...(lost ? { lost_session_dir: showSessionDir(io, lost) } : {}),
-  };
-}
-
-/** The two lines a finished run prints: ✓ on stdout, ✗ (with the error) on stderr. */
-export function printRunSummary(io: CliIo, status: SessionStatus, sessionPath: string): void {
-  if (status.ok) {
-    io.stdout.write(
-      `✓ ${status.pipeline_id}: ${status.steps_completed}/${status.steps_total} steps, ${status.rows_read} rows read, ${status.rows_written} rows written in ${status.duration_ms} ms\n  session ${status.session_id}: ${sessionPath}\n`,
-    );
-  } else {
-    io.stderr.write(
-      `✗ ${status.pipeline_id}: failed${status.failed_step ? ` at step ${status.failed_step}` : ''} [${status.error?.code}]: ${status.error?.message}\n  session ${status.session_id}: ${sessionPath}\n`,
-    );
   }
 }
 

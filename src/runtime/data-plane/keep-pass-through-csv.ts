@@ -23,7 +23,7 @@ import { checkColumnNames, checkReadable, inspectHead, scanWhole } from './load-
 import type { SniffedColumns } from './load-detected-csv.js';
 import { renderReaderOptions, resolveCsvDialect, resolveCsvEncoding } from './resolve-csv-dialect.js';
 import { locateReaderLine } from './scan-csv-records.js';
-import type { CsvScanResult } from './scan-csv-records.js';
+import type { CsvScanResult } from './csv-scanner.js';
 
 /** A sniffed date or timestamp format that is ISO 8601, which every loader reads as DuckDB does. */
 const ISO_FORMAT = /^\w+='%Y-%m-%d([ T]%H:%M:%S(\.%f)?)?'$/;

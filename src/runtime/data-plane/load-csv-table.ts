@@ -10,7 +10,7 @@ import type { FieldCountOrigin } from './describe-csv-fault.js';
 import { loadDetectedCsv, sniffCsvColumns } from './load-detected-csv.js';
 import { renderReaderOptions, resolveCsvDialect, resolveCsvEncoding } from './resolve-csv-dialect.js';
 import { scanCsvHead, scanCsvRecords } from './scan-csv-records.js';
-import type { CsvScanResult } from './scan-csv-records.js';
+import type { CsvScanResult } from './csv-scanner.js';
 import { transcodeUtf16ToUtf8 } from './transcode-to-utf8.js';
 
 /** What the loader needs of a DuckDB connection (kept small so this file needs no client import). */
