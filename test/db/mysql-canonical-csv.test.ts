@@ -117,4 +117,19 @@ describe('MySQL extraction handed over as canonical CSV (real MariaDB)', () => {
       expect(harness.keptFiles.get(step)).toBeUndefined();
     }
   });
+
+  it('every session reads in UTC with strict, backslash-keeping SQL (one SET at connect)', async () => {
+    const extracted = await runDriver(harness, mysqlExtractorModule, 'my_session', {
+      config: { query: 'SELECT @@session.time_zone AS tz, @@session.sql_mode AS sql_mode' },
+      connection: createServerConnection('mysql', mariadb),
+    });
+    expect(extracted.error).toBeUndefined();
+    const rows: string[][] = [];
+    for await (const chunk of harness.dataPlane.readText('my_session')) rows.push(...(chunk as string[][]));
+    expect(rows[0]?.[0]).toBe('+00:00');
+    // STRICT_ALL_TABLES is not in the server's default mode: only the session's SET puts it there
+    const modes = (rows[0]?.[1] ?? '').split(',');
+    expect(modes).toContain('STRICT_ALL_TABLES');
+    expect(modes).not.toContain('NO_BACKSLASH_ESCAPES');
+  });
 });

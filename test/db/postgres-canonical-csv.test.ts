@@ -221,6 +221,29 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
     }
   });
 
+  it('a table is read under the settings that keep its order, set with the session opening ones', async () => {
+    // A view reports the settings of the session that reads it.
+    await runPsql(
+      postgres,
+      `CREATE VIEW canon.settings AS SELECT current_setting('max_parallel_workers_per_gather') AS workers,
+         current_setting('synchronize_seqscans') AS syncscan, current_setting('jit') AS jit,
+         current_setting('TimeZone') AS tz, current_setting('extra_float_digits') AS digits`,
+    );
+    const extracted = await runDriver(harness, postgresExtractorModule, 'pg_settings', {
+      config: { schema: 'canon', table: 'settings' },
+      connection: createServerConnection('postgres', postgres),
+    });
+    expect(extracted.error).toBeUndefined();
+    expect(readHandedOverRows(harness, 'pg_settings')).toBe('0,off,off,UTC,1\n');
+    // a query is not a table scan of its own: only the opening settings apply
+    const queried = await runDriver(harness, postgresExtractorModule, 'pg_settings_query', {
+      config: { query: 'SELECT workers, tz FROM canon.settings' },
+      connection: createServerConnection('postgres', postgres),
+    });
+    expect(queried.error).toBeUndefined();
+    expect(readHandedOverRows(harness, 'pg_settings_query')).toMatch(/^[1-9]\d*,UTC\n$/);
+  });
+
   it('a value DuckDB cannot hold fails the first step that parses it, naming both steps', async () => {
     await runPsql(
       postgres,

@@ -231,10 +231,10 @@ function describeStatement(conn: mysql.Connection, fail: Fail, sql: string): Pro
 /** Session settings: UTC, and a backslash in the literals we build stays a backslash. */
 async function prepareSession(conn: mysql.Connection, run: Run): Promise<void> {
   try {
-    await run("SET time_zone = '+00:00'");
-    // Literals we build double quotes only; make sure a backslash in them stays a backslash.
+    // One statement, one round trip. Literals we build double quotes only; make sure a backslash in
+    // them stays a backslash.
     await run(
-      "SET SESSION sql_mode = CONCAT_WS(',', REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', ''), 'STRICT_ALL_TABLES')",
+      "SET time_zone = '+00:00', SESSION sql_mode = CONCAT_WS(',', REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', ''), 'STRICT_ALL_TABLES')",
     );
   } catch (error) {
     destroyConnection(conn);

@@ -57,6 +57,8 @@ export interface PostgresSession {
 export interface PostgresSessionOptions extends SqlSessionOptions {
   /** `statement_timeout` in ms for the session (0 = none). */
   statementTimeoutMs?: number;
+  /** More `SET` statements for the session, sent with the opening ones (no round trip of their own). */
+  settings?: string;
 }
 
 const TRANSIENT_SQLSTATES = new Set([
@@ -231,9 +233,9 @@ export async function openPostgresSession(
     // pg already asks for UTF8. Value text must not depend on the server's settings: timestamptz in
     // UTC, ISO dates, and floats as their shortest exact digits (the default since PostgreSQL 12).
     // One round trip: a simple query may hold several statements.
-    await run(
-      "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1",
-    );
+    const opening =
+      "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1";
+    await run(options.settings ? `${opening}; ${options.settings}` : opening);
   } catch (error) {
     client.end().catch(() => undefined);
     throw error;

@@ -32,13 +32,11 @@ export function planCanonicalCells(
 /**
  * A table comes out in its stored order, the same in every run: no parallel workers (Gather interleaves
  * their rows), no synchronized scan (it starts where another scan of the table is), and no JIT (its
- * compile time outweighs what it saves on a COPY).
+ * compile time outweighs what it saves on a COPY). Sent with the session's opening settings: a round
+ * trip fewer, which counts on a remote database.
  */
-async function keepTableOrder(session: PostgresSession): Promise<void> {
-  await session.query(
-    'SET max_parallel_workers_per_gather = 0; SET synchronize_seqscans = off; SET jit = off',
-  );
-}
+const KEEP_TABLE_ORDER =
+  'SET max_parallel_workers_per_gather = 0; SET synchronize_seqscans = off; SET jit = off';
 
 /**
  * The whole-table scans PostgreSQL plans for `sql`, each with the larger of the plan's row estimate and the
@@ -106,9 +104,9 @@ export function createPostgresExtractorModule(family: PostgresFlavour): DriverMo
               connectTimeoutMs: cfg.connectTimeoutMs,
               where,
               statementTimeoutMs: cfg.statementTimeoutMs,
+              ...(cfg.source.kind === 'table' ? { settings: KEEP_TABLE_ORDER } : {}),
             });
             try {
-              if (cfg.source.kind === 'table') await keepTableOrder(session);
               // LIMIT 0: the planner describes the result without reading a row.
               const described = await session.query(`SELECT * FROM (${sql}) AS osiris_described LIMIT 0`);
               const columns = described.fields.map(mapPostgresField);
