@@ -1,10 +1,12 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compileOml } from '../compiler/index.js';
+import type { CompileOutput } from '../compiler/index.js';
 import type { ComponentCatalog, DriverTable } from '../core/index.js';
 import { OSIRIS_VERSION, OsirisError, writeCanonicalJson } from '../core/index.js';
 import { resolveProject } from './resolve-project.js';
 import { writeFileAtomic } from './write-file-atomic.js';
+import { makeDirectory } from '../core/index.js';
 
 export interface CompilePipelineOptions {
   /** OML file (absolute, or relative to `cwd`). */
@@ -63,6 +65,30 @@ export function createCatalog(drivers: DriverTable): ComponentCatalog {
   return new Map([...drivers].map(([name, module]) => [name, module.spec]));
 }
 
+/** Run `write`; a filesystem failure becomes io_error naming `what` (never `internal`: a path is user input). */
+function writeFilesOrFail(what: string, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (error instanceof OsirisError) throw error;
+    throw new OsirisError('io_error', `cannot write ${what}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Write the cfgs, then the manifest that names them, each file whole or not at all (writeFileAtomic). */
+function writeBuildFiles(buildDir: string, out: CompileOutput): Map<string, string> {
+  const cfgTexts = new Map<string, string>();
+  writeFilesOrFail(`the build directory ${buildDir}`, () => {
+    makeDirectory(join(buildDir, 'cfg'));
+    for (const [id, cfg] of out.cfgs) {
+      writeFileAtomic(join(buildDir, cfg.path), cfg.text);
+      cfgTexts.set(id, cfg.text);
+    }
+    writeFileAtomic(join(buildDir, 'manifest.yaml'), out.manifestText);
+  });
+  return cfgTexts;
+}
+
 /** Read, compile and write `build/<pipeline>/<short>/` plus (unless told not to) `.osiris/last_compile.json`. */
 export function compilePipeline(options: CompilePipelineOptions): CompiledPipeline {
   const file = resolve(options.cwd, options.file);
@@ -91,14 +117,7 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
     ...(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
   });
   const buildDir = join(resolve(project.root, options.outDir ?? 'build'), out.pipelineId, out.manifestShort);
-  mkdirSync(join(buildDir, 'cfg'), { recursive: true });
-  const cfgTexts = new Map<string, string>();
-  // The cfgs before the manifest that names them; each file whole or not at all (writeFileAtomic).
-  for (const [id, cfg] of out.cfgs) {
-    writeFileAtomic(join(buildDir, cfg.path), cfg.text);
-    cfgTexts.set(id, cfg.text);
-  }
-  writeFileAtomic(join(buildDir, 'manifest.yaml'), out.manifestText);
+  const cfgTexts = writeBuildFiles(buildDir, out);
   const projectDir = project.dataDir;
   const compiled = {
     buildDir,
@@ -115,7 +134,10 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
     oml_path: file,
     manifest_fp: out.manifest.pipeline.fingerprints.manifest_fp,
   };
-  mkdirSync(join(project.root, '.osiris'), { recursive: true });
-  writeFileAtomic(join(project.root, '.osiris', 'last_compile.json'), writeCanonicalJson(pointer));
+  const osirisDir = join(project.root, '.osiris');
+  writeFilesOrFail(`the last-compile pointer in ${osirisDir}`, () => {
+    makeDirectory(osirisDir);
+    writeFileAtomic(join(osirisDir, 'last_compile.json'), writeCanonicalJson(pointer));
+  });
   return compiled;
 }

@@ -1,12 +1,13 @@
 // The discovery cache: `<project>/.osiris/discovery/<fingerprint>.json`, one file per connection, keyed
 // by the connection's non-secret identity (family, alias, host, port, database, user: never the password),
 // holding one answer per request (schema, tables, sample size). Written atomically (temp file + rename).
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiscoveredSchema } from '../core/discovery.js';
 import type { ResolvedConnection } from '../core/index.js';
 import { createFingerprint, writeCanonicalJson } from '../core/index.js';
 import { writeFileAtomic } from './write-file-atomic.js';
+import { makeDirectory } from '../core/index.js';
 
 /** Directory under the project root. */
 export const DISCOVERY_CACHE_DIR = join('.osiris', 'discovery');
@@ -114,6 +115,6 @@ export function writeCachedAnswer(
     answers: {},
   };
   file.answers[key] = answer;
-  mkdirSync(join(path, '..'), { recursive: true });
+  makeDirectory(join(path, '..'));
   writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
 }

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OsirisError } from '../index.js';
 import type { CliIo } from './cli-io.js';
 import { printJson } from './cli-io.js';
+import { makeDirectory } from '../index.js';
 
 const FILES: Record<string, string> = {
   'osiris.yaml': `# Marks the Osiris project directory: relative paths in pipelines resolve against this folder.
@@ -74,8 +75,13 @@ export function runInitCommand(
   }
   for (const [name, text] of Object.entries(FILES)) {
     const path = join(root, name);
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, text);
+    try {
+      makeDirectory(join(path, '..'));
+      writeFileSync(path, text);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new OsirisError('io_error', `cannot write ${path}: ${code} (expected a writable directory)`);
+    }
   }
   if (opts.json) printJson(io, { ok: true, project_dir: root, files: Object.keys(FILES) });
   else {

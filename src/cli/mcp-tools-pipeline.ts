@@ -1,7 +1,7 @@
 // MCP tools that write or run pipelines: the OML schema, validate, save, compile and run. Validate and
 // compile return what `osiris validate|compile --json` print (same functions); run returns what
 // `osiris run --json` prints, through the CLI's own run settings and runPipeline (never a spawned CLI).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { Diagnostic, DriverTable } from '../index.js';
 import { CompileError, OML_VERSION, OsirisError, STEP_MODES, formatDiagnostic } from '../index.js';
@@ -12,6 +12,7 @@ import { runPipelineTool } from './mcp-run-tool.js';
 import type { McpTool, ToolContext } from './mcp-tool-kit.js';
 import { PARAMS_SCHEMA, defineInput, toParamFlags } from './mcp-tool-kit.js';
 import { compileReport, validateOmlReport } from './pipeline-commands.js';
+import { makeDirectory } from '../index.js';
 
 /** The OML document's shape as JSON Schema; the compiler stays the authority (osiris_oml_validate). */
 function buildOmlSchema(drivers: DriverTable): Record<string, unknown> {
@@ -142,8 +143,8 @@ const omlSave: McpTool = {
     const params = parseKeyValues(toParamFlags(args.params), 'params');
     const report = validateOmlReport(ctx.drivers, ctx.io.env, { text, file, params });
     if (!report.ok) throw new CompileError('oml_invalid', report.diagnostics);
-    mkdirSync(dirname(path), { recursive: true });
     try {
+      makeDirectory(dirname(path));
       // 'wx' refuses an existing file atomically (no check-then-write race)
       writeFileSync(path, text, { flag: args.overwrite === true ? 'w' : 'wx' });
     } catch (error) {

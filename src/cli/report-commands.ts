@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { SessionIndexEntry, SessionSummary } from '../index.js';
@@ -18,6 +18,7 @@ import {
 import type { ActionWrapper, CliIo } from './cli-io.js';
 import { printJson } from './cli-io.js';
 import { createLogsDirOption, resolveLogsDir } from './logs-command.js';
+import { makeDirectory } from '../index.js';
 
 /** Options of `logs html`. */
 export interface LogsHtmlOptions {
@@ -76,7 +77,7 @@ function display(io: CliIo, path: string): string {
 
 function writeHtml(path: string, html: string): void {
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirectory(dirname(path));
     writeFileSync(path, html);
   } catch (error) {
     throw new OsirisError(

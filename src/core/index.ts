@@ -17,3 +17,4 @@ export * from './version.js';
 export * from './is-secret-key.js';
 export * from './parse-dsn.js';
 export * from './run-with-retry.js';
+export * from './make-directory.js';

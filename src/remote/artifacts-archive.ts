@@ -1,17 +1,10 @@
-import {
-  createReadStream,
-  createWriteStream,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { createReadStream, createWriteStream, lstatSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, normalize, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { OsirisError } from '../core/index.js';
+import { makeDirectory } from '../core/index.js';
 
 /** Counts of an archive written or read. */
 export interface ArchiveStats {
@@ -93,7 +86,7 @@ export async function readArtifactsArchive(
     if (entry.header.type !== 'file')
       throw new OsirisError('io_error', `artifact archive entry ${entry.header.name} is not a regular file`);
     const target = resolveTarget(entry.header.name, targets);
-    mkdirSync(dirname(target), { recursive: true });
+    makeDirectory(dirname(target));
     // Temp + rename, named as the CSV writer names its temp files: a host killed mid-download leaves
     // no half file under the real name, and the dead-session sweep finds the temp by the host's pid.
     const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);

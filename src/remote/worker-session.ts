@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type {
@@ -21,6 +21,7 @@ import type { HostApi, PrepareSecrets, RequestOf, WorkerApi } from './protocol.j
 import { PROTOCOL_VERSION } from './protocol.js';
 import { writeArtifactsArchive } from './artifacts-archive.js';
 import { resolveWorkPath } from './resolve-work-path.js';
+import { makeDirectory } from '../core/index.js';
 
 /** How the worker reaches the outside: the host's API, and lazily loaded heavy parts. */
 export interface WorkerEnvironment {
@@ -101,7 +102,7 @@ export function createWorkerSession(env: WorkerEnvironment): WorkerSession {
       const starts = new Map(Object.entries(req.starts ?? {}));
       const streams = new Map(Object.entries(req.streams ?? {}));
       const drivers = await prepared.prepare(manifest, settings, starts, streams);
-      mkdirSync(projectDir, { recursive: true });
+      makeDirectory(projectDir);
       runner = prepared;
       return { drivers };
     },

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   ConnectionLookup,
@@ -22,6 +22,7 @@ import {
   selectStepConnection,
   writeCanonicalJson,
 } from '../core/index.js';
+import { makeDirectory } from '../core/make-directory.js';
 
 /** What hosts a step: the same for the local adapter and the sandbox worker (runtime/step-runner.ts). */
 export interface StepHost {
@@ -150,7 +151,7 @@ async function runStepBody(x: StepExecution) {
   const { sink } = host;
   const artifactsRel = `artifacts/${step.id}`;
   const artifactsDir = join(host.sessionDir, artifactsRel);
-  mkdirSync(artifactsDir, { recursive: true });
+  makeDirectory(artifactsDir);
   sink.event('artifacts_dir_created', { step_id: step.id, path: artifactsRel });
   sink.event('cfg_opened', { step_id: step.id, path: step.cfg_path });
   const { config, metaKeys } = x.config;

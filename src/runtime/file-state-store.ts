@@ -1,7 +1,6 @@
 import {
   closeSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readFileSync,
   readdirSync,
@@ -12,6 +11,7 @@ import {
 import { join } from 'node:path';
 import type { StateKey, StateRecord, StateStore } from '../core/index.js';
 import { OsirisError } from '../core/index.js';
+import { makeDirectory } from '../core/index.js';
 
 /** Where file writers' state lives, under the project directory. */
 export const STATE_DIR = '.osiris/state';
@@ -49,7 +49,7 @@ export function createFileStateStore(projectDir: string): StateStore {
       rmSync(path, { force: true });
       return;
     }
-    mkdirSync(join(path, '..'), { recursive: true });
+    makeDirectory(join(path, '..'));
     const temp = `${path}.${process.pid}.tmp`;
     const fd = openSync(temp, 'w');
     try {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { OsirisError, SESSION_PREFIX } from '../core/index.js';
 import { createOwnLock, writeSessionLock } from './session-lock.js';
 import { sweepDeadSessions } from './sweep-dead-sessions.js';
+import { makeDirectory } from '../core/index.js';
 
 /** A fresh session directory: its id (`run_<epoch ms>`) and absolute path. */
 export interface SessionDir {
@@ -29,7 +30,7 @@ export function createSessionDir(
   options: CreateSessionOptions = {},
 ): SessionDir {
   try {
-    mkdirSync(logsDir, { recursive: true });
+    makeDirectory(logsDir);
   } catch (error) {
     throw new OsirisError('io_error', `cannot create logs directory ${logsDir}: ${(error as Error).message}`);
   }

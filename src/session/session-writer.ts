@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type {
   EventFields,
@@ -10,6 +10,7 @@ import type {
   StepLogger,
 } from '../core/index.js';
 import { METRICS, maskStructure, writeCanonicalJson } from '../core/index.js';
+import { makeDirectory } from '../core/index.js';
 
 /** Observer of everything written, e.g. the CLI's live progress (never sees unmasked data). */
 export type SessionListener = (record: { kind: 'event' | 'metric'; line: Record<string, unknown> }) => void;
@@ -55,8 +56,8 @@ export interface SessionWriterOptions {
 export function createSessionWriter(options: SessionWriterOptions): SessionWriter {
   const { sessionId, dir, mask } = options;
   const now = options.now ?? (() => new Date());
-  mkdirSync(join(dir, 'artifacts'), { recursive: true });
-  mkdirSync(join(dir, 'cfg'), { recursive: true });
+  makeDirectory(join(dir, 'artifacts'));
+  makeDirectory(join(dir, 'cfg'));
   const files = openSessionFiles(dir);
   const listeners: SessionListener[] = [];
   const logLine = (level: string, message: string, human: boolean): void => {

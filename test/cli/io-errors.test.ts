@@ -185,3 +185,54 @@ describe('real ENOSPC and EROFS in runs (tmpfs mounts)', () => {
     expect(sessionStatus.error.code).toBe('io_error');
   });
 });
+
+describe("paths inside procfs fail at once (Node's recursive mkdir spins forever there)", () => {
+  let project: string;
+  beforeAll(() => {
+    project = createProject({ 'data/in.csv': 'id\n1\n' });
+  });
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  const pipeline = (path: string): string =>
+    [
+      'oml_version: "0.1.0"',
+      'name: proc-target',
+      'steps:',
+      '  - { id: read, component: filesystem.csv_extractor, mode: read, config: { path: data/in.csv } }',
+      `  - { id: write, component: filesystem.csv_writer, mode: write, needs: [read], config: { path: "${path}" } }`,
+    ].join('\n');
+
+  // Each run is a child killed after 20 s: a hang shows as code null, not as a stuck test worker.
+  it.each([
+    [
+      'a writer path under /proc',
+      ['run', 'proc.yaml'],
+      '/proc/self/osiris-nope/out.csv',
+      /step write .*cannot create directory \/proc\/self\/osiris-nope/,
+    ],
+    [
+      'a writer path under /dev/fd (a link into /proc)',
+      ['run', 'proc.yaml'],
+      '/dev/fd/osiris-nope/out.csv',
+      /cannot create directory \/dev\/fd\/osiris-nope/,
+    ],
+    [
+      'compile --out',
+      ['compile', 'proc.yaml', '--out', '/proc/osiris-nope'],
+      'out.csv',
+      /cannot write the build directory \/proc\/osiris-nope/,
+    ],
+    [
+      'run --logs-dir',
+      ['run', 'proc.yaml', '--logs-dir', '/proc/osiris-nope/logs'],
+      'out.csv',
+      /cannot create logs directory \/proc\/osiris-nope\/logs/,
+    ],
+    ['init', ['init', '/proc/osiris-nope'], 'out.csv', /cannot write \/proc\/osiris-nope\/osiris.yaml/],
+  ])('%s: io_error, exit 1', async (_name, args, path, message) => {
+    writeFileSync(join(project, 'proc.yaml'), pipeline(path));
+    const r = await runOsiris(args, { cwd: project, timeoutMs: 20_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('[io_error]');
+    expect(r.stderr).toMatch(message);
+  });
+});

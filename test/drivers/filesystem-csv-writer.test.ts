@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,6 +182,19 @@ describe('filesystem.csv_writer', () => {
     const dir = await failure(write('write-dir', { path: 'is-a-dir.csv' }));
     expect(dir.code).toBe('io_error');
     expect(dir.message).toContain('is-a-dir.csv');
+    expect(readdirSync(h.projectDir).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+
+  it('refuses a target it would destroy (a device, a directory) or cannot name', async () => {
+    // A rename over /dev/full would replace the device with a file; the writer refuses non-regular targets.
+    const device = await failure(write('write-device', { path: '/dev/full' }));
+    expect(device.code).toBe('io_error');
+    expect(device.message).toMatch(/\/dev\/full: it is not a regular file.*\(config\.path\)/);
+    expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+    const long = `${'n'.repeat(230)}.csv`;
+    const named = await failure(write('write-long', { path: long }));
+    expect(named.code).toBe('io_error');
+    expect(named.message).toContain('file name is 234 bytes long; at most 222');
     expect(readdirSync(h.projectDir).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 

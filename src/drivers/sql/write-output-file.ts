@@ -1,7 +1,10 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { StepContext } from '../../core/driver.js';
 import { OsirisError } from '../../core/errors.js';
+import { makeDirectory } from '../../core/make-directory.js';
 
 /** What a file writer wrote. */
 /** The `path` config key of a file writer (its JSON Schema). */
@@ -35,15 +38,44 @@ export function readSingleInput(component: string, inputs: Record<string, string
   return input;
 }
 
-/** Create the target's directory; io_error naming both when that fails. */
-async function makeTargetDirectory(target: string, stepId: string): Promise<string> {
+/**
+ * Longest target file name (bytes): file systems hold 255 (ext4, xfs, btrfs, tmpfs, APFS), and the temp
+ * file beside the target, `.<name>.<pid>.<ms>.tmp.utf8`, takes up to 33 more (the dead-run sweep knows
+ * that form, so the name is not shortened).
+ */
+const NAME_MAX = 222;
+
+/** Why `target` cannot be written whole by a rename, or undefined when it can. */
+function findTargetProblem(target: string): string | undefined {
+  const bytes = Buffer.byteLength(basename(target));
+  if (bytes > NAME_MAX)
+    return `its file name is ${bytes} bytes long; at most ${NAME_MAX} fit beside the temp file a write needs`;
+  let found: Stats | undefined;
+  try {
+    found = statSync(target, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // a parent that is a file, or no access: creating the directory says which
+  }
+  // A rename over a device, pipe or directory would replace it (think /dev/null), not write into it.
+  if (found && !found.isFile()) {
+    const kind = found.isDirectory() ? 'a directory' : 'not a regular file (a device, pipe or socket)';
+    return `it is ${kind}; a writer replaces its target whole, so it writes regular files only`;
+  }
+  return undefined;
+}
+
+/** Check the target and create its directory; io_error naming the step and the path when either fails. */
+function prepareTarget(target: string, stepId: string): string {
+  const problem = findTargetProblem(target);
+  if (problem)
+    throw new OsirisError('io_error', `cannot write ${target}: ${problem} (config.path)`, { where: stepId });
   const dir = dirname(target);
   try {
-    await mkdir(dir, { recursive: true });
+    makeDirectory(dir);
   } catch (error) {
     throw new OsirisError(
       'io_error',
-      `cannot create directory ${dir} for ${target}: ${(error as Error).message}`,
+      `cannot create directory ${dir} for ${target} (config.path): ${(error as Error).message}`,
       { where: stepId, cause: error },
     );
   }
@@ -61,7 +93,7 @@ export async function writeOutputFile(
   write: (temp: string) => Promise<number>,
 ): Promise<WrittenFile> {
   const target = resolve(ctx.projectDir, path);
-  const dir = await makeTargetDirectory(target, ctx.stepId);
+  const dir = prepareTarget(target, ctx.stepId);
   const temp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
   let rows: number;
   try {

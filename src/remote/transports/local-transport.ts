@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as hostPath from 'node:path';
 import { basename, dirname, join } from 'node:path';
@@ -13,6 +13,7 @@ import { SANDBOX_PREFIX, sweepStaleSandboxes } from './sweep-stale-sandboxes.js'
 import { resolveInside } from './resolve-inside.js';
 import { createStdinQueue } from './stdin-queue.js';
 import type { ProcessOutput, Sandbox, SandboxProcess, Transport, UploadFile } from '../transport.js';
+import { makeDirectory } from '../../core/make-directory.js';
 
 /** Options of the local transport. */
 export interface LocalTransportOptions {
@@ -147,7 +148,7 @@ async function copyIntoDir(dir: string, files: readonly UploadFile[], where: str
   for (const file of files) {
     const target = resolveInside(hostPath, dir, file.path, where);
     try {
-      await mkdir(dirname(target), { recursive: true });
+      makeDirectory(dirname(target));
       // copy_file_range for host files: never in memory
       if ('source' in file) await copyFile(file.source, target);
       else await writeFile(target, file.data);

@@ -4,7 +4,6 @@
  * it opens), so a run whose steps only hand files to writers (a table extracted into a CSV file) never
  * loads DuckDB's native library and creates no database (~0.15 s of every such run).
  */
-import { mkdir } from 'node:fs/promises';
 import type {
   CanonicalCsvStream,
   ColumnInfo,
@@ -24,6 +23,7 @@ import { describePassThrough } from './keep-pass-through-csv.js';
 import { createPassThroughOutputs } from './pass-through-outputs.js';
 import type { PassThroughOutputs } from './pass-through-outputs.js';
 import { parseCanonicalRows } from './parse-canonical-rows.js';
+import { makeDirectory } from '../../core/make-directory.js';
 
 /** Opens the DuckDB data plane (loading its module when it is first needed). */
 export type DuckDbOpener = (options: DuckDbDataPlaneOptions) => Promise<DuckDbDataPlane>;
@@ -118,7 +118,7 @@ export async function createDeferredDataPlane(
   options: DuckDbDataPlaneOptions,
   open: DuckDbOpener,
 ): Promise<RunDataPlane> {
-  await mkdir(options.workDir, { recursive: true });
+  makeDirectory(options.workDir);
   const kept = options.canonicalFiles ?? createCanonicalFileRegistry();
   let opening: Promise<DuckDbDataPlane> | undefined;
   let opened: DuckDbDataPlane | undefined;

@@ -1,6 +1,6 @@
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBResult, DuckDBVarCharVector } from '@duckdb/node-api';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   CanonicalCsvStream,
@@ -30,6 +30,7 @@ import { exportCsvStream } from './export-csv-stream.js';
 import { COPY_MAX_COLUMNS, renderCopyTo } from './render-copy-to.js';
 import { ingestCsvStream } from './ingest-csv-stream.js';
 import { wrapPlaneError } from './wrap-plane-error.js';
+import { makeDirectory } from '../../core/make-directory.js';
 
 /** Options of the run-local data plane. */
 export interface DuckDbDataPlaneOptions {
@@ -62,7 +63,7 @@ const DB_FILE = 'data-plane.duckdb';
 /** Open a DuckDB database file under workDir (so it spills), with insertion order preserved. */
 export async function createDuckDbDataPlane(options: DuckDbDataPlaneOptions): Promise<DuckDbDataPlane> {
   const spill = join(options.workDir, 'spill');
-  await mkdir(spill, { recursive: true });
+  makeDirectory(spill);
   const instance = await DuckDBInstance.create(join(options.workDir, DB_FILE), {
     memory_limit: options.memoryLimit,
     threads: String(options.threads ?? 2),
