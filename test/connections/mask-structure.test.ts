@@ -60,6 +60,27 @@ describe('maskStructure', () => {
     });
   });
 
+  it('a DSN it cannot read shows none of its password (connections list printed these raw)', () => {
+    const shown = maskStructure(
+      {
+        bad_port: { dsn: 'postgresql://etl:Sup3r-S3cret-pw!@127.0.0.1:abc/db' },
+        user_only: { dsn: 'postgresql://etl@127.0.0.1:abc/db' },
+        pasted_whole: { dsn: 'Sup3r-S3cret-pw2' },
+        keywords: { dsn: 'host=127.0.0.1 user=etl password=Sup3r-S3cret-pw3 dbname=x' },
+        readable: { dsn: 'postgresql://etl@db.example.com:5432/app', url: 'https://x.supabase.co' },
+      },
+      createMasker([]),
+    );
+    expect(shown).toEqual({
+      bad_port: { dsn: `postgresql://${MASK}@127.0.0.1:abc/db` },
+      user_only: { dsn: `postgresql://${MASK}@127.0.0.1:abc/db` },
+      pasted_whole: { dsn: MASK },
+      keywords: { dsn: `host=127.0.0.1 user=etl password=${MASK} dbname=x` },
+      readable: { dsn: 'postgresql://etl@db.example.com:5432/app', url: 'https://x.supabase.co' },
+    });
+    expect(JSON.stringify(shown)).not.toMatch(/S3cret/);
+  });
+
   it('a password `postgres` masks values, never the scheme of a DSN nor identifiers', () => {
     const mask = createMasker(['postgres']);
     expect(
