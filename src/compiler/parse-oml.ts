@@ -1,5 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Alias, Document, Node } from 'yaml';
 import type { SourcePosition } from '../core/errors.js';
 import { describeYamlProblems } from '../core/describe-yaml-problems.js';
 import type { DiagnosticSink } from './diagnostic-sink.js';
@@ -26,6 +26,12 @@ export function parseYamlSource(text: string, file: string, sink: DiagnosticSink
     sink.invalid('', problem.message, at(problem.offset));
   }
   if (doc.errors.length > 0 || doc.warnings.length > 0) return undefined;
+  const recursive = findRecursiveAlias(doc);
+  if (recursive) {
+    const message = `alias *${recursive.source} refers to the anchor &${recursive.source} that contains it; a pipeline is a tree, so an alias may only repeat a node defined outside it`;
+    sink.invalid('', message, at(recursive.range?.[0] ?? 0));
+    return undefined;
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
@@ -38,6 +44,20 @@ export function parseYamlSource(text: string, file: string, sink: DiagnosticSink
     value: value ?? null,
     locate: (path, target = 'value') => at(locateOffset(doc, path, target)),
   };
+}
+
+/** The first alias inside the node its anchor names (a cycle: the plain value would be infinite). */
+function findRecursiveAlias(doc: Document.Parsed): Alias | undefined {
+  let found: Alias | undefined;
+  visit(doc, {
+    Alias(_key, alias, path) {
+      const source = alias.resolve(doc);
+      if (source === undefined || !path.includes(source)) return undefined;
+      found = alias;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function startOf(node: unknown): number | undefined {

@@ -1,6 +1,6 @@
 // One test per compile refusal (docs/oml-reference.md, Refusals): exact message, file:line:col and step path.
 import { describe, expect, it } from 'vitest';
-import { FILE, HEADER, oml, refuse } from './compile-support.js';
+import { FILE, HEADER, compile, oml, refuse } from './compile-support.js';
 
 const EXTRACT = [
   '  - id: extract-movies',
@@ -37,6 +37,26 @@ describe('YAML and top-level shape (oml_invalid)', () => {
     expect(refuse(text, 'oml_invalid')).toEqual([
       `${FILE}:9:1: the file holds more than one YAML document (expected exactly one)`,
     ]);
+  });
+
+  it('refuses an alias inside its own anchor (a cycle), wherever it sits; a plain alias still works', () => {
+    const why = 'a pipeline is a tree, so an alias may only repeat a node defined outside it';
+    const metadata = oml(...HEADER, 'metadata: &b {a: [*b]}', 'steps:', ...EXTRACT);
+    expect(refuse(metadata, 'oml_invalid')).toEqual([
+      `${FILE}:3:19: alias *b refers to the anchor &b that contains it; ${why}`,
+    ]);
+    const step = oml(
+      ...HEADER,
+      'steps:',
+      '  - &s',
+      ...EXTRACT.slice(0, 4).map((l) => l.replace('  - ', '    ')),
+      '      columns: [*s]',
+    );
+    expect(refuse(step, 'oml_invalid')).toEqual([
+      `${FILE}:9:17: alias *s refers to the anchor &s that contains it; ${why}`,
+    ]);
+    const reused = oml(...HEADER, 'metadata: {owner: &o data-team, also: *o}', 'steps:', ...EXTRACT);
+    expect(compile(reused).manifest.steps).toHaveLength(1);
   });
 
   it('refuses a top level that is not a mapping', () => {
