@@ -18,3 +18,4 @@ export * from './is-secret-key.js';
 export * from './parse-dsn.js';
 export * from './run-with-retry.js';
 export * from './make-directory.js';
+export * from './describe-csv-character.js';

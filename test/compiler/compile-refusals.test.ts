@@ -373,6 +373,31 @@ describe('config (compile_error)', () => {
     ]);
   });
 
+  it('refuses a CSV delimiter no reader can use: CR, LF, NUL, or the quote character', () => {
+    const csv = (delimiter: string) => oml(...HEADER, 'steps:', ...EXTRACT, `      delimiter: ${delimiter}`);
+    const where = `${FILE}:9:18: steps[0] (id: extract-movies).config.delimiter`;
+    for (const [yaml, shown] of [
+      ['"\\n"', '"\\n"'],
+      ['"\\r"', '"\\r"'],
+      ['"\\0"', '"\\u0000"'],
+    ]) {
+      expect(refuse(csv(yaml as string), 'compile_error')).toEqual([
+        `${where}: must be one ASCII character other than CR, LF and NUL (got ${shown})`,
+      ]);
+    }
+    expect(refuse(csv(`'"'`), 'compile_error')).toEqual([
+      `${where}: "\\"" is also the quote character (this component always quotes with "); a delimiter must differ from the quote and escape characters`,
+    ]);
+    expect(compile(csv('"|"')).manifest.steps).toHaveLength(1);
+  });
+
+  it('refuses a path holding a NUL character (was internal at run time)', () => {
+    const text = oml(...HEADER, 'steps:', ...EXTRACT.slice(0, 4), '      path: "data/a\\0b.csv"');
+    expect(refuse(text, 'compile_error')).toEqual([
+      `${FILE}:8:13: steps[0] (id: extract-movies).config.path: path holds a NUL character (\\0), which no file name can hold`,
+    ]);
+  });
+
   it('refuses a missing required config key', () => {
     const text = oml(...HEADER, 'steps:', ...EXTRACT.slice(0, 4), '      delimiter: ";"');
     expect(refuse(text, 'compile_error')).toEqual([

@@ -34,7 +34,7 @@ export const csvWriterSpec: ComponentSpec = {
         minLength: 1,
         maxLength: 1,
         default: ',',
-        description: 'Field delimiter.',
+        description: 'Field delimiter: one ASCII character other than CR, LF, NUL and " (the quote).',
       },
       header: { type: 'boolean', default: true, description: 'Write a header line with the column names.' },
       quoting: {

@@ -1,5 +1,6 @@
 import type { CsvReadOptions } from '../../core/data-plane.js';
 import { OsirisError } from '../../core/errors.js';
+import { describeCsvCharacter, findCsvCharacterClash } from '../../core/describe-csv-character.js';
 import { quoteString } from './canonical-text-sql.js';
 import type { CsvDialect } from './csv-fault.js';
 
@@ -20,16 +21,9 @@ export function resolveCsvEncoding(encoding: string, stepId: string): CsvSourceE
 }
 
 function readByte(value: string, key: string, optional: boolean, stepId: string): number {
-  if (value === '' && optional) return -1;
-  const code = value.length === 1 ? value.charCodeAt(0) : -1;
-  if (code <= 0 || code > 0x7f || code === 0x0a || code === 0x0d) {
-    throw new OsirisError(
-      'config_error',
-      `config.${key} must be ${optional ? 'empty or ' : ''}one ASCII character other than CR, LF and NUL (got ${JSON.stringify(value)})`,
-      { where: stepId },
-    );
-  }
-  return code;
+  const problem = describeCsvCharacter(value, optional);
+  if (problem) throw new OsirisError('config_error', `config.${key} ${problem}`, { where: stepId });
+  return value === '' ? -1 : value.charCodeAt(0);
 }
 
 /**
@@ -45,7 +39,7 @@ export function resolveCsvDialect(
   const quote = readByte(options.quote, 'quote', true, stepId);
   // Without a quote there is nothing to escape.
   const escape = quote < 0 ? -1 : readByte(options.escape, 'escape', true, stepId);
-  const clash = quote === delimiter ? 'quote' : escape === delimiter ? 'escape' : undefined;
+  const clash = findCsvCharacterClash(options);
   if (clash) {
     throw new OsirisError(
       'config_error',
