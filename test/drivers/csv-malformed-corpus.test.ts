@@ -198,6 +198,21 @@ const CORPUS: CorpusCase[] = [
     expect: { rows: 2, csv: 'id,name\n1,José Müller\n2,Ångström\n' },
   },
   {
+    name: 'UTF-8 declared as utf-16 (decoded, it was one line of CJK: zero rows and success)',
+    bytes: 'id,name\n1,Ana\n2,Bob\n',
+    config: { encoding: 'utf-16' },
+    expect: {
+      code: 'io_error',
+      message: /as UTF-16: it has no byte-order mark and none of the NUL bytes.*encoding: utf-8/,
+    },
+  },
+  {
+    name: 'UTF-16 big-endian without a byte-order mark (the NUL bytes give the order)',
+    bytes: Buffer.from('id,name\n1,Zoë\n', 'utf16le').swap16(),
+    config: { encoding: 'utf-16' },
+    expect: { rows: 1, csv: 'id,name\n1,Zoë\n' },
+  },
+  {
     name: 'latin-1 bytes undeclared (utf-8 default)',
     bytes: Buffer.from('id,name\n1,Ana\n2,Bo\n3,José\n', 'latin1'),
     expect: {
