@@ -13,6 +13,7 @@ export type { RunPipelineOptions, RunResult } from './api/run-pipeline.js';
 export { readPipelineState, resetPipelineState } from './api/pipeline-state.js';
 export type { PipelineStateOptions, StateEntry } from './api/pipeline-state.js';
 export { loadLastCompile, loadManifestPlan } from './api/load-compiled-plan.js';
+export { readPipelineFile } from './api/read-pipeline-file.js';
 export type { LoadPlanInput } from './api/load-compiled-plan.js';
 export { createDriverTable } from './api/driver-table.js';
 // local sandbox directories of hosts killed with SIGKILL (what `osiris logs gc` sweeps)

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compileOml } from '../compiler/index.js';
 import type { CompileOutput } from '../compiler/index.js';
@@ -6,6 +5,7 @@ import type { ComponentCatalog, DriverTable } from '../core/index.js';
 import { OSIRIS_VERSION, OsirisError, writeCanonicalJson } from '../core/index.js';
 import { resolveProject } from './resolve-project.js';
 import { writeFileAtomic } from './write-file-atomic.js';
+import { readPipelineFile } from './read-pipeline-file.js';
 import { makeDirectory } from '../core/index.js';
 
 export interface CompilePipelineOptions {
@@ -92,16 +92,7 @@ function writeBuildFiles(buildDir: string, out: CompileOutput): Map<string, stri
 /** Read, compile and write `build/<pipeline>/<short>/` plus (unless told not to) `.osiris/last_compile.json`. */
 export function compilePipeline(options: CompilePipelineOptions): CompiledPipeline {
   const file = resolve(options.cwd, options.file);
-  let text: Uint8Array;
-  try {
-    // Bytes, not text: the compiler names a wrong encoding and the offset of the first bad byte.
-    text = readFileSync(file);
-  } catch (error) {
-    throw new OsirisError(
-      'usage',
-      `cannot read pipeline file ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
+  const text = readPipelineFile(file, options.file);
   const out = compileOml({
     text,
     file: options.file,

@@ -1,10 +1,17 @@
 // MCP tools that write or run pipelines: the OML schema, validate, save, compile and run. Validate and
 // compile return what `osiris validate|compile --json` print (same functions); run returns what
 // `osiris run --json` prints, through the CLI's own run settings and runPipeline (never a spawned CLI).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { Diagnostic, DriverTable } from '../index.js';
-import { CompileError, OML_VERSION, OsirisError, STEP_MODES, formatDiagnostic } from '../index.js';
+import {
+  CompileError,
+  OML_VERSION,
+  OsirisError,
+  STEP_MODES,
+  formatDiagnostic,
+  readPipelineFile,
+} from '../index.js';
 import { parseKeyValues } from './cli-io.js';
 import { confinePath, confineRelative } from './mcp-confine.js';
 import { readOmlReference } from './mcp-resources.js';
@@ -87,14 +94,7 @@ function readOmlArgument(
   if (typeof args.text === 'string') return { text: args.text, file };
   if (path === undefined)
     throw new OsirisError('usage', 'give the OML as `text`, or a pipeline file as `path`');
-  try {
-    return { text: readFileSync(path), file };
-  } catch (error) {
-    throw new OsirisError(
-      'usage',
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
+  return { text: readPipelineFile(path, file), file };
 }
 
 function summarizeFindings(file: string, diagnostics: readonly Diagnostic[]): string {

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CompiledPipeline, Diagnostic, DriverTable } from '../index.js';
 import {
   OSIRIS_VERSION,
-  OsirisError,
   compilePipeline,
   createCatalog,
   formatDiagnostic,
+  readPipelineFile,
   validateOml,
 } from '../index.js';
 import type { ActionWrapper, CliIo } from './cli-io.js';
@@ -41,7 +40,7 @@ export function registerPipelineCommands(
     .option('--json', 'print one JSON object')
     .action(
       act((file: string, opts: { param: string[]; json?: boolean }) => {
-        const text = readOmlFile(io, file);
+        const text = readPipelineFile(resolve(io.cwd, file), file);
         const report = validateOmlReport(drivers, io.env, {
           text,
           file,
@@ -140,16 +139,4 @@ export function compileReport(
     steps: compiled.manifest.steps.length,
     fingerprints: pipeline.fingerprints,
   };
-}
-
-// Bytes, not text: the compiler refuses a non-UTF-8 file naming its encoding and the first bad byte.
-function readOmlFile(io: CliIo, file: string): Uint8Array {
-  try {
-    return readFileSync(resolve(io.cwd, file));
-  } catch (error) {
-    throw new OsirisError(
-      'usage',
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
 }

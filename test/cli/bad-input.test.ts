@@ -308,7 +308,7 @@ const RUN_CASES: Case[] = [
     name: 'output path not writable',
     oml: HEAD + READ_A + step('b', 'filesystem.csv_writer', 'write', '{ path: data/a.csv/out.csv }'),
     code: 1,
-    stderr: `failed at step b [io_error]: b: cannot create directory <project>/data/a.csv for <project>/data/a.csv/out.csv: EEXIST: file already exists, mkdir '<project>/data/a.csv'`,
+    stderr: `failed at step b [io_error]: b: cannot create directory <project>/data/a.csv for <project>/data/a.csv/out.csv (config.path): EEXIST: file already exists, mkdir '<project>/data/a.csv'`,
     failed: { step: 'b', code: 'io_error' },
   },
   {

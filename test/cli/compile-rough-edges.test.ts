@@ -90,3 +90,19 @@ describe('run FILE and run --last-compile agree with the help', () => {
     );
   });
 });
+
+describe('a pipeline path that is not an OML file', () => {
+  // Each is a child killed after 20 s: reading /dev/zero whole never ended (memory grew until killed).
+  it.each([
+    ['validate', '/dev/zero', /pipeline file \/dev\/zero is larger than 16 MB \(expected an OML file\)/],
+    ['compile', '/dev/zero', /pipeline file \/dev\/zero is larger than 16 MB/],
+    ['run', '/dev/zero', /pipeline file \/dev\/zero is larger than 16 MB/],
+    ['validate', 'data', /cannot read pipeline file data: EISDIR/],
+    ['compile', 'absent.yaml', /cannot read pipeline file absent.yaml: ENOENT/],
+  ])('%s %s: usage error, exit 2, at once', async (command, file, message) => {
+    const dir = project();
+    const r = await runOsiris([command, file], { cwd: dir, timeoutMs: 20_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
