@@ -88,6 +88,21 @@ describe('filesystem.csv_extractor', () => {
     expect(await readTableAsCanonicalCsv(h.dataPlane, 'extract-l1')).toBe('n\nJosé\n');
   });
 
+  it('an unknown type in config.columns is config_error naming config.columns (was io_error with DuckDB text)', async () => {
+    writeFileSync(join(h.projectDir, 'typed.csv'), 'id,name\n1,a\n');
+    const columns = [
+      { name: 'id', type: 'BIGNT' },
+      { name: 'name', type: 'VARCHAR' },
+    ];
+    const error = await extract('extract-bad-type', { path: 'typed.csv', columns }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OsirisError);
+    expect((error as OsirisError).code).toBe('config_error');
+    expect((error as OsirisError).message).toBe(
+      'extract-bad-type: config.columns: unknown type BIGNT (expected a DuckDB type such as BIGINT, DOUBLE, DECIMAL(18,2), VARCHAR, DATE, TIMESTAMP or BOOLEAN)',
+    );
+    expect((error as OsirisError).where).toBe('extract-bad-type');
+  });
+
   it('fails with io_error naming the resolved path and the step when the file is missing', async () => {
     const error = await extract('extract-missing', { path: 'data/absent.csv' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OsirisError);

@@ -147,6 +147,12 @@ export async function explainReaderError(
 ): Promise<OsirisError> {
   if (error instanceof OsirisError) return error;
   const text = error instanceof Error ? error.message : String(error);
+  // DuckDB's own "Did you mean" is left out: it offers JSON for BIGNT.
+  const unknownType = /Type with name (.+?) does not exist/.exec(text);
+  if (unknownType) {
+    const message = `config.columns: unknown type ${unknownType[1]} (expected a DuckDB type such as BIGINT, DOUBLE, DECIMAL(18,2), VARCHAR, DATE, TIMESTAMP or BOOLEAN)`;
+    return new OsirisError('config_error', message, { where: at.stepId, cause: error });
+  }
   const lines = text.split('\n');
   const converting = lines.find((l) => l.startsWith('Error when converting column'));
   const readerLine = Number(/CSV Error on Line: (\d+)/.exec(text)?.[1] ?? 0);
