@@ -74,4 +74,16 @@ describe('duckdb.processor', () => {
     expect((error as OsirisError).message).toContain('drop-it');
     expect((await h.dataPlane.describe('extract-movies')).rows).toBe(16);
   });
+  it('a query of comments only says it holds no statement (was "Error in native callback")', async () => {
+    for (const query of ['-- nothing here', '/* draft */ ;']) {
+      const error = await transform('empty', query, { 'extract-movies': 'extract-movies' }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(OsirisError);
+      expect((error as OsirisError).code).toBe('sql_error');
+      expect((error as OsirisError).message).toBe(
+        'empty: query holds no statement (only comments or `;`); expected one SELECT',
+      );
+    }
+  });
 });

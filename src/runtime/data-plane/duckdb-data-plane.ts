@@ -127,7 +127,16 @@ class DuckDbPlane implements DuckDbDataPlane {
         this.describeNow(from),
       ).catch(asSqlError);
       try {
-        const extracted = await this.connection.extractStatements(sql).catch(asSqlError);
+        // DuckDB's binding answers text with no statement (comments, `;`) with "Error in native callback".
+        const extracted = await this.connection.extractStatements(sql).catch((error: unknown) => {
+          if (/^Error in native callback$/.test((error as Error).message))
+            throw new OsirisError(
+              'sql_error',
+              'query holds no statement (only comments or `;`); expected one SELECT',
+              { where: stepId },
+            );
+          return asSqlError(error);
+        });
         if (extracted.count !== 1) {
           throw new OsirisError(
             'sql_error',
