@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { SessionSummary } from '../index.js';
@@ -18,7 +19,15 @@ export function createLogsDirOption(): Option {
 
 /** `--logs-dir` (relative to cwd), else `logs/` in the project directory. */
 export function resolveLogsDir(io: CliIo, opts: LogsOptions): string {
-  return opts.logsDir === undefined ? join(resolveIoProject(io).root, 'logs') : resolve(io.cwd, opts.logsDir);
+  if (opts.logsDir === undefined) return join(resolveIoProject(io).root, 'logs');
+  const dir = resolve(io.cwd, opts.logsDir);
+  // A file there is a mistake, not an empty history ("no sessions" would hide it).
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false)
+    throw new OsirisError(
+      'usage',
+      `--logs-dir ${opts.logsDir} is not a directory (expected the logs directory of a project)`,
+    );
+  return dir;
 }
 
 /** The STATUS column: success/failed from status.json, else running, incomplete or corrupt. */

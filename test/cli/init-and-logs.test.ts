@@ -31,6 +31,23 @@ describe('osiris init + logs', () => {
     expect(again.stderr).toMatch(/already has osiris\.yaml, osiris_connections\.yaml/);
   });
 
+  it('--logs-dir naming a file is a usage error, not an empty history', async () => {
+    for (const args of [
+      ['logs', 'list'],
+      ['logs', 'last'],
+      ['logs', 'gc'],
+    ]) {
+      const r = await runOsiris([...args, '--logs-dir', 'osiris.yaml'], { cwd: project });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(
+        '--logs-dir osiris.yaml is not a directory (expected the logs directory of a project)',
+      );
+    }
+    const absent = await runOsiris(['logs', 'list', '--logs-dir', 'no-logs-yet'], { cwd: project });
+    expect(absent.code).toBe(0);
+    expect(absent.stdout).toContain('no sessions in');
+  });
+
   it('runs the scaffolded example, then lists, shows and reports a failed run as failed', async () => {
     const ok = await runOsiris(['run', 'pipelines/example.yaml', '--param', 'min_id=2'], { cwd: project });
     expect(ok.code).toBe(0);
