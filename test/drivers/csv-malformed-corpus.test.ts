@@ -213,6 +213,21 @@ const CORPUS: CorpusCase[] = [
     expect: { rows: 1, csv: 'id,name\n1,Zoë\n' },
   },
   {
+    name: 'numbers with more digits than a DOUBLE keeps stay exact text (were DOUBLE: digits lost)',
+    bytes:
+      'id,big,mixed,short\n1,1234567890123456789012345678901234567890,0.12345678901234567891,1.5\n2,7,2.5,2.25\n',
+    expect: {
+      rows: 2,
+      csv: 'id,big,mixed,short\n1,1234567890123456789012345678901234567890,0.12345678901234567891,1.5\n2,7,2.5,2.25\n',
+      columns: [
+        { name: 'id', type: 'BIGINT' },
+        { name: 'big', type: 'VARCHAR' },
+        { name: 'mixed', type: 'VARCHAR' },
+        { name: 'short', type: 'DOUBLE' },
+      ],
+    },
+  },
+  {
     name: 'latin-1 bytes undeclared (utf-8 default)',
     bytes: Buffer.from('id,name\n1,Ana\n2,Bo\n3,José\n', 'latin1'),
     expect: {

@@ -61,8 +61,8 @@ function isConversionError(error: unknown): boolean {
 /**
  * Load with the sniffed types. The sniffer types every number with a fraction as DOUBLE, which would
  * lose `10.50`: those columns are loaded as VARCHAR and converted to DECIMAL(18|38, s) when every
- * value is a plain decimal with the same scale s (exact, text unchanged), else to DOUBLE. A value
- * beyond the sample that does not fit its sniffed type makes that column VARCHAR, never a failure.
+ * value is a plain decimal with the same scale s (exact, text unchanged), else to DOUBLE, unless a plain
+ * value has more digits than a DOUBLE keeps (then VARCHAR: the text, exact). A value beyond the sample that does not fit its sniffed type makes that column VARCHAR, never a failure.
  */
 export async function loadDetectedCsv(
   session: SqlSession,
@@ -101,18 +101,26 @@ async function alterColumn(
   await session.run(`ALTER TABLE ${table} ALTER ${c} TYPE ${column.type}${using}`).catch(() => undefined);
 }
 
+/**
+ * A DOUBLE keeps every decimal of at most 15 significant digits; a plain number with more (a 40-digit
+ * id, a 20-digit fraction of mixed scale) would silently lose digits, so its column stays VARCHAR.
+ */
+const DOUBLE_EXACT_DIGITS = 15;
+
 async function refineNumber(session: SqlSession, table: string, name: string): Promise<void> {
   const c = quoteIdent(name);
   const [row] = await session.query(
     `SELECT count_if(NOT regexp_full_match(${c}, '[+-]?[0-9]+(\\.[0-9]+)?')) AS bad,
        min(length(split_part(${c}, '.', 2))) AS smin, max(length(split_part(${c}, '.', 2))) AS smax,
-       max(length(ltrim(split_part(ltrim(${c}, '+-'), '.', 1), '0'))) AS digits
+       max(length(ltrim(split_part(ltrim(${c}, '+-'), '.', 1), '0'))) AS digits,
+       max(length(trim(replace(ltrim(${c}, '+-'), '.', ''), '0'))) AS significant
      FROM ${table} WHERE ${c} IS NOT NULL`,
   );
   const scale = Number(row?.['smax'] ?? 0);
   const width = Number(row?.['digits'] ?? 0) + scale;
-  const exact =
-    row?.['smin'] !== null && Number(row?.['bad']) === 0 && Number(row?.['smin']) === scale && width <= 38;
+  const plain = Number(row?.['bad']) === 0;
+  const exact = row?.['smin'] !== null && plain && Number(row?.['smin']) === scale && width <= 38;
+  if (!exact && plain && Number(row?.['significant'] ?? 0) > DOUBLE_EXACT_DIGITS) return;
   const type = exact ? `DECIMAL(${width <= 18 ? 18 : 38},${scale})` : 'DOUBLE';
   // A column that is not numeric after all (beyond the sample) stays VARCHAR.
   await session.run(`ALTER TABLE ${table} ALTER ${c} TYPE ${type}`).catch(() => undefined);
