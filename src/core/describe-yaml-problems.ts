@@ -112,6 +112,13 @@ function describeProblem(
     }
     case 'MULTIPLE_DOCS':
       return { offset, message: 'the file holds more than one YAML document (expected exactly one)' };
+    case 'RESOURCE_EXHAUSTION':
+      // The parser's own text is a JavaScript error ("Maximum call stack size exceeded").
+      return {
+        offset,
+        message:
+          'the value starting here nests too deeply to read (expected a few levels of lists and mappings)',
+      };
     case 'TAB_AS_INDENT':
       return {
         offset: line.start,

@@ -127,3 +127,18 @@ describe('YAML syntax errors name the wrong line and what was expected', () => {
     );
   });
 });
+
+describe('a value nested too deeply for the parser', () => {
+  it('is refused on its line in words, not as a JavaScript stack error', () => {
+    const deep = `metadata: ${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const found = refuse(oml('oml_version: "0.1.0"', 'name: deep', deep, 'steps: []'), 'oml_invalid');
+    // The column is where the parser's stack ran out, which depends on the Node version.
+    expect(found).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${FILE}:3:\\d+: the value starting here nests too deeply to read \\(expected a few levels of lists and mappings\\)$`,
+        ),
+      ),
+    ]);
+  });
+});
