@@ -42,7 +42,9 @@ function splitHostPort(hostPort: string): { host: string; portText: string | und
     const end = hostPort.indexOf(']');
     if (end < 0) return { host: '', portText: undefined };
     const after = hostPort.slice(end + 1);
-    return { host: hostPort.slice(1, end), portText: after.startsWith(':') ? after.slice(1) : undefined };
+    // Anything after `]` but `:port` (`[::1]x:1`) is a bad port, not ignored.
+    if (after === '') return { host: hostPort.slice(1, end), portText: undefined };
+    return { host: hostPort.slice(1, end), portText: after.startsWith(':') ? after.slice(1) : after };
   }
   const colon = hostPort.lastIndexOf(':');
   return colon < 0

@@ -30,6 +30,9 @@ describe('parseDsn', () => {
       password: 'p',
     });
     expect(parseDsn('postgres://h')).toEqual({ scheme: 'postgres', host: 'h' });
+    expect(parseDsn('postgres://u:p@[::1]/db')).toMatchObject({ host: '::1', database: 'db' });
+    // text after the bracket that is not `:port` was dropped silently
+    expect(parseDsn('postgres://u:p@[::1]x:1/db')).toBe('bad_port');
   });
 
   it('reads unencoded special characters in the password as best it can, and flags the string as ambiguous', () => {
