@@ -36,7 +36,11 @@ export function parseYamlSource(text: string, file: string, sink: DiagnosticSink
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    sink.invalid('', `invalid YAML: ${(error as Error).message}`, at(doc.contents?.range[0] ?? 0));
+    // yaml's own words for this case ("indicates a resource exhaustion attack") accuse the user.
+    const message = /Excessive alias count/.test((error as Error).message)
+      ? 'the aliases (*name) expand into too many copies of their anchors (aliases of aliases multiply); repeat fewer nodes by alias'
+      : `invalid YAML: ${(error as Error).message}`;
+    sink.invalid('', message, at(doc.contents?.range[0] ?? 0));
     return undefined;
   }
   return {

@@ -59,6 +59,20 @@ describe('YAML and top-level shape (oml_invalid)', () => {
     expect(compile(reused).manifest.steps).toHaveLength(1);
   });
 
+  it('refuses aliases that multiply into too many copies (an alias bomb), in words', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (const [name, from] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+    ])
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${from}`).join(', ')}]`);
+    const text = oml(...HEADER, 'metadata:', ...levels.map((l) => `  ${l}`), 'steps:', ...EXTRACT);
+    expect(refuse(text, 'oml_invalid')).toEqual([
+      `${FILE}:1:1: the aliases (*name) expand into too many copies of their anchors (aliases of aliases multiply); repeat fewer nodes by alias`,
+    ]);
+  });
+
   it('refuses a top level that is not a mapping', () => {
     expect(refuse(oml('- just', '- a list'), 'oml_invalid')).toEqual([
       `${FILE}:1:1: expected a YAML mapping with oml_version, name and steps at the top level`,
