@@ -1,7 +1,6 @@
 import { isSecretKey } from './is-secret-key.js';
 import type { Masker } from './mask.js';
 import { MASK, maskUrlPassword } from './mask.js';
-import { findLastUserinfoEnd } from './parse-dsn.js';
 
 /**
  * Keys whose string values are identifiers or enumerations the code or the compiled plan fills in —
@@ -55,20 +54,15 @@ function isUrlKey(key: string): boolean {
 }
 
 /**
- * A URL with its password masked by position, then the rest by value; the scheme stays readable. A value
- * that cannot be read as a URL shows nothing of what may be its password: with no plausible host after
- * the userinfo (`user:pw@host:abc`) all of the userinfo is masked; with no `scheme://` at all, a keyword
- * string (`host=h password=x`) shows its password masked and any other value (a password pasted as the
- * DSN) is masked whole.
+ * A URL with its password masked by position (maskUrlPassword: also when the host does not parse), then
+ * the rest by value; the scheme stays readable. With no `scheme://` at all, a keyword string
+ * (`host=h password=x`) shows its password masked and any other value (a password pasted as the DSN)
+ * is masked whole.
  */
 function maskUrl(url: string, mask: Masker): string {
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url)?.[0];
   if (scheme === undefined) return /^\s*[\w.-]+\s*=/.test(url) ? mask(url) : MASK;
-  const masked = maskUrlPassword(url);
-  let rest = masked.slice(scheme.length);
-  const at = rest.lastIndexOf('@');
-  if (masked === url && at >= 0 && findLastUserinfoEnd(rest) < 0) rest = `${MASK}${rest.slice(at)}`;
-  return `${scheme}${mask(rest)}`;
+  return `${scheme}${mask(maskUrlPassword(url).slice(scheme.length))}`;
 }
 
 export interface MaskStructureOptions {

@@ -63,11 +63,15 @@ export function maskUrlPassword(url: string): string {
   if (!m) return url;
   const head = m[1] as string;
   const rest = m[2] as string;
-  const at = findLastUserinfoEnd(rest);
+  // With no plausible host after any `@` (a bad port: `u:pw@h:abc`), the last `@` still ends the userinfo.
+  const plausible = findLastUserinfoEnd(rest);
+  const at = plausible >= 0 ? plausible : rest.lastIndexOf('@');
   if (at < 0) return url;
   const userinfo = rest.slice(0, at);
   const colon = userinfo.indexOf(':');
   if (colon < 0 || colon === userinfo.length - 1 || userinfo.slice(colon + 1) === MASK) return url;
+  // ...unless the text before that `:` is no user name (`host/path?mail=a:b@c`): nothing to mask there.
+  if (plausible < 0 && /[/?#]/.test(userinfo.slice(0, colon))) return url;
   return `${head}${userinfo.slice(0, colon + 1)}${MASK}${rest.slice(at)}`;
 }
 

@@ -72,13 +72,21 @@ describe('maskStructure', () => {
       createMasker([]),
     );
     expect(shown).toEqual({
-      bad_port: { dsn: `postgresql://${MASK}@127.0.0.1:abc/db` },
-      user_only: { dsn: `postgresql://${MASK}@127.0.0.1:abc/db` },
+      bad_port: { dsn: `postgresql://etl:${MASK}@127.0.0.1:abc/db` },
+      user_only: { dsn: 'postgresql://etl@127.0.0.1:abc/db' },
       pasted_whole: { dsn: MASK },
       keywords: { dsn: `host=127.0.0.1 user=etl password=${MASK} dbname=x` },
       readable: { dsn: 'postgresql://etl@db.example.com:5432/app', url: 'https://x.supabase.co' },
     });
     expect(JSON.stringify(shown)).not.toMatch(/S3cret/);
+    // the same in free text (an error message quoting a DSN), and a URL whose `@` is in its query stays
+    const mask = createMasker([]);
+    expect(mask('cannot use postgresql://etl:Sup3r-S3cret-pw!@127.0.0.1:abc/db here')).toBe(
+      `cannot use postgresql://etl:${MASK}@127.0.0.1:abc/db here`,
+    );
+    expect(mask('see https://example.com/a?to=x:y@z:abc now')).toBe(
+      'see https://example.com/a?to=x:y@z:abc now',
+    );
   });
 
   it('a password `postgres` masks values, never the scheme of a DSN nor identifiers', () => {
