@@ -14,9 +14,26 @@ export type Masker = (text: string) => string;
  */
 export const MIN_FREE_TEXT_SECRET_LENGTH = 4;
 
+/** The secret as a server reads it back: percent-decoded (a DSN option) and with backslash escapes undone. */
+function listReadForms(secret: string): string[] {
+  let decoded = secret;
+  try {
+    decoded = decodeURIComponent(secret);
+  } catch {
+    // not percent-encoded text
+  }
+  const unescaped = (text: string): string => text.replace(/\\(.)/gs, '$1');
+  // A read form shorter than a free-text secret would be masked everywhere in the logs.
+  return [decoded, unescaped(secret), unescaped(decoded)].filter(
+    (f) => f.length >= MIN_FREE_TEXT_SECRET_LENGTH,
+  );
+}
+
 /**
  * Every form a secret can take on its way into a file: raw, URL-encoded, JSON-escaped (once and
- * twice), base64 (padded, unpadded, url-safe) and hex. Case variants are covered by matching without case.
+ * twice), base64 (padded, unpadded, url-safe), hex, and as a server reads it back (percent-decoded,
+ * backslash escapes undone: a value in a DSN's `options` comes back decoded in the server's error).
+ * Case variants are covered by matching without case.
  */
 export function listSecretForms(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
@@ -31,6 +48,7 @@ export function listSecretForms(secret: string): string[] {
     b64.replace(/=+$/, ''),
     bytes.toString('base64url'),
     bytes.toString('hex'),
+    ...listReadForms(secret),
   ]);
   return [...forms].filter((f) => f !== '');
 }

@@ -118,6 +118,17 @@ describe('createMasker', () => {
     expect(mask(`x ${Buffer.from('Pw-Canary-7f3a+/=').toString('hex').toUpperCase()} y`)).toBe(`x ${MASK} y`);
   });
 
+  it('masks a secret as the server echoes it back: percent-decoded, backslash escapes undone', () => {
+    // A ${VAR} in a DSN's options reaches PostgreSQL encoded and comes back decoded in its error.
+    const mask = createMasker(['Zq9%2DOptCanary%2DX', 'Zq9\\-Opt2Canary', '%41%42']);
+    expect(mask('invalid value for parameter "statement_timeout": "Zq9-OptCanary-X"')).toBe(
+      `invalid value for parameter "statement_timeout": "${MASK}"`,
+    );
+    expect(mask('value "Zq9-Opt2Canary"')).toBe(`value "${MASK}"`);
+    // a read form shorter than a free-text secret is not masked everywhere
+    expect(mask('AB testing')).toBe('AB testing');
+  });
+
   it('a short secret is masked only where it sits as a credential, so logs stay readable', () => {
     const mask = createMasker(['k9!', 'a b']);
     expect(mask('k9! is also a word here')).toBe('k9! is also a word here');
