@@ -115,6 +115,7 @@ beforeAll(async () => {
     `${rowsSql(SMALL)} UNION ALL SELECT NULL, 'nul', 1.00, true, TIMESTAMP '2024-01-01 00:00:00'`,
     {},
   );
+  await plane.createFromQuery('blobs', `SELECT 1 AS id, '\\x0012'::BLOB AS bl`, {});
   await runPsql(postgres, 'DROP SCHEMA IF EXISTS wm CASCADE; CREATE SCHEMA wm');
   await runMysqlCli(mariadb, 'DROP DATABASE IF EXISTS wm; CREATE DATABASE wm');
 });
@@ -164,6 +165,15 @@ describe.each(dialects)('$name writer', (d) => {
     expect(twice.error).toBeUndefined();
     expect(twice.recorded.events[0]?.fields).toMatchObject({ exists: true });
     expect(await d.count('appended_dup')).toBe(2 * SMALL);
+  });
+
+  it('refuses a BLOB input (its bytes would change while the load succeeds), before touching the target', async () => {
+    const blob = await write('blob1', 'blobs', { table: 'blobbed', create_if_missing: true });
+    expect(blob.error?.code).toBe('input_error');
+    expect(blob.error?.message).toContain(
+      'input column "bl" is BLOB, which a database writer cannot load byte for byte yet',
+    );
+    expect(blob.recorded.events).toEqual([]);
   });
 
   it('upsert twice leaves the same rows, and a changed input updates exactly the changed rows', async () => {

@@ -128,6 +128,22 @@ function checkKeyColumns(cfg: WriterConfig, input: TableInfo, where: string): vo
   }
 }
 
+/**
+ * A BLOB column's canonical text is DuckDB's (`\x00` escapes, other bytes as characters), which a
+ * PostgreSQL bytea reads as hex and MySQL stores as characters: the bytes would change while the load
+ * succeeds. Refused until the loaders get the bytes; database bytes extracted by Osiris are text already.
+ */
+function checkLoadableTypes(input: TableInfo, where: string): void {
+  const blob = input.columns.find((c) => c.type === 'BLOB');
+  if (!blob) return;
+  const c = JSON.stringify(blob.name);
+  throw new OsirisError(
+    'input_error',
+    `input column ${c} is BLOB, which a database writer cannot load byte for byte yet; convert it upstream in a duckdb.processor: '\\x' || hex(${c}) AS ${c} for a PostgreSQL bytea (as text), hex(${c}) for MySQL`,
+    { where },
+  );
+}
+
 /** Input names that the target lacks, as a config error (a typo must not become a silent NULL column). */
 function checkTargetColumns(
   input: TableInfo,
@@ -198,6 +214,7 @@ export async function runDatabaseWrite(
   const inputStep = readSingleInput(request.inputs, where);
   const input = await ctx.dataPlane.describe(inputStep);
   checkKeyColumns(cfg, input, where);
+  checkLoadableTypes(input, where);
   const endpoint = readDatabaseEndpoint(request.connection, where);
   const target = cfg.target.schema ? `${cfg.target.schema}.${cfg.target.table}` : cfg.target.table;
   const loaded: AttemptFacts['loaded'] = {};
