@@ -311,6 +311,25 @@ describe('postgres.extractor', () => {
     expect(error.message).toMatch(/division by zero/);
   });
 
+  it('a query ending in a -- comment reads; names differing only in case are refused in words', async () => {
+    const commented = await runDriver(harness, postgresExtractorModule, 'pg_commented', {
+      config: { query: 'SELECT 1 AS a -- the one row\n-- last line is a comment' },
+      connection: postgresConnection,
+    });
+    expect(commented.error).toBeUndefined();
+    expect(commented.result?.rowsRead).toBe(1);
+    const cased = await runDriver(harness, postgresExtractorModule, 'pg_cased', {
+      config: { query: 'SELECT 1 AS a, 2 AS "A"' },
+      connection: postgresConnection,
+    });
+    expect(cased.error).toMatchObject({
+      code: 'sql_error',
+      message: expect.stringContaining(
+        "the query returns columns 'a' and 'A', which differ only in case (the data plane compares names without case)",
+      ),
+    });
+  });
+
   it('a statement timeout fails with code timeout', async () => {
     const started = Date.now();
     const out = await runDriver(harness, postgresExtractorModule, 'pg_slow', {

@@ -49,7 +49,8 @@ function readEdges(tracker: CsvRecordTracker | undefined, rows: number): EdgeRow
 
 /** The SELECT an extractor runs for its source: the query as given, or the table's columns. */
 export function renderSourceSelect(dialect: SqlDialect, source: ExtractSource): string {
-  if (source.kind === 'query') return source.sql;
+  // The newline ends a `-- comment` on the query's last line: the query is wrapped (`FROM (…) AS x`).
+  if (source.kind === 'query') return `${source.sql}\n`;
   const columns = source.columns ? source.columns.map((c) => dialect.quoteIdentifier(c)).join(', ') : '*';
   return `SELECT ${columns} FROM ${quoteTableRef(dialect, source.ref)}`;
 }
@@ -57,16 +58,20 @@ export function renderSourceSelect(dialect: SqlDialect, source: ExtractSource): 
 function checkColumnNames(columns: readonly ColumnInfo[], where: string): void {
   if (columns.length === 0)
     throw new OsirisError('sql_error', 'the query returns no columns; expected a SELECT', { where });
-  const seen = new Set<string>();
+  // The data plane (DuckDB) compares names without case: `a` and `A` would collide there.
+  const seen = new Map<string, string>();
   for (const c of columns) {
-    if (seen.has(c.name)) {
-      throw new OsirisError(
-        'sql_error',
-        `the query returns column '${c.name}' twice; give each column a distinct alias`,
-        { where },
-      );
+    const other = seen.get(c.name.toLowerCase());
+    if (other !== undefined) {
+      const what =
+        other === c.name
+          ? `column '${c.name}' twice`
+          : `columns '${other}' and '${c.name}', which differ only in case (the data plane compares names without case)`;
+      throw new OsirisError('sql_error', `the query returns ${what}; give each column a distinct alias`, {
+        where,
+      });
     }
-    seen.add(c.name);
+    seen.set(c.name.toLowerCase(), c.name);
   }
 }
 
