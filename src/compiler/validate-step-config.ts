@@ -119,6 +119,7 @@ export function validateStepConfig(
   }
   checkConnection(config, spec, fail);
   checkWriteMode(config, fail);
+  checkTableName(config, spec, fail);
   checkFileConfig(config, spec, fail);
   return sound ? config : undefined;
 }
@@ -159,6 +160,27 @@ function checkWriteMode(config: StepConfig, fail: (s: PathSegment[], m: string) 
       `write_mode '${mode}' requires primary_key (a column name or a non-empty list of column names)`,
     );
   }
+}
+
+/**
+ * `table: public.events` names a table called "public.events" (identifiers are quoted): a writer would
+ * create that beside the real one. Components that take `schema` get the split spelled out.
+ */
+function checkTableName(
+  config: StepConfig,
+  spec: ComponentSpec,
+  fail: (s: PathSegment[], m: string) => void,
+): void {
+  const table = config.table;
+  const properties = spec.configSchema.properties as Record<string, unknown> | undefined;
+  if (typeof table !== 'string' || !properties || !('schema' in properties)) return;
+  const dot = table.indexOf('.');
+  if (dot <= 0 || dot === table.length - 1) return;
+  const [schema, name] = [table.slice(0, dot), table.slice(dot + 1)];
+  fail(
+    ['table'],
+    `table '${table}' holds a dot, but a table name is used as it is (quoted), so this would be a table named '${table}'; give the schema apart: schema: ${schema} and table: ${name}`,
+  );
 }
 
 interface DescribedError {

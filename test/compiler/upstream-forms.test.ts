@@ -282,3 +282,27 @@ describe('upstream filesystem connections and parse_dates', () => {
     ]);
   });
 });
+
+describe('schema-qualified table names', () => {
+  it('refuses table: public.events on database components (it would name a table "public.events")', () => {
+    const text = oml(
+      'oml_version: "0.1.0"',
+      'name: dotted',
+      'steps:',
+      '  - id: extract',
+      '    component: postgres.extractor',
+      '    mode: read',
+      '    config: { connection: "@postgres.src", table: public.events }',
+      '  - id: load',
+      '    component: mysql.writer',
+      '    mode: write',
+      '    config: { connection: "@mysql.dst", table: "shop.orders", schema: shop }',
+    );
+    const why = (table: string, schema: string, name: string) =>
+      `table '${table}' holds a dot, but a table name is used as it is (quoted), so this would be a table named '${table}'; give the schema apart: schema: ${schema} and table: ${name}`;
+    expect(refuse(text, 'compile_error', { catalog })).toEqual([
+      `${FILE}:7:51: steps[0] (id: extract).config.table: ${why('public.events', 'public', 'events')}`,
+      `${FILE}:11:48: steps[1] (id: load).config.table: ${why('shop.orders', 'shop', 'orders')}`,
+    ]);
+  });
+});
