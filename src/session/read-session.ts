@@ -1,4 +1,13 @@
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type {
   ArtifactFile,
@@ -97,11 +106,26 @@ export function inspectSession(dir: string, id: string): SessionSummary {
   return { id, dir, status: read.status, state, ...(missing.length > 0 ? { missing } : {}) };
 }
 
+/**
+ * Whether `path` is a regular file, links followed. Session files are read only then: opening a FIFO
+ * blocks until a writer comes (and a blocked read keeps even SIGTERM's handler from running), and a
+ * device such as /dev/zero never ends.
+ */
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** The `session` of the first line of events.jsonl (read from its head only), undefined when none. */
 function readFirstEventSession(dir: string): string | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(join(dir, 'events.jsonl'), 'r');
+    const path = join(dir, 'events.jsonl');
+    if (!isRegularFile(path)) return undefined;
+    fd = openSync(path, 'r');
     const head = Buffer.alloc(64 * 1024);
     const n = readSync(fd, head, 0, head.length, 0);
     const first = head.subarray(0, n).toString('utf8').split('\n')[0] ?? '';
@@ -119,6 +143,7 @@ export function readStatusChecked(dir: string): { status?: SessionStatus; proble
   const path = join(dir, 'status.json');
   let text: string;
   try {
+    if (existsSync(path) && !isRegularFile(path)) return { problem: 'status.json is not a regular file' };
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -139,14 +164,21 @@ export function readStatus(dir: string): SessionStatus | undefined {
   return readStatusChecked(dir).status;
 }
 
-/** Parse a JSON-lines file; a torn last line (crash mid-write) is skipped. */
+/** Parse a JSON-lines file of records; a torn last line (crash mid-write) and non-objects are skipped. */
 export function readJsonLines<T>(path: string): T[] {
   if (!existsSync(path)) return [];
+  if (!isRegularFile(path))
+    throw new OsirisError(
+      'io_error',
+      `${path} is not a regular file (a FIFO, a device or a directory): the session directory is damaged`,
+    );
   const out: T[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     try {
-      out.push(JSON.parse(line) as T);
+      const value = JSON.parse(line) as unknown;
+      // every line Osiris writes is an object; `null` or `42` can only come from damage
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) out.push(value as T);
     } catch {
       // a torn line can only be the last one written before a crash
     }
@@ -204,7 +236,7 @@ export function readSessionSnapshot(dir: string): SessionSnapshot {
     status: readStatus(dir),
     events: readEvents(dir),
     metrics: readMetrics(dir),
-    manifestText: existsSync(manifestPath) ? readFileSync(manifestPath, 'utf8') : '',
+    manifestText: isRegularFile(manifestPath) ? readFileSync(manifestPath, 'utf8') : '',
     artifacts: readArtifactFiles(dir),
   };
 }
