@@ -6,6 +6,7 @@ import { OSIRIS_VERSION, OsirisError, writeCanonicalJson } from '../core/index.j
 import { resolveProject } from './resolve-project.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 import { readPipelineFile } from './read-pipeline-file.js';
+import { checkProjectTargets } from './check-project-targets.js';
 import { makeDirectory } from '../core/index.js';
 
 export interface CompilePipelineOptions {
@@ -107,7 +108,9 @@ export function compilePipeline(options: CompilePipelineOptions): CompiledPipeli
     file,
     ...(options.projectDir === undefined ? {} : { projectDir: options.projectDir }),
   });
-  const buildDir = join(resolve(project.root, options.outDir ?? 'build'), out.pipelineId, out.manifestShort);
+  const buildRoot = resolve(project.root, options.outDir ?? 'build');
+  checkProjectTargets(out, options.drivers, project, { pipelineFile: file, buildRoot });
+  const buildDir = join(buildRoot, out.pipelineId, out.manifestShort);
   const cfgTexts = writeBuildFiles(buildDir, out);
   const projectDir = project.dataDir;
   const compiled = {

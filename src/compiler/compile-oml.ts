@@ -6,6 +6,7 @@ import { createFingerprint } from '../core/fingerprint.js';
 import { OML_VERSION } from '../core/manifest.js';
 import type { Manifest, ManifestStep, StepConfig } from '../core/manifest.js';
 import { checkIncrementalSteps } from './check-incremental-steps.js';
+import { checkFileTargets } from './check-file-targets.js';
 import { createDiagnosticSink } from './diagnostic-sink.js';
 import type { DiagnosticSink } from './diagnostic-sink.js';
 import { decodeOmlBytes } from './decode-oml-bytes.js';
@@ -109,6 +110,7 @@ function checkPipeline(input: ValidateInput, sink: DiagnosticSink): CheckedPipel
   }
   const { order, needs } = orderSteps(forgetRefusedModes(doc.steps, input.catalog), source, sink);
   checkIncrementalSteps(order, needs, input.catalog, source, sink);
+  checkFileTargets(doc.steps, configs, input.catalog, source, sink);
   if (doc.name === undefined || sink.list().length > 0) return undefined;
   return {
     name: doc.name,

@@ -1,6 +1,6 @@
 // CLI rough edges on the compiler side, through the real built CLI in a temp project:
 // one root-cause finding per mistake, and `run FILE` leaving the last-compile pointer to `osiris compile`.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProject, runOsiris } from '../support/run-osiris.js';
@@ -104,5 +104,43 @@ describe('a pipeline path that is not an OML file', () => {
     const r = await runOsiris([command, file], { cwd: dir, timeoutMs: 20_000 });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe("a writer aimed at the pipeline file or Osiris's own files", () => {
+  it.each([
+    [
+      'pipelines/first.yaml',
+      "config.path 'pipelines/first.yaml' is the pipeline file itself; write elsewhere",
+    ],
+    [
+      '.osiris/last_compile.json',
+      "lies in Osiris's state directory (.osiris), where Osiris keeps its own files",
+    ],
+    ['logs/run_1/events.jsonl', 'lies in a session directory in logs/, where Osiris keeps its own files'],
+    ['build/first/x.csv', "lies in this pipeline's build directory, where Osiris keeps its own files"],
+  ])('%s: config_error naming the step, nothing written', async (output, message) => {
+    const dir = project();
+    writeFileSync(join(dir, 'pipelines/first.yaml'), pipeline('first', output));
+    const before = readFileSync(join(dir, 'pipelines/first.yaml'), 'utf8');
+    for (const command of ['compile', 'run']) {
+      const r = await runOsiris([command, 'pipelines/first.yaml'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        `[config_error]: write: ${message.startsWith('config.path') ? '' : `config.path '${output}' `}${message}`,
+      );
+    }
+    expect(readFileSync(join(dir, 'pipelines/first.yaml'), 'utf8')).toBe(before);
+    expect(existsSync(join(dir, 'logs'))).toBe(false);
+  });
+
+  it('a file of the user beside them is fine: logs/summary.csv, build/report.csv', async () => {
+    for (const output of ['logs/summary.csv', 'build/report.csv']) {
+      const dir = project();
+      writeFileSync(join(dir, 'pipelines/first.yaml'), pipeline('first', output));
+      const r = await runOsiris(['run', 'pipelines/first.yaml'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(dir, output), 'utf8')).toBe('id,name\n1,a\n2,b\n');
+    }
   });
 });

@@ -412,6 +412,28 @@ describe('config (compile_error)', () => {
     ]);
   });
 
+  it('refuses a writer path that a reader of the pipeline reads or another writer writes', () => {
+    const writer = (id: string, needs: string, path: string) => [
+      `  - id: ${id}`,
+      '    component: filesystem.csv_writer',
+      '    mode: write',
+      `    needs: [${needs}]`,
+      `    config: { path: ${path} }`,
+    ];
+    const text = oml(
+      ...HEADER,
+      'steps:',
+      ...EXTRACT,
+      ...writer('over-input', 'extract-movies', './data//movies.csv'),
+      ...writer('first', 'extract-movies', 'out/a.csv'),
+      ...writer('second', 'extract-movies', 'out/../out/a.csv'),
+    );
+    expect(refuse(text, 'compile_error')).toEqual([
+      `${FILE}:13:21: steps[1] (id: over-input).config.path: path './data//movies.csv' is the file step 'extract-movies' reads; a run never writes over its own input (write to another path)`,
+      `${FILE}:23:21: steps[3] (id: second).config.path: path 'out/../out/a.csv' is also written by step 'first'; of two writers of one file only the last to finish would count`,
+    ]);
+  });
+
   it('refuses a missing required config key', () => {
     const text = oml(...HEADER, 'steps:', ...EXTRACT.slice(0, 4), '      delimiter: ";"');
     expect(refuse(text, 'compile_error')).toEqual([
