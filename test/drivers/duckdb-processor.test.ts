@@ -86,4 +86,16 @@ describe('duckdb.processor', () => {
       );
     }
   });
+  it('refuses output names DuckDB would rename silently (a, a_1), compared without case', async () => {
+    const inputs = { 'extract-movies': 'extract-movies' };
+    const twice = await transform('dup', 'SELECT 1 AS a, 2 AS a', inputs).catch((e: unknown) => e);
+    expect(twice).toMatchObject({
+      code: 'sql_error',
+      message: "dup: query returns column 'a' twice; give each output column a distinct alias",
+    });
+    const cased = await transform('dup-case', 'SELECT 1 AS a, 2 AS "A"', inputs).catch((e: unknown) => e);
+    expect((cased as OsirisError).message).toBe(
+      "dup-case: query returns columns 'a' and 'A' (names are compared without case); give each output column a distinct alias",
+    );
+  });
 });
