@@ -18,6 +18,11 @@ function checkConnectionPaths(config: StepConfig, spec: ComponentSpec, fail: Fai
     const value = config[key];
     if (typeof value === 'string' && value.includes('\0'))
       fail([key], `${key} holds a NUL character (\\0), which no file name can hold`);
+    else if (typeof value === 'string' && spec.modes.includes('write') && /[/\\]$/.test(value))
+      fail(
+        [key],
+        `${key} '${value}' ends with a slash, naming a directory; a writer writes one file: add its name`,
+      );
   }
   const ref = config.connection;
   if (typeof ref !== 'string' || !spec.connectionFamilies.includes('filesystem')) return;

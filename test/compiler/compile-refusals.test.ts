@@ -405,6 +405,21 @@ describe('config (compile_error)', () => {
     expect(compile(csv('"|"')).manifest.steps).toHaveLength(1);
   });
 
+  it('refuses a writer path ending with a slash (it made a file named like the directory)', () => {
+    const text = oml(
+      ...HEADER,
+      'steps:',
+      ...EXTRACT,
+      '  - id: out',
+      '    component: filesystem.csv_writer',
+      '    mode: write',
+      '    config: { path: sub/ }',
+    );
+    expect(refuse(text, 'compile_error')).toEqual([
+      `${FILE}:12:21: steps[1] (id: out).config.path: path 'sub/' ends with a slash, naming a directory; a writer writes one file: add its name`,
+    ]);
+  });
+
   it('refuses a path holding a NUL character (was internal at run time)', () => {
     const text = oml(...HEADER, 'steps:', ...EXTRACT.slice(0, 4), '      path: "data/a\\0b.csv"');
     expect(refuse(text, 'compile_error')).toEqual([

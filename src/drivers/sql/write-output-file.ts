@@ -92,6 +92,11 @@ export async function writeOutputFile(
   path: string,
   write: (temp: string) => Promise<number>,
 ): Promise<WrittenFile> {
+  // resolve() drops a trailing slash: `out/` would become a file named `out`
+  if (/[/\\]$/.test(path))
+    throw new OsirisError('io_error', `cannot write ${path}: it names a directory (config.path)`, {
+      where: ctx.stepId,
+    });
   const target = resolve(ctx.projectDir, path);
   const dir = prepareTarget(target, ctx.stepId);
   const temp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
