@@ -8,6 +8,7 @@ import type {
   StepOutcome,
 } from '../core/index.js';
 import { createPendingState, listStepInputs, readIncrementalSpec } from '../core/index.js';
+import { readStoppingStep } from './stopped-by.js';
 
 /** What the steps of a run came to so far. */
 export interface SequenceTally {
@@ -156,12 +157,20 @@ function createUnitRunner(
     onOutcome(step, outcome);
     last.set(step.id, outcome);
     if (!outcome.ok) {
-      // the failed step first in manifest order names the run's error (the same whichever of two
-      // concurrent failures came first); every failed step has its own step_failed event
-      if (tally.failedStep === undefined || indexOf(step.id) < indexOf(tally.failedStep)) {
+      // The failed step first in manifest order names the run's error (the same whichever of two
+      // concurrent failures came first), unless it was only stopped by another step's failure (an
+      // extractor whose streamed writer failed): the cause names it. Every failed step has its own
+      // step_failed event.
+      const error = outcome.error;
+      const rank = (id: string, message: string | undefined): number =>
+        indexOf(id) + (readStoppingStep(message ?? '') === undefined ? 0 : order.size);
+      const message = error?.message ?? 'step failed';
+      if (
+        tally.failedStep === undefined ||
+        rank(step.id, message) < rank(tally.failedStep, tally.error?.message)
+      ) {
         tally.failedStep = step.id;
-        const error = outcome.error;
-        tally.error = { code: error?.code ?? 'internal', message: error?.message ?? 'step failed' };
+        tally.error = { code: error?.code ?? 'internal', message };
       }
       return false;
     }

@@ -13,6 +13,7 @@ import type { StepHost } from './execute-step.js';
 import { executeStep } from './execute-step.js';
 import { listPassThroughSources } from './list-pass-through-sources.js';
 import { registerDrivers } from './register-drivers.js';
+import { renderStoppedBy } from './stopped-by.js';
 
 /** Loads the DuckDB data plane module (the worker passes one that reuses its prefetch). */
 export type DuckDbModuleLoader = () => Promise<{
@@ -146,7 +147,7 @@ function createStreamTracker() {
       const error = outcome.error;
       const reason = new OsirisError(
         (error?.code ?? 'internal') as OsirisError['code'],
-        `stopped: step '${stepId}', which was writing its rows as they came, failed: ${error?.message ?? 'failed'}`,
+        renderStoppedBy(stepId, error?.message ?? 'failed'),
       );
       plane?.stopOutput(producer, reason);
       stoppers.get(producer)?.abort(reason);

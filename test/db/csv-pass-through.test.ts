@@ -305,6 +305,7 @@ describe('CSV into databases: the file passes through to the loader', () => {
     expect(failed.find(([id]) => id === 'read-torn')?.[1]).toContain(
       `${tornPeopleCsv}:4: 4 fields, expected 3`,
     );
+    expect(cli.stdout + cli.stderr).toMatch(/"failed_step": "read-torn"/);
     expect(await runMysqlCli(mariadb, `SELECT * FROM ${MYDB}.people`)).toBe('100\tkept\t1.00\n');
   }, 120_000);
 
@@ -324,6 +325,8 @@ describe('CSV into databases: the file passes through to the loader', () => {
         /invalid input syntax for type numeric: "abc".*nothing was committed/,
       );
       expect(cli.stdout + cli.stderr).toContain(`${badCsv}:${badLine}`);
+      // the writer names the run's failure: the extractor was only stopped by it
+      expect(cli.stdout + cli.stderr).toMatch(/"failed_step": "load-bad"/);
       expect(await pgDigest('pt_pass.events_bad')).toBe(before);
     }, 120_000);
   }
