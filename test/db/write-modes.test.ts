@@ -263,6 +263,29 @@ describe.each(dialects)('$name writer', (d) => {
   });
 });
 
+describe('PostgreSQL writer: a value refused on the typed path', () => {
+  it('names the column and the line of the rows sent (the server context was dropped)', async () => {
+    await harness.dataPlane.createFromQuery(
+      'bad_qty',
+      "SELECT i AS id, CASE WHEN i = 3 THEN 'x2' ELSE i::VARCHAR END AS qty FROM range(1, 6) t(i)",
+      {},
+    );
+    await runPsql(postgres, 'CREATE TABLE wm.typed_bad (id INT, qty INT)');
+    const out = await runDriver(harness, postgresWriterModule, 'typed_bad', {
+      config: { schema: 'wm', table: 'typed_bad' },
+      connection: createServerConnection('postgres', postgres),
+      inputs: { input: 'bad_qty' },
+    });
+    expect(out.error).toMatchObject({
+      code: 'sql_error',
+      message: expect.stringMatching(
+        /invalid input syntax for type integer: "x2" \[22P02\] \(column qty, line 3 of the rows sent\); nothing was committed$/,
+      ),
+    });
+    expect(await countPostgres(postgres, 'wm.typed_bad')).toBe(0);
+  });
+});
+
 describe('PostgreSQL writer: a connection lost during COMMIT', () => {
   // A deferred constraint trigger runs at COMMIT and terminates its own backend (SQLSTATE 57P01, a
   // transient failure): the client cannot know whether the server committed.

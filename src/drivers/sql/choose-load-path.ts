@@ -46,13 +46,26 @@ export async function chooseLoadPath(
 }
 
 /**
- * A loader's refusal of a record, placed in the source file: `file:line (column c): …`. Other
- * failures, and failures of a typed load (whose records are the table's), pass unchanged.
+ * A loader's refusal of a record, placed in the source file: `file:line (column c): …`. A typed load's
+ * records are the input table's, sent in its order: the message names the column and the row (LOAD
+ * DATA) or the line of the data sent (COPY, where a value holding a line break takes two). Other
+ * failures pass unchanged.
  */
 export async function placeRefusedRecord(error: unknown, csv: PassThroughCsv | undefined): Promise<unknown> {
-  if (!csv || !(error instanceof DatabaseFailure) || error.record === undefined) return error;
+  if (!(error instanceof DatabaseFailure) || error.record === undefined) return error;
   const { unit, index, column } = error.record;
   const bare = readBareMessage(error);
+  if (!csv) {
+    const at = unit === 'record' ? `input row ${index}` : `line ${index} of the rows sent`;
+    const place = `${column === undefined ? '' : `column ${column}, `}${at}`;
+    return new DatabaseFailure(
+      error.code,
+      `${bare} (${place}); nothing was committed`,
+      error.kind,
+      error.serverCode,
+      error.where,
+    );
+  }
   const place = `${await csv.locate(unit, index)}${column === undefined ? '' : ` (column ${column})`}`;
   return new DatabaseFailure(
     error.code,
