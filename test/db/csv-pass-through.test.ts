@@ -331,6 +331,23 @@ describe('CSV into databases: the file passes through to the loader', () => {
     }, 120_000);
   }
 
+  it('a timestamp with an offset takes the typed path, so a timestamp column gets the instant (COPY kept the wall time)', async () => {
+    await runPsql(
+      postgres,
+      'DROP TABLE IF EXISTS pt_pass.stamps; CREATE TABLE pt_pass.stamps (id INT, ts TIMESTAMP)',
+    );
+    const path = join(work, 'stamps.csv');
+    writeFileSync(path, 'id,ts\n1,2020-01-01 10:00:00+05:30\n2,2020-06-01 23:30:00-02:00\n');
+    const { cli, events } = await runPipeline([
+      { id: 'stamps', path, writer: toPostgres('pt_pass', 'stamps') },
+    ]);
+    expect(cli.code, cli.stdout + cli.stderr).toBe(0);
+    expect(readPaths(events)['load-stamps']).toMatch(/^typed: column ts is TIMESTAMP WITH TIME ZONE/);
+    expect(await runPsql(postgres, 'SELECT id, ts FROM pt_pass.stamps ORDER BY id')).toBe(
+      '1|2020-01-01 04:30:00\n2|2020-06-02 01:30:00\n',
+    );
+  }, 120_000);
+
   it('parses the file when the table must be created from detected types, and says so', async () => {
     await runPsql(postgres, 'DROP TABLE IF EXISTS pt_pass.created');
     const { cli, events } = await runPipeline([
