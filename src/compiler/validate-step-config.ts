@@ -117,10 +117,7 @@ export function validateStepConfig(
       fail(described.segments, described.message, described.keyName ? 'key' : 'value');
     }
   }
-  checkConnection(config, spec, fail);
-  checkWriteMode(config, fail);
-  checkTableName(config, spec, fail);
-  checkFileConfig(config, spec, fail);
+  checkConfigRules(config, spec, fail);
   return sound ? config : undefined;
 }
 
@@ -181,6 +178,18 @@ function checkTableName(
     ['table'],
     `table '${table}' holds a dot, but a table name is used as it is (quoted), so this would be a table named '${table}'; give the schema apart: schema: ${schema} and table: ${name}`,
   );
+}
+
+/** The rules of a config that its JSON Schema cannot express. */
+function checkConfigRules(
+  config: StepConfig,
+  spec: ComponentSpec,
+  fail: (s: PathSegment[], m: string) => void,
+): void {
+  checkConnection(config, spec, fail);
+  checkWriteMode(config, fail);
+  checkTableName(config, spec, fail);
+  checkFileConfig(config, spec, fail);
 }
 
 interface DescribedError {

@@ -147,7 +147,7 @@ describe('order and needs', () => {
       `    component: ${component}`,
       `    mode: ${mode}`,
       ...(needs === undefined ? [] : [`    needs: [${needs}]`]),
-      `    config: ${component === 'duckdb.processor' ? '{query: SELECT 1}' : component === 'postgres.writer' ? '{table: t}' : '{path: p.csv}'}`,
+      `    config: ${component === 'duckdb.processor' ? '{query: SELECT 1}' : component === 'postgres.writer' ? '{table: t}' : `{path: ${id}.csv}`}`,
     ];
     const text = oml(
       ...HEADER,
