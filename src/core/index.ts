@@ -19,3 +19,4 @@ export * from './parse-dsn.js';
 export * from './run-with-retry.js';
 export * from './make-directory.js';
 export * from './describe-csv-character.js';
+export * from './describe-repeated-name.js';

@@ -325,7 +325,7 @@ describe('postgres.extractor', () => {
     expect(cased.error).toMatchObject({
       code: 'sql_error',
       message: expect.stringContaining(
-        "the query returns columns 'a' and 'A', which differ only in case (the data plane compares names without case)",
+        "the query returns columns 'a' and 'A' (names are compared without case); give each column a distinct alias",
       ),
     });
   });

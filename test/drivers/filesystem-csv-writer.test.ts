@@ -167,7 +167,10 @@ describe('filesystem.csv_writer', () => {
     writeFileSync(join(h.projectDir, 'keep.csv'), 'old content\n');
     const error = await failure(write('write-bad-l1', { path: 'keep.csv', encoding: 'latin1' }));
     expect(error.code).toBe('io_error');
-    expect(error.message).toContain('U+1F3AC');
+    // row 5, on line 8: row 4's quoted value holds two line breaks
+    expect(error.message).toBe(
+      'write-bad-l1: line 8 of the output: character U+1F3AC cannot be written in latin1 (config.encoding: use utf-8 or utf-16le)',
+    );
     expect(error.where).toBe('write-bad-l1');
     expect(readFileSync(join(h.projectDir, 'keep.csv'), 'utf8')).toBe('old content\n');
     expect(readdirSync(h.projectDir).filter((n) => n.includes('.tmp'))).toEqual([]);

@@ -100,19 +100,33 @@ function readConfig(config: Record<string, unknown>): CsvWriterConfig {
   };
 }
 
-/** Encode text for the target; latin1 refuses what it cannot hold instead of writing `?`. */
-function encodeText(text: string, encoding: CsvWriteEncoding): Buffer {
-  if (encoding === 'utf-8') return Buffer.from(text, 'utf8');
-  if (encoding === 'utf-16le') return Buffer.from(text, 'utf16le');
-  const bad = /[^\u0000-\u00ff]/u.exec(text);
-  if (bad) {
-    const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-    throw new OsirisError(
-      'io_error',
-      `character U+${code} cannot be written in latin1 (use utf-8 or utf-16le)`,
-    );
-  }
-  return Buffer.from(text, 'latin1');
+function countLineBreaks(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * An encoder of the output's successive text for the target encoding. latin1 refuses what it cannot
+ * hold instead of writing `?`, naming the line of the output (lines are counted for latin1 only).
+ */
+function createTextEncoder(encoding: CsvWriteEncoding): (text: string) => Buffer {
+  if (encoding === 'utf-8') return (text) => Buffer.from(text, 'utf8');
+  if (encoding === 'utf-16le') return (text) => Buffer.from(text, 'utf16le');
+  let lines = 0;
+  return (text) => {
+    const bad = /[^\u0000-\u00ff]/u.exec(text);
+    if (bad) {
+      const line = lines + countLineBreaks(text.slice(0, bad.index)) + 1;
+      const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+      throw new OsirisError(
+        'io_error',
+        `line ${line} of the output: character U+${code} cannot be written in latin1 (config.encoding: use utf-8 or utf-16le)`,
+      );
+    }
+    lines += countLineBreaks(text);
+    return Buffer.from(text, 'latin1');
+  };
 }
 
 async function writeChunk(out: WriteStream, bytes: Buffer): Promise<void> {
@@ -143,7 +157,8 @@ async function transcodeFile(source: string, target: string, encoding: CsvWriteE
   try {
     if (encoding === 'utf-16le') await writeChunk(out, Buffer.from([0xff, 0xfe]));
     const input = createReadStream(source, { encoding: 'utf8', highWaterMark: 1 << 20 });
-    for await (const text of input) await writeChunk(out, encodeText(text as string, encoding));
+    const encode = createTextEncoder(encoding);
+    for await (const text of input) await writeChunk(out, encode(text as string));
   } catch (error) {
     out.destroy();
     throw error;
@@ -173,17 +188,17 @@ export async function writeRendered(
   });
   const identity = order.every((v, i) => v === i) && order.length === names.length;
   const out = openFile(target);
+  const encode = createTextEncoder(cfg.encoding);
   let rows = 0;
   let lastProgress = Date.now();
   try {
     if (cfg.encoding === 'utf-16le') await writeChunk(out, Buffer.from([0xff, 0xfe]));
-    if (cfg.header)
-      await writeChunk(out, encodeText(renderer.renderHeader(selected.map((c) => c.name)), cfg.encoding));
+    if (cfg.header) await writeChunk(out, encode(renderer.renderHeader(selected.map((c) => c.name))));
     for await (const batch of ctx.dataPlane.readText(input)) {
       if (ctx.signal.aborted)
         throw new OsirisError('interrupted', 'write interrupted', { where: ctx.stepId });
       const chosen = identity ? batch : batch.map((row) => order.map((i) => row[i] ?? null));
-      await writeChunk(out, encodeText(renderer.renderRows(chosen), cfg.encoding));
+      await writeChunk(out, encode(renderer.renderRows(chosen)));
       rows += batch.length;
       if (Date.now() - lastProgress >= 1000) {
         lastProgress = Date.now();

@@ -7,7 +7,7 @@ import type {
   RetryPolicy,
   StepContext,
 } from '../../core/index.js';
-import { OsirisError, runWithRetry } from '../../core/index.js';
+import { OsirisError, describeRepeatedName, runWithRetry } from '../../core/index.js';
 import { handOverCsv } from './csv-handoff.js';
 import { isTransientFailure } from './database-failure.js';
 import type { ExtractSource } from './database-config.js';
@@ -58,21 +58,11 @@ export function renderSourceSelect(dialect: SqlDialect, source: ExtractSource): 
 function checkColumnNames(columns: readonly ColumnInfo[], where: string): void {
   if (columns.length === 0)
     throw new OsirisError('sql_error', 'the query returns no columns; expected a SELECT', { where });
-  // The data plane (DuckDB) compares names without case: `a` and `A` would collide there.
-  const seen = new Map<string, string>();
-  for (const c of columns) {
-    const other = seen.get(c.name.toLowerCase());
-    if (other !== undefined) {
-      const what =
-        other === c.name
-          ? `column '${c.name}' twice`
-          : `columns '${other}' and '${c.name}', which differ only in case (the data plane compares names without case)`;
-      throw new OsirisError('sql_error', `the query returns ${what}; give each column a distinct alias`, {
-        where,
-      });
-    }
-    seen.set(c.name.toLowerCase(), c.name);
-  }
+  const repeated = describeRepeatedName(columns.map((c) => c.name));
+  if (repeated !== undefined)
+    throw new OsirisError('sql_error', `the query returns ${repeated}; give each column a distinct alias`, {
+      where,
+    });
 }
 
 /**

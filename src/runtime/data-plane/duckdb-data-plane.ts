@@ -30,6 +30,7 @@ import { exportCsvStream } from './export-csv-stream.js';
 import { COPY_MAX_COLUMNS, renderCopyTo } from './render-copy-to.js';
 import { ingestCsvStream } from './ingest-csv-stream.js';
 import { wrapPlaneError } from './wrap-plane-error.js';
+import { checkDistinctNames } from './check-distinct-names.js';
 import { makeDirectory } from '../../core/make-directory.js';
 
 /** Options of the run-local data plane. */
@@ -325,28 +326,6 @@ class DuckDbPlane implements DuckDbDataPlane {
 }
 
 /** The encoded lines of a result, a chunk at a time. */
-/** DuckDB renames a repeated output name (`a`, `a_1`) silently: a writer would then write a column nobody named. */
-function checkDistinctNames(
-  prepared: { columnCount: number; columnName(i: number): string },
-  stepId: string,
-): void {
-  const seen = new Map<string, string>();
-  for (let i = 0; i < prepared.columnCount; i++) {
-    const name = prepared.columnName(i);
-    const other = seen.get(name.toLowerCase());
-    if (other !== undefined) {
-      const what =
-        other === name
-          ? `column '${name}' twice`
-          : `columns '${other}' and '${name}' (names are compared without case)`;
-      throw new OsirisError('sql_error', `query returns ${what}; give each output column a distinct alias`, {
-        where: stepId,
-      });
-    }
-    seen.set(name.toLowerCase(), name);
-  }
-}
-
 async function* readChunkLines(result: DuckDBResult, stepId: string): AsyncIterable<string[]> {
   for (;;) {
     const chunk = await result.fetchChunk();
