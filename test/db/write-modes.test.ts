@@ -286,6 +286,36 @@ describe('PostgreSQL writer: a value refused on the typed path', () => {
   });
 });
 
+describe('PostgreSQL writer: upsert into a key-only table', () => {
+  const upsert = (stepId: string, input: string) =>
+    runDriver(harness, postgresWriterModule, stepId, {
+      config: { schema: 'wm', table: 'keys_only', write_mode: 'upsert', primary_key: ['id'] },
+      connection: createServerConnection('postgres', postgres),
+      inputs: { input },
+    });
+
+  it('counts the rows it wrote, and refuses duplicate keys in one input as every upsert does', async () => {
+    await harness.dataPlane.createFromQuery('keys_ok', 'SELECT i::INTEGER AS id FROM range(1, 4) t(i)', {});
+    await harness.dataPlane.createFromQuery(
+      'keys_dup',
+      'SELECT i::INTEGER AS id FROM range(1, 4) t(i) UNION ALL SELECT 2',
+      {},
+    );
+    await runPsql(
+      postgres,
+      'CREATE TABLE wm.keys_only (id INT PRIMARY KEY); INSERT INTO wm.keys_only VALUES (1)',
+    );
+    const ok = await upsert('keys_ok', 'keys_ok');
+    expect(ok.error).toBeUndefined();
+    expect(ok.result?.rowsWritten).toBe(3);
+    expect(await countPostgres(postgres, 'wm.keys_only')).toBe(3);
+    // DO NOTHING let these pass and reported 4 rows for 3
+    const dup = await upsert('keys_dup', 'keys_dup');
+    expect(dup.error).toMatchObject({ message: expect.stringContaining('[21000]') });
+    expect(await countPostgres(postgres, 'wm.keys_only')).toBe(3);
+  });
+});
+
 describe('PostgreSQL writer: a connection lost during COMMIT', () => {
   // A deferred constraint trigger runs at COMMIT and terminates its own backend (SQLSTATE 57P01, a
   // transient failure): the client cannot know whether the server committed.

@@ -70,8 +70,10 @@ export const postgresDialect: SqlDialect<PostgresSession, PostgresSessionOptions
   renderLiteral: renderPostgresLiteral,
   renderUpsertClause: (keys, updates) => {
     const q = quotePostgresIdentifier;
-    const set = updates.map((n) => `${q(n)} = EXCLUDED.${q(n)}`).join(', ');
-    return `ON CONFLICT (${keys.map(q).join(', ')}) ${set ? `DO UPDATE SET ${set}` : 'DO NOTHING'}`;
+    // A key-only table sets its (first) key to itself rather than DO NOTHING: DO NOTHING let duplicate
+    // keys of one input pass and counted rows it did not write; DO UPDATE refuses them (21000).
+    const set = (updates.length > 0 ? updates : keys.slice(0, 1)).map((n) => `${q(n)} = EXCLUDED.${q(n)}`);
+    return `ON CONFLICT (${keys.map(q).join(', ')}) DO UPDATE SET ${set.join(', ')}`;
   },
   currentSchemaSql: 'current_schema()',
   tableOptions: '',

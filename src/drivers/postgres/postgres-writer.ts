@@ -186,7 +186,7 @@ async function loadOnce(a: WriteAttempt, described: TableInfo): Promise<number> 
     else {
       const stage = q(createStagingName(cfg.target.table));
       await session.query(`CREATE TEMP TABLE ${stage} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DROP`);
-      const staged = await copyAll(stage);
+      await copyAll(stage);
       if (cfg.mode === 'replace') await session.query(`DELETE FROM ${table}`);
       const nonKey = input.columns.map((c) => c.name).filter((n) => !cfg.primaryKey.includes(n));
       const conflict =
@@ -194,8 +194,7 @@ async function loadOnce(a: WriteAttempt, described: TableInfo): Promise<number> 
       const moved = await session.query(
         `INSERT INTO ${table} (${columnList}) SELECT ${columnList} FROM ${stage}${conflict}`,
       );
-      // DO NOTHING (a key-only table) reports only new rows; every staged row is then present anyway.
-      written = nonKey.length || cfg.mode === 'replace' ? moved.rowCount : staged;
+      written = moved.rowCount;
     }
     await commitStateRows(session, a);
     await a.commit(() => session.query('COMMIT'));
