@@ -330,6 +330,20 @@ describe('postgres.extractor', () => {
     });
   });
 
+  it('a bad option in the DSN gets no network hint (a server error naming a timeout setting is no network trouble)', async () => {
+    const { host, port, user, password, database } = postgres;
+    const dsn = `postgresql://${user}:${encodeURIComponent(password)}@${host}:${port}/${database}?options=-c%20statement_timeout%3Dbogus`;
+    const out = await runDriver(harness, postgresExtractorModule, 'pg_bad_option', {
+      config: { query: 'SELECT 1 AS a' },
+      connection: createServerConnection('postgres', postgres, { dsn }),
+    });
+    expect(out.error).toMatchObject({
+      code: 'connection_error',
+      message: expect.stringContaining('[22023]'),
+    });
+    expect((out.error as Error).message).not.toMatch(/check the host and port/);
+  });
+
   it('a statement timeout fails with code timeout', async () => {
     const started = Date.now();
     const out = await runDriver(harness, postgresExtractorModule, 'pg_slow', {

@@ -118,7 +118,9 @@ export const wrapPostgresError: WrapClientError = (error, what, endpoint, where)
         ? 'tls'
         : code === '3D000'
           ? 'database'
-          : /^E[A-Z]+$/.test(code) || /timeout|terminated|closed/i.test(raw)
+          : // a server's own error (a 5-character SQLSTATE) is no network trouble, whatever it says:
+            // `invalid value for parameter "statement_timeout"` [22023] is the connection's options
+            /^E[A-Z]+$/.test(code) || (!/^[0-9A-Z]{5}$/.test(code) && /timeout|terminated|closed/i.test(raw))
             ? 'network'
             : undefined,
   );
