@@ -344,6 +344,19 @@ describe('postgres.extractor', () => {
     expect((out.error as Error).message).not.toMatch(/check the host and port/);
   });
 
+  it('a connection without a password says so, with the auth hint (was the SASL text of the client library)', async () => {
+    const out = await runDriver(harness, postgresExtractorModule, 'pg_no_password', {
+      config: { query: 'SELECT 1 AS a' },
+      connection: createServerConnection('postgres', postgres, { password: undefined }),
+    });
+    expect(out.error).toMatchObject({
+      code: 'connection_error',
+      message: expect.stringContaining(
+        'failed: the server asks for a password, and the connection gives none (or an empty one); check the user and password of the connection',
+      ),
+    });
+  });
+
   it('a statement timeout fails with code timeout', async () => {
     const started = Date.now();
     const out = await runDriver(harness, postgresExtractorModule, 'pg_slow', {

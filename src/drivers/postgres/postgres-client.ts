@@ -109,10 +109,15 @@ export const wrapPostgresError: WrapClientError = (error, what, endpoint, where)
   if (error instanceof DatabaseFailure) return error;
   const e = (error ?? {}) as RawError;
   const code = typeof e.code === 'string' ? e.code : '';
-  const raw = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
+  const thrown = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
+  // pg's words when the server wants a password and the connection has none
+  const noPassword = /client password must be a string/.test(thrown);
+  const raw = noPassword
+    ? 'the server asks for a password, and the connection gives none (or an empty one)'
+    : thrown;
   const extra = [e.detail, e.hint].filter((x): x is string => typeof x === 'string' && x !== '');
   const fix = suggestConnectionFix(
-    /^28/.test(code)
+    /^28/.test(code) || noPassword
       ? 'auth'
       : /CERT|SSL|TLS/.test(code) || /certificate/i.test(raw)
         ? 'tls'
