@@ -1,7 +1,8 @@
 // sslmode and sslrootcert of PostgreSQL-protocol connections, against the real test server (TLS on, a
 // self-signed certificate for localhost and 127.0.0.1 made by test/support/start-postgres.sh), plus a
 // loopback fake that refuses TLS to show the `prefer` fallback.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
@@ -98,6 +99,18 @@ describe('PostgreSQL TLS (real server with TLS on)', () => {
     expect(() =>
       planPostgresConnection(endpointOf({ sslmode: 'verify-ca', sslrootcert: '/nonexistent/ca.pem' })),
     ).toThrow(/cannot read sslrootcert \/nonexistent\/ca\.pem/);
+    // a damaged CA file was skipped by TLS and surfaced as "self-signed certificate" at connect
+    const dir = mkdtempSync(join(tmpdir(), 'osiris-ca-'));
+    const damaged = join(dir, 'ca.pem');
+    writeFileSync(damaged, '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n');
+    expect(() => planPostgresConnection(endpointOf({ sslmode: 'verify-ca', sslrootcert: damaged }))).toThrow(
+      `sslrootcert ${damaged} has a certificate that does not parse (block 1 of 1) (expected PEM certificates)`,
+    );
+    writeFileSync(damaged, 'just text\n');
+    expect(() => planPostgresConnection(endpointOf({ sslmode: 'verify-ca', sslrootcert: damaged }))).toThrow(
+      'holds no certificate (no -----BEGIN CERTIFICATE----- block)',
+    );
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('applies application_name from the DSN and refuses an option it cannot apply', async () => {

@@ -3,6 +3,7 @@
  * them): `prefer` tries TLS and falls back to plain, `require` encrypts without checking the
  * certificate, `verify-ca` checks its chain, `verify-full` its chain and host name.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { OsirisError } from '../../core/index.js';
@@ -49,22 +50,44 @@ export function readCaCertificate(
   key: string,
   files: Readonly<Record<string, string>> = {},
 ): string {
-  if (value.trimStart().startsWith('-----BEGIN')) return value;
+  if (value.trimStart().startsWith('-----BEGIN')) return checkCertificates(value, label, key, 'the PEM text');
   if (!isAbsolute(value))
     throw new OsirisError(
       'connection_error',
       `${label}: '${key}' must be PEM text or an absolute file path, got '${value}'`,
     );
   const carried = files[value];
-  if (carried !== undefined) return carried;
+  if (carried !== undefined) return checkCertificates(carried, label, key, value);
+  let text: string;
   try {
-    return readFileSync(value, 'utf8');
+    text = readFileSync(value, 'utf8');
   } catch (error) {
     throw new OsirisError(
       'connection_error',
       `${label}: cannot read ${key} ${value}: ${(error as Error).message}`,
     );
   }
+  return checkCertificates(text, label, key, value);
+}
+
+/**
+ * The PEM text when every certificate block in it parses. Node's TLS skips a block it cannot read, so a
+ * damaged CA file surfaced only as "self-signed certificate" at connect; here it is named.
+ */
+function checkCertificates(pem: string, label: string, key: string, shown: string): string {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const fail = (why: string): never => {
+    throw new OsirisError('connection_error', `${label}: ${key} ${shown} ${why} (expected PEM certificates)`);
+  };
+  if (blocks.length === 0) fail('holds no certificate (no -----BEGIN CERTIFICATE----- block)');
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      fail(`has a certificate that does not parse (block ${i + 1} of ${blocks.length})`);
+    }
+  });
+  return pem;
 }
 
 /** The TLS choice for a level; like libpq, `require` with a CA certificate verifies the chain. */
