@@ -3,7 +3,11 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { OsirisError } from '../../src/core/index.js';
 import { readWriterConfig } from '../../src/drivers/sql/database-config.js';
-import { DatabaseFailure, isTransientFailure } from '../../src/drivers/sql/database-failure.js';
+import {
+  DatabaseFailure,
+  isTransientFailure,
+  quoteStatement,
+} from '../../src/drivers/sql/database-failure.js';
 import { classifyMysqlError } from '../../src/drivers/mysql/mysql-protocol.js';
 import { mysqlExtractorModule } from '../../src/drivers/mysql/mysql-extractor.js';
 import {
@@ -158,6 +162,12 @@ describe('retries', () => {
     expect(classifyMysqlError({ code: 'PROTOCOL_CONNECTION_LOST' })).toBe('transient');
     for (const errno of [1062, 1064, 1045, 1146]) expect(classifyMysqlError({ errno })).toBe('deterministic');
     expect(isTransientFailure(new OsirisError('sql_error', 'x'))).toBe(false);
+  });
+
+  it('quotes a long statement cut with a mark, so a cut string literal does not read as the end', () => {
+    expect(quoteStatement("SELECT 'a'")).toBe(`statement "SELECT 'a'"`);
+    const long = `INSERT INTO t VALUES ('${'x'.repeat(200)}')`;
+    expect(quoteStatement(long)).toBe(`statement ${JSON.stringify(`${long.slice(0, 120)}…`)}`);
   });
 });
 

@@ -4,6 +4,7 @@ import mysql from 'mysql2';
 import type { DatabaseEndpoint } from '../sql/database-endpoint.js';
 import { planConnection } from '../sql/database-endpoint.js';
 import type { DatabaseFailure } from '../sql/database-failure.js';
+import { quoteStatement } from '../sql/database-failure.js';
 import type { SqlSessionOptions } from '../sql/sql-dialect.js';
 import type { MysqlColumn } from './mysql-protocol.js';
 import type { LineChunk, LineFieldKind } from './mysql-protocol.js';
@@ -154,7 +155,7 @@ function createRunner(conn: mysql.Connection, fail: Fail): Run {
     new Promise((resolve, reject) => {
       conn.query({ ...extra, sql, values: params }, (error, result) => {
         if (error) {
-          reject(fail(error, `statement ${JSON.stringify(sql.slice(0, 120))}`));
+          reject(fail(error, quoteStatement(sql)));
           return;
         }
         if (Array.isArray(result))

@@ -10,7 +10,7 @@ import type { DatabaseEndpoint } from '../sql/database-endpoint.js';
 import { describeEndpoint, planConnection } from '../sql/database-endpoint.js';
 import type { FailureKind, WrapClientError } from '../sql/database-failure.js';
 import type { SqlSessionOptions } from '../sql/sql-dialect.js';
-import { DatabaseFailure, suggestConnectionFix } from '../sql/database-failure.js';
+import { DatabaseFailure, quoteStatement, suggestConnectionFix } from '../sql/database-failure.js';
 import type { PostgresConnectionPlan } from './plan-postgres-connection.js';
 import { planPostgresConnection } from './plan-postgres-connection.js';
 import { readCopyDataInBlocks } from './copy-data-blocks.js';
@@ -233,7 +233,7 @@ export async function openPostgresSession(
         fields: mapFields(result.fields),
       };
     } catch (error) {
-      throw fail(error, `statement ${JSON.stringify(sql.slice(0, 120))}`);
+      throw fail(error, quoteStatement(sql));
     }
   };
   try {

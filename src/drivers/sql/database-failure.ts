@@ -103,3 +103,8 @@ export type WrapClientError = (
   endpoint: DatabaseEndpoint,
   where: string,
 ) => DatabaseFailure;
+
+/** A statement as messages quote it: its first 120 characters, `…` marking a cut (the rest may be data). */
+export function quoteStatement(sql: string): string {
+  return `statement ${JSON.stringify(sql.length > 120 ? `${sql.slice(0, 120)}…` : sql)}`;
+}
