@@ -12,7 +12,21 @@ import { readDatabaseEndpoint } from '../../src/drivers/sql/database-endpoint.js
 import { planMysqlConnection } from '../../src/drivers/mysql/plan-mysql-connection.js';
 import { planPostgresConnection } from '../../src/drivers/postgres/plan-postgres-connection.js';
 
-const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+// A real certificate (self-signed, its key thrown away): the drivers refuse PEM text that does not parse.
+const PEM = [
+  '-----BEGIN CERTIFICATE-----',
+  'MIIBiDCCAS+gAwIBAgIUNuGjDQ1mt7sGgf5fIIOl645DL/8wCgYIKoZIzj0EAwIw',
+  'GTEXMBUGA1UEAwwOb3NpcmlzLXRlc3QtY2EwIBcNMjYxMjA1MjAyMTUwWhgPMjEy',
+  'NjExMTEyMDIxNTBaMBkxFzAVBgNVBAMMDm9zaXJpcy10ZXN0LWNhMFkwEwYHKoZI',
+  'zj0CAQYIKoZIzj0DAQcDQgAE20rmOenMPBZxsf8F17mOujrKw1iy96zx6ZPiWQKg',
+  'uIUxFUDi/mDUrESE1RHm2XRlbJUp3rz6Z3q+z8JfZYnPJ6NTMFEwHQYDVR0OBBYE',
+  'FBcTzoMk/OmAbde1YsMEi78Ed8UUMB8GA1UdIwQYMBaAFBcTzoMk/OmAbde1YsME',
+  'i78Ed8UUMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgTSuKX0Ox',
+  'y8pXI5YVUpl0gvHUVonu2MxIQcQxB4d6PgoCIEexVk8Uxko5M0jXt0lCw8s0D4Fz',
+  '+60RNvVyHylsyHsd',
+  '-----END CERTIFICATE-----',
+  '',
+].join('\n');
 
 const connection = (family: string, fields: Record<string, unknown>): ResolvedConnection => ({
   family,

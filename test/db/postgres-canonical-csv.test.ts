@@ -244,6 +244,23 @@ describe('PostgreSQL extraction handed over as canonical CSV (real server)', () 
     expect(readHandedOverRows(harness, 'pg_settings_query')).toMatch(/^[1-9]\d*,UTC\n$/);
   });
 
+  it('bytea reads as \\x hex even for a role whose bytea_output is escape', async () => {
+    await runPsql(
+      postgres,
+      `DROP ROLE IF EXISTS canon_escape; CREATE ROLE canon_escape LOGIN PASSWORD 'escape-pw';
+       ALTER ROLE canon_escape SET bytea_output = 'escape'`,
+    );
+    const extracted = await runDriver(harness, postgresExtractorModule, 'pg_bytea_escape', {
+      config: { query: "SELECT '\\x00ff5c41'::bytea AS b, current_setting('bytea_output') AS style" },
+      connection: createServerConnection('postgres', postgres, {
+        user: 'canon_escape',
+        password: 'escape-pw',
+      }),
+    });
+    expect(extracted.error).toBeUndefined();
+    expect(readHandedOverRows(harness, 'pg_bytea_escape')).toBe('\\x00ff5c41,hex\n');
+  });
+
   it('a value DuckDB cannot hold fails the first step that parses it, naming both steps', async () => {
     await runPsql(
       postgres,

@@ -238,10 +238,10 @@ export async function openPostgresSession(
   };
   try {
     // pg already asks for UTF8. Value text must not depend on the server's settings: timestamptz in
-    // UTC, ISO dates, and floats as their shortest exact digits (the default since PostgreSQL 12).
-    // One round trip: a simple query may hold several statements.
+    // UTC, ISO dates, floats as their shortest exact digits (the default since PostgreSQL 12), bytea as
+    // `\x` hex (a role may set 'escape'). One round trip: a simple query may hold several statements.
     const opening =
-      "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1";
+      "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET bytea_output = 'hex'";
     await run(options.settings ? `${opening}; ${options.settings}` : opening);
   } catch (error) {
     client.end().catch(() => undefined);
