@@ -2,12 +2,11 @@ import { join, resolve } from 'node:path';
 import { compileOml } from '../compiler/index.js';
 import type { CompileOutput } from '../compiler/index.js';
 import type { ComponentCatalog, DriverTable } from '../core/index.js';
-import { OSIRIS_VERSION, OsirisError, writeCanonicalJson } from '../core/index.js';
+import { makeDirectory, OSIRIS_VERSION, OsirisError, writeCanonicalJson } from '../core/index.js';
 import { resolveProject } from './resolve-project.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 import { readPipelineFile } from './read-pipeline-file.js';
 import { checkProjectTargets } from './check-project-targets.js';
-import { makeDirectory } from '../core/index.js';
 
 export interface CompilePipelineOptions {
   /** OML file (absolute, or relative to `cwd`). */

@@ -5,9 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiscoveredSchema } from '../core/discovery.js';
 import type { ResolvedConnection } from '../core/index.js';
-import { createFingerprint, writeCanonicalJson } from '../core/index.js';
+import { createFingerprint, makeDirectory, writeCanonicalJson } from '../core/index.js';
 import { writeFileAtomic } from './write-file-atomic.js';
-import { makeDirectory } from '../core/index.js';
 
 /** Directory under the project root. */
 export const DISCOVERY_CACHE_DIR = join('.osiris', 'discovery');

@@ -1,9 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { OsirisError } from '../index.js';
+import { makeDirectory, OsirisError } from '../index.js';
 import type { CliIo } from './cli-io.js';
 import { printJson } from './cli-io.js';
-import { makeDirectory } from '../index.js';
 
 const FILES: Record<string, string> = {
   'osiris.yaml': `# Marks the Osiris project directory: relative paths in pipelines resolve against this folder.

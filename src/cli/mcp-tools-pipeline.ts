@@ -6,11 +6,12 @@ import { dirname, relative } from 'node:path';
 import type { Diagnostic, DriverTable } from '../index.js';
 import {
   CompileError,
+  formatDiagnostic,
+  makeDirectory,
   OML_VERSION,
   OsirisError,
-  STEP_MODES,
-  formatDiagnostic,
   readPipelineFile,
+  STEP_MODES,
 } from '../index.js';
 import { parseKeyValues } from './cli-io.js';
 import { confinePath, confineRelative } from './mcp-confine.js';
@@ -19,7 +20,6 @@ import { runPipelineTool } from './mcp-run-tool.js';
 import type { McpTool, ToolContext } from './mcp-tool-kit.js';
 import { PARAMS_SCHEMA, defineInput, toParamFlags } from './mcp-tool-kit.js';
 import { compileReport, validateOmlReport } from './pipeline-commands.js';
-import { makeDirectory } from '../index.js';
 
 /** The OML document's shape as JSON Schema; the compiler stays the authority (osiris_oml_validate). */
 function buildOmlSchema(drivers: DriverTable): Record<string, unknown> {

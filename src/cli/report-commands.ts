@@ -4,12 +4,13 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { SessionIndexEntry, SessionSummary } from '../index.js';
 import {
-  EXIT_CODES,
-  OsirisError,
   compareSessions,
+  EXIT_CODES,
   findSession,
   formatComparison,
   listSessions,
+  makeDirectory,
+  OsirisError,
   readSessionSnapshot,
   renderComparisonReport,
   renderSessionIndex,
@@ -18,7 +19,6 @@ import {
 import type { ActionWrapper, CliIo } from './cli-io.js';
 import { printJson } from './cli-io.js';
 import { createLogsDirOption, resolveLogsDir } from './logs-command.js';
-import { makeDirectory } from '../index.js';
 
 /** Options of `logs html`. */
 export interface LogsHtmlOptions {

@@ -13,17 +13,21 @@ const TIMESTAMP_NAMES = ['TIMESTAMP', 'DATETIME', 'TIMESTAMP WITHOUT TIME ZONE']
 
 type Fail = (segments: PathSegment[], message: string) => void;
 
-function checkConnectionPaths(config: StepConfig, spec: ComponentSpec, fail: Fail): void {
+/** A path no file can have (a NUL), or a writer's path naming a directory (a trailing slash). */
+function checkPathText(config: StepConfig, spec: ComponentSpec, fail: Fail): void {
   for (const key of spec.pathKeys) {
     const value = config[key];
-    if (typeof value === 'string' && value.includes('\0'))
-      fail([key], `${key} holds a NUL character (\\0), which no file name can hold`);
-    else if (typeof value === 'string' && spec.modes.includes('write') && /[/\\]$/.test(value))
+    if (typeof value !== 'string') continue;
+    if (value.includes('\0')) fail([key], `${key} holds a NUL character (\\0), which no file name can hold`);
+    else if (spec.modes.includes('write') && /[/\\]$/.test(value))
       fail(
         [key],
         `${key} '${value}' ends with a slash, naming a directory; a writer writes one file: add its name`,
       );
   }
+}
+
+function checkConnectionPaths(config: StepConfig, spec: ComponentSpec, fail: Fail): void {
   const ref = config.connection;
   if (typeof ref !== 'string' || !spec.connectionFamilies.includes('filesystem')) return;
   for (const key of spec.pathKeys) {
@@ -98,6 +102,7 @@ function checkCsvCharacters(config: StepConfig, fail: Fail): void {
 
 /** Findings of a file component's config that its schema cannot express. */
 export function checkFileConfig(config: StepConfig, spec: ComponentSpec, fail: Fail): void {
+  checkPathText(config, spec, fail);
   checkConnectionPaths(config, spec, fail);
   checkParseDates(config, fail);
   checkCsvCharacters(config, fail);

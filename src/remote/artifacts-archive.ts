@@ -3,8 +3,7 @@ import { basename, dirname, join, normalize, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { OsirisError } from '../core/index.js';
-import { makeDirectory } from '../core/index.js';
+import { makeDirectory, OsirisError } from '../core/index.js';
 
 /** Counts of an archive written or read. */
 export interface ArchiveStats {

@@ -10,7 +10,13 @@ import type {
   Manifest,
   StepLogger,
 } from '../core/index.js';
-import { OsirisError, createConnectionLookup, createMasker, decodeInputRefs } from '../core/index.js';
+import {
+  createConnectionLookup,
+  createMasker,
+  decodeInputRefs,
+  makeDirectory,
+  OsirisError,
+} from '../core/index.js';
 // not runtime/index.js: it re-exports the local adapter and more; the worker's entry chunk takes only
 // what it uses (DuckDB loads only after the dependency check)
 import { parseStepConfig } from '../runtime/parse-step-config.js';
@@ -21,7 +27,6 @@ import type { HostApi, PrepareSecrets, RequestOf, WorkerApi } from './protocol.j
 import { PROTOCOL_VERSION } from './protocol.js';
 import { writeArtifactsArchive } from './artifacts-archive.js';
 import { resolveWorkPath } from './resolve-work-path.js';
-import { makeDirectory } from '../core/index.js';
 
 /** How the worker reaches the outside: the host's API, and lazily loaded heavy parts. */
 export interface WorkerEnvironment {

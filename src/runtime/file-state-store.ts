@@ -10,8 +10,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { StateKey, StateRecord, StateStore } from '../core/index.js';
-import { OsirisError } from '../core/index.js';
-import { makeDirectory } from '../core/index.js';
+import { makeDirectory, OsirisError } from '../core/index.js';
 
 /** Where file writers' state lives, under the project directory. */
 export const STATE_DIR = '.osiris/state';

@@ -8,7 +8,7 @@ import type {
   StepOutcome,
 } from '../core/index.js';
 import { createPendingState, listStepInputs, readIncrementalSpec } from '../core/index.js';
-import { readStoppingStep } from './stopped-by.js';
+import { isStoppedBy } from './stopped-by.js';
 
 /** What the steps of a run came to so far. */
 export interface SequenceTally {
@@ -163,7 +163,7 @@ function createUnitRunner(
       // step_failed event.
       const error = outcome.error;
       const rank = (id: string, message: string | undefined): number =>
-        indexOf(id) + (readStoppingStep(message ?? '') === undefined ? 0 : order.size);
+        indexOf(id) + (isStoppedBy(message ?? '') ? order.size : 0);
       const message = error?.message ?? 'step failed';
       if (
         tally.failedStep === undefined ||

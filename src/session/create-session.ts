@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { OsirisError, SESSION_PREFIX } from '../core/index.js';
+import { makeDirectory, OsirisError, SESSION_PREFIX } from '../core/index.js';
 import { createOwnLock, writeSessionLock } from './session-lock.js';
 import { sweepDeadSessions } from './sweep-dead-sessions.js';
-import { makeDirectory } from '../core/index.js';
 
 /** A fresh session directory: its id (`run_<epoch ms>`) and absolute path. */
 export interface SessionDir {

@@ -9,8 +9,7 @@ import type {
   SessionStatus,
   StepLogger,
 } from '../core/index.js';
-import { METRICS, maskStructure, writeCanonicalJson } from '../core/index.js';
-import { makeDirectory } from '../core/index.js';
+import { makeDirectory, maskStructure, METRICS, writeCanonicalJson } from '../core/index.js';
 
 /** Observer of everything written, e.g. the CLI's live progress (never sees unmasked data). */
 export type SessionListener = (record: { kind: 'event' | 'metric'; line: Record<string, unknown> }) => void;

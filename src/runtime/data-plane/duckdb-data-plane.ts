@@ -130,7 +130,7 @@ class DuckDbPlane implements DuckDbDataPlane {
       try {
         // DuckDB's binding answers text with no statement (comments, `;`) with "Error in native callback".
         const extracted = await this.connection.extractStatements(sql).catch((error: unknown) => {
-          if (/^Error in native callback$/.test((error as Error).message))
+          if ((error as Error).message === 'Error in native callback')
             throw new OsirisError(
               'sql_error',
               'query holds no statement (only comments or `;`); expected one SELECT',

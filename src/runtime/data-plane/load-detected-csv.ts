@@ -62,7 +62,8 @@ function isConversionError(error: unknown): boolean {
  * Load with the sniffed types. The sniffer types every number with a fraction as DOUBLE, which would
  * lose `10.50`: those columns are loaded as VARCHAR and converted to DECIMAL(18|38, s) when every
  * value is a plain decimal with the same scale s (exact, text unchanged), else to DOUBLE, unless a plain
- * value has more digits than a DOUBLE keeps (then VARCHAR: the text, exact). A value beyond the sample that does not fit its sniffed type makes that column VARCHAR, never a failure.
+ * value has more digits than a DOUBLE keeps (then VARCHAR: the text, exact). A value beyond the sample
+ * that does not fit its sniffed type makes that column VARCHAR, never a failure.
  */
 export async function loadDetectedCsv(
   session: SqlSession,
